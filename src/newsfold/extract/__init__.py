@@ -1,0 +1,15 @@
+"""Extract stage: a `Capture` → its `Article`s (headline, caption, credit, body paragraphs)."""
+from __future__ import annotations
+
+from ..model import Article, Capture
+from .html import extract_html
+from .text import segment_text
+
+
+def extract(capture: Capture) -> list[Article]:
+    if capture.kind == "html":
+        return extract_html(capture.content, capture.name, capture.meta)
+    return segment_text(capture.content, capture.name, capture.meta)
+
+
+__all__ = ["extract", "extract_html", "segment_text"]

@@ -1,0 +1,198 @@
+"""What a single line of a capture is: residue, a byline, a separator, a headline candidate, prose.
+
+Rules look at the line's shape (length, case, punctuation, position words such as "Share" or
+"Advertisement" that every site uses), never at one site's strings.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import ftfy
+
+# keep typographic quotes: they are the source's text, not damage
+_FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, fix_character_width=False, explain=False)
+_ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def repair(text: str) -> str:
+    """Fix mojibake and stray HTML entities; normalise line ends and odd spaces."""
+    if not text.isascii():
+        text = ftfy.fix_text(text, _FTFY)
+    if "&" in text:
+        # html.unescape only touches entity-shaped runs, so "AT&T" and "<IBM>" survive
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    return text.replace("\u00a0", " ").replace("\t", " ")
+
+
+WORD = re.compile(r"\w+", re.UNICODE)
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|"
+    "august|september|october|november|december"
+)
+_DATE = re.compile(
+    rf"(\b\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\.?,?\s+\d{{4}}\b|\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}\b"
+    rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b\d{{1,2}}:\d{{2}}\s*(am|pm|gmt|utc|et)?\b)",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(
+    r"^(by|from|written by|words by|reporting by|report by|posted by|author:?|reporter:?)\s+\S", re.IGNORECASE
+)
+_STAMP = re.compile(r"^(published|updated|posted|last updated|first published|date|modified)\b", re.IGNORECASE)
+# "NEW YORK, June 1 - ", "LONDON (Reuters) - ", "PARIS — ": the wire dateline that opens a body
+_DATELINE = re.compile(r"^[A-Z][A-Z.'’\- ]{1,40}(,\s*[A-Z][A-Za-z.]+)?(,?\s*[A-Z][a-z]{2,9}\.?\s+\d{1,2})?\s*(\([^)]{1,30}\))?\s*[-–—]{1,2}\s")
+_SEPARATOR = re.compile(r"^[\s\-=_*~#•·+<>|/\\]{3,}$|^(\W{2,})\s*\w+(\s+\w+){0,3}\s*\1$")
+_META = re.compile(r"^(title|headline|url|link|source|date|published|author|byline|section|category|tags?|id)\s*:\s*(.*)$", re.IGNORECASE)
+_BULLET = re.compile(r"^[-•*·▪►»–—]\s+\S")
+_ABBREV_END = re.compile(r"(\b[A-Z]\.[A-Z]\.|\b[A-Z][a-z]?\.)$")  # "WINS U.S." ends a headline, not a sentence
+_CREDIT_TAIL = re.compile(r"\(([^()]{2,60})\)\s*\.?\s*$")
+_CREDIT_LINE = re.compile(r"^(photo|image|picture|credit|photograph|photo credit)s?\s*(:|by)\s*(.+)$", re.IGNORECASE)
+
+_SOCIAL = {
+    "share", "shares", "on", "facebook", "x", "twitter", "email", "e", "mail", "print", "whatsapp", "linkedin",
+    "copy", "link", "tweet", "this", "article", "story", "reddit", "telegram", "pinterest", "messenger",
+    "save", "comment", "comments", "bluesky", "threads", "via", "sms", "gift", "the", "to", "send", "pin",
+}
+_SOCIAL_CORE = {"share", "shares", "facebook", "twitter", "whatsapp", "linkedin", "tweet", "email", "print", "reddit", "telegram", "pinterest"}
+_RESIDUE = re.compile(
+    r"^("
+    r"advertisement|advert|ad|ads|sponsored( content)?|promoted( content)?|paid content|story continues( below)?( advertisement)?"
+    r"|continue reading.*|scroll (down )?to continue.*|skip (to|ad).*|close( ad)?|loading.*|play video|watch( now| video)?|listen( to this article)?.*"
+    r"|\d+\s*(min|mins|minute|minutes)\s*(read|listen)|comments?|\d+\s+comments?|comments?\s*\(\d+\)|show comments|view comments|leave a comment|add a comment|join the conversation"
+    r"|(read|see|watch|listen)( more| also| next)?\s*:.*|also read\s*:.*|more\s*:.*|related\s*:.*|recommended\s*:.*"
+    r"|(read|view) (more|full (story|article))|click here.*|tap here.*|follow (us|@).*|subscribe.*|sign up.*|sign in.*|log ?in.*|register.*"
+    r"|back to top|top of page|next (article|story)|previous (article|story)|image \d+ of \d+|\d+ of \d+|gallery|view gallery|enlarge( this image)?|zoom"
+    r"|(the )?(reuters|reuter|ap|afp)|--\s*ends?\s*--|ends|\(?(reporting|writing|editing|additional reporting|compiled) by [^.]*\)?"
+    r"|.*all rights reserved.*|(©|\(c\)|copyright\b).*|cookie.*|.*\bcookies?\b.*(settings|policy|preferences|consent).*|.*privacy policy.*|.*terms (of|and) (use|service|conditions).*"
+    r"|accept( all)?( cookies)?|manage (cookies|preferences|consent)|we use cookies.*"
+    r")$",
+    re.IGNORECASE,
+)
+_LIST_HEADER = re.compile(
+    r"^(related( stories| articles| news| coverage| content| topics| links)?|more (on this( story)?|from [\w ]+|stories|news|to read|like this)"
+    r"|most (read|popular|viewed|shared|commented)|recommended( for you| stories| reading)?|you (may|might) (also )?(like|be interested in)"
+    r"|trending( now| stories)?|top stories|latest( news| stories| headlines)?|editor'?s'? picks?|popular( now| stories)?|read next|what to read next"
+    r"|in other news|further reading|also on [\w ]+|more headlines|don'?t miss|elsewhere on [\w ]+|around the web|tags|topics)\s*:?$",
+    re.IGNORECASE,
+)
+
+
+def words(line: str) -> list[str]:
+    return WORD.findall(line)
+
+
+def is_separator(line: str) -> bool:
+    """`-----`, `* * *`, `=== Next article ===`: an explicit break between articles."""
+    return bool(_SEPARATOR.match(line.strip()))
+
+
+def meta_field(line: str) -> tuple[str, str] | None:
+    """`Title: …`, `URL: …` header lines of a dump → (key, value)."""
+    m = _META.match(line)
+    if not m or len(line) > 400:
+        return None
+    return m.group(1).lower(), m.group(2).strip()
+
+
+def is_widget(line: str) -> bool:
+    """Counters, widget tokens (`TT`), lone symbols: lines with no words a reader would read."""
+    s = line.strip()
+    if len(s) <= 3 and not (s.isalpha() and s.lower() in {"yes", "no", "ok"}):
+        return True
+    compact = s.replace(",", "").replace(".", "").replace(" ", "")
+    if re.fullmatch(r"\d+[kKmM]?", compact):
+        return True
+    return not any(c.isalpha() for c in s) and not any(c.isdigit() for c in s)
+
+
+def is_social(line: str) -> bool:
+    toks = [t.lower() for t in words(line)]
+    return bool(toks) and len(toks) <= 16 and set(toks) <= _SOCIAL and bool(set(toks) & _SOCIAL_CORE)
+
+
+def is_navigation(line: str) -> bool:
+    """`Home | News | World`, `Home > World > Europe`: menus and breadcrumbs."""
+    for sep in ("|", "›", ">", "•", "·", "/"):
+        parts = [p.strip() for p in line.split(sep)]
+        if len(parts) >= 3 and all(0 < len(words(p)) <= 3 for p in parts):
+            return True
+    return False
+
+
+def is_residue(line: str) -> bool:
+    """Page furniture that is never article text."""
+    if is_widget(line) or is_social(line) or is_navigation(line):
+        return True
+    return len(words(line)) <= 24 and bool(_RESIDUE.match(line.strip()))
+
+
+def is_list_header(line: str) -> bool:
+    return bool(_LIST_HEADER.match(line.strip()))
+
+
+def is_bullet(line: str) -> bool:
+    return bool(_BULLET.match(line))
+
+
+def is_byline(line: str) -> bool:
+    """`By Maria Santos | 1 June 2025`, `Published 3 May 2024`, a date alone."""
+    n = len(words(line))
+    if n > 16 or line.rstrip().endswith((".", "?", "!")) and n > 8:
+        return False
+    if _BYLINE.match(line) or _STAMP.match(line):
+        return True
+    date = _DATE.search(line)
+    return bool(date) and n <= 10 and len(date.group(0)) >= len(line.strip()) * 0.3
+
+
+def starts_with_dateline(line: str) -> bool:
+    """A body paragraph opening with a wire dateline; an all-caps headline with a dash is not one."""
+    m = _DATELINE.match(line)
+    if not m:
+        return False
+    place = re.split(r"[,(]", m.group(0))[0]
+    return len(words(place)) <= 4 and len(words(line)) >= 10
+
+
+def credit_of(caption: str) -> str:
+    """`… Syria. (Security media)` → `Security media`; `Photo: Jane Doe/AP` → `Jane Doe/AP`."""
+    m = _CREDIT_TAIL.search(caption)
+    if m:
+        return m.group(1).strip()
+    m = _CREDIT_LINE.match(caption)
+    return m.group(3).strip() if m else ""
+
+
+def is_credit_line(line: str) -> bool:
+    return bool(_CREDIT_LINE.match(line)) and len(words(line)) <= 12
+
+
+def is_headline_shape(line: str) -> bool:
+    """Short, not a sentence fragment, not furniture: could be a headline (or a crosshead)."""
+    n = len(words(line))
+    s = line.strip()
+    if n < 2 or n > 30 or len(s) > 250:
+        return False
+    if s.endswith((",", ";", ":")) or (s.endswith(".") and not s.endswith("...") and not _ABBREV_END.search(s)):
+        return False
+    if s[0].islower() or is_bullet(s) or is_residue(s) or is_byline(s) or meta_field(s):
+        return False
+    return not starts_with_dateline(s)
+
+
+def is_headline_candidate(line: str) -> bool:
+    """Looser than `is_headline_shape`: a cut-off headline (`CASH PORK CALLED MIXED,`) or one in lower
+    case. Only taken as a headline with strong evidence (a repeat, a byline right under it)."""
+    n = len(words(line))
+    s = line.strip()
+    if n < 2 or n > 30 or len(s) > 250 or is_bullet(s) or is_residue(s) or is_byline(s) or meta_field(s):
+        return False
+    return not starts_with_dateline(s) and not (n >= 15 and s.endswith((".", "?", "!")))
+
+
+def is_prose(line: str) -> bool:
+    n = len(words(line))
+    return n >= 15 or (n >= 5 and line.rstrip().endswith((".", "?", "!", '"', "”", "’", "'")))

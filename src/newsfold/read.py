@@ -1,0 +1,309 @@
+"""Read stage: find input files and turn them into decoded `Capture`s, or `Problem`s for bad input.
+
+Everything here streams: a JSONL/Parquet/WARC file is read record by record, and every
+limit (file size, decompressed size, line length) is checked before the bytes are held.
+"""
+from __future__ import annotations
+
+import glob
+import gzip
+import io
+import json
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import charset_normalizer
+
+from .model import Capture, Problem
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+TEXT_FIELDS = ("text", "body", "content")
+
+MAX_CAPTURE_BYTES = 20 * 1024 * 1024  # one page or dump; larger is not a news capture
+MAX_RECORD_BYTES = 20 * 1024 * 1024  # one JSONL line / WARC record
+MAX_DECOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024  # gzip bomb guard for a whole .gz file
+
+
+class InputError(Exception):
+    """A problem with one input that stops reading it; the message is the one-line reason."""
+
+
+def discover(paths: Iterable[str]) -> Iterator[Path | Problem]:
+    """Expand files, folders (recursively, sorted) and globs into input files."""
+    for raw in paths:
+        matches = sorted(glob.glob(raw, recursive=True)) if glob.has_magic(raw) else [raw]
+        if not matches:
+            yield Problem(raw, "no such file or directory")
+        for m in matches:
+            p = Path(m)
+            if p.is_dir():
+                yield from _walk(p)
+            elif p.exists() or p.is_symlink():
+                yield p
+            else:
+                yield Problem(m, "no such file or directory")
+
+
+def _walk(folder: Path) -> Iterator[Path | Problem]:
+    def on_error(err: OSError) -> None:
+        problems.append(Problem(str(err.filename), f"cannot list folder ({err.strerror})"))
+
+    problems: list[Problem] = []
+    # followlinks=False: a symlink loop must not send the walk round forever
+    for root, dirs, files in os.walk(folder, onerror=on_error, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            if not f.startswith("."):
+                yield Path(root) / f
+    yield from problems
+
+
+def format_of(path: Path) -> str:
+    """Input format from the file name: text, html, jsonl, parquet or warc."""
+    name = path.name.lower()
+    for gz in (".gz", ".gzip"):
+        if name.endswith(gz):
+            name = name[: -len(gz)]
+    suffix = Path(name).suffix
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix == ".parquet":
+        return "parquet"
+    if suffix in (".warc", ".arc"):
+        return "warc"
+    return "text"
+
+
+def read_path(path: Path, text_field: str | None = None) -> Iterator[Capture | Problem]:
+    """Yield the captures of one input file; every problem becomes a `Problem`, never an exception."""
+    source = str(path)
+    try:
+        if path.is_symlink() and not path.exists():
+            yield Problem(source, "broken or looping symbolic link")
+            return
+        if not path.is_file():
+            yield Problem(source, "not a regular file")
+            return
+        fmt = format_of(path)
+        if fmt == "jsonl":
+            yield from _read_jsonl(path, text_field)
+        elif fmt == "parquet":
+            yield from _read_parquet(path, text_field)
+        elif fmt == "warc":
+            yield from _read_warc(path)
+        else:
+            yield _read_page(path, fmt)
+    except InputError as err:
+        yield Problem(source, str(err))
+    except PermissionError:
+        yield Problem(source, "permission denied")
+    except OSError as err:
+        yield Problem(source, f"cannot read ({err.strerror or err})")
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return _BoundedReader(gzip.open(path, "rb"), MAX_DECOMPRESSED_BYTES)
+    return open(path, "rb")
+
+
+class _BoundedReader(io.RawIOBase):
+    """Wraps a decompressing stream: a truncated or oversized (bomb) stream becomes an InputError."""
+
+    def __init__(self, inner: io.BufferedIOBase, limit: int) -> None:
+        self.inner, self.limit, self.seen = inner, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        try:
+            n = self.inner.readinto(buf)
+        except EOFError:
+            raise InputError("truncated gzip stream") from None
+        except (gzip.BadGzipFile, zlib.error) as err:
+            raise InputError(f"corrupt gzip stream ({err})") from None
+        self.seen += n
+        if self.seen > self.limit:
+            raise InputError(f"decompresses past the {self.limit >> 20} MiB limit (gzip bomb?)")
+        return n
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def _read_page(path: Path, fmt: str) -> Capture | Problem:
+    source = str(path)
+    with _open_binary(path) as fh:
+        data = fh.read(MAX_CAPTURE_BYTES + 1)
+    if len(data) > MAX_CAPTURE_BYTES:
+        return Problem(source, f"larger than the {MAX_CAPTURE_BYTES >> 20} MiB limit for one capture")
+    text = decode(data, source)
+    if isinstance(text, Problem):
+        return text
+    if fmt == "text" and looks_like_html(text):
+        fmt = "html"
+    return Capture(name=source, content=text, kind=fmt)
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:1024].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml")) or ("<body" in head and "</" in text)
+
+
+def decode(data: bytes, source: str) -> str | Problem:
+    """Bytes → str in whatever encoding they are in; binary or empty input is a Problem."""
+    if not data.strip():
+        return Problem(source, "empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return Problem(source, "invalid UTF-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        if _binary(data):
+            return Problem(source, "binary file, not text")
+        best = charset_normalizer.from_bytes(data[:1_000_000]).best()
+        if best is None or best.encoding is None:
+            return Problem(source, "cannot detect the text encoding")
+        text = data.decode(best.encoding, errors="replace")
+    if _binary_text(text):
+        return Problem(source, "binary file, not text")
+    return text
+
+
+def _binary(data: bytes) -> bool:
+    sample = data[:65536]
+    return sample.count(0) > len(sample) // 100
+
+
+def _binary_text(text: str) -> bool:
+    sample = text[:65536]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f\v")
+    return controls > len(sample) // 50 + 1
+
+
+def _row_text(row: dict, text_field: str | None) -> str | None:
+    fields = (text_field,) if text_field else TEXT_FIELDS
+    for f in fields:
+        value = row.get(f)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _row_capture(row: dict, text_field: str | None, fallback_id: str) -> Capture | str:
+    """One JSONL/Parquet row as a capture, or the reason it is not one."""
+    text = _row_text(row, text_field)
+    if text is None:
+        wanted = text_field or "/".join(TEXT_FIELDS)
+        return f"no text in field '{wanted}'"
+    rid = row.get("id")
+    name = str(rid) if isinstance(rid, (str, int)) and str(rid) else fallback_id
+    meta = {k: str(row[k]) for k in ("title", "url", "date") if isinstance(row.get(k), (str, int, float)) and row.get(k) != ""}
+    kind = "html" if looks_like_html(text) else "text"
+    return Capture(name=name, content=text, kind=kind, meta=meta)
+
+
+def _read_jsonl(path: Path, text_field: str | None) -> Iterator[Capture | Problem]:
+    source = str(path)
+    with _open_binary(path) as raw:
+        for lineno, line in enumerate(_lines(raw, source), start=1):
+            if isinstance(line, Problem):
+                yield Problem(source, line.reason, lineno)
+                continue
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                yield Problem(source, f"malformed JSON ({err.msg if hasattr(err, 'msg') else err})", lineno)
+                continue
+            if not isinstance(row, dict):
+                yield Problem(source, f"a JSON {type(row).__name__}, not an object", lineno)
+                continue
+            cap = _row_capture(row, text_field, f"{source}:{lineno}")
+            yield cap if isinstance(cap, Capture) else Problem(source, cap, lineno)
+
+
+def _lines(raw: io.BufferedIOBase, source: str) -> Iterator[bytes | Problem]:
+    """Lines of a binary stream, each at most MAX_RECORD_BYTES (longer ones are skipped, not held)."""
+    while True:
+        line = raw.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while True:  # drain the rest of the over-long line in bounded chunks
+                rest = raw.readline(MAX_RECORD_BYTES)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield Problem(source, f"line longer than the {MAX_RECORD_BYTES >> 20} MiB limit")
+            continue
+        yield line
+
+
+def _read_parquet(path: Path, text_field: str | None) -> Iterator[Capture | Problem]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = str(path)
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as err:
+        raise InputError(f"not a readable Parquet file ({err})") from None
+    names = pf.schema_arrow.names
+    wanted = [text_field] if text_field else list(TEXT_FIELDS)
+    if not any(f in names for f in wanted):
+        raise InputError(f"no text column {'/'.join(wanted)} (columns: {', '.join(names[:10])})")
+    columns = [c for c in names if c in set(wanted) | {"id", "title", "url", "date"}]
+    rowno = 0
+    try:
+        for batch in pf.iter_batches(batch_size=1024, columns=columns):
+            for row in batch.to_pylist():
+                rowno += 1
+                cap = _row_capture(row, text_field, f"{source}:{rowno}")
+                yield cap if isinstance(cap, Capture) else Problem(source, cap, rowno)
+    except (pa.ArrowException, OSError) as err:
+        yield Problem(source, f"corrupt Parquet data after row {rowno} ({err})")
+
+
+def _read_warc(path: Path) -> Iterator[Capture | Problem]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    source = str(path)
+    n = 0
+    with open(path, "rb") as fh:
+        try:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "response":
+                    continue
+                ctype = (record.http_headers.get_header("Content-Type") if record.http_headers else "") or ""
+                if "html" not in ctype.lower():
+                    continue
+                n += 1
+                uri = record.rec_headers.get_header("WARC-Target-URI") or f"record-{n}"
+                data = record.content_stream().read(MAX_CAPTURE_BYTES + 1)
+                if len(data) > MAX_CAPTURE_BYTES:
+                    yield Problem(source, f"record {uri} larger than the {MAX_CAPTURE_BYTES >> 20} MiB limit")
+                    continue
+                text = decode(data, f"{source}#{uri}")
+                if isinstance(text, Problem):
+                    yield text
+                    continue
+                yield Capture(name=f"{source}#{uri}", content=text, kind="html", meta={"url": uri})
+        except (ArchiveLoadFailed, EOFError, ValueError, zlib.error, gzip.BadGzipFile) as err:
+            yield Problem(source, f"corrupt WARC record after {n} records ({str(err).splitlines()[0][:120]})")

@@ -1,0 +1,221 @@
+"""Store stage: one SQLite file (WAL) holding captures, articles, signatures, LSH band keys,
+verified edges, stories, merge evidence and an FTS5 index."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS captures (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    n_articles INTEGER NOT NULL,
+    ingested_at REAL NOT NULL,
+    UNIQUE (name, content_hash)
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY,
+    capture_id INTEGER NOT NULL REFERENCES captures(id),
+    position INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    caption TEXT NOT NULL,
+    credit TEXT NOT NULL,
+    text TEXT NOT NULL,
+    url TEXT NOT NULL,
+    date TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    n_words INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    story_id TEXT,
+    UNIQUE (capture_id, position)
+);
+CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
+CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+CREATE TABLE IF NOT EXISTS bands (
+    key INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (key, article_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    entity_overlap REAL NOT NULL,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_b ON edges(b);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    canonical_id INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS merges (
+    article_id INTEGER PRIMARY KEY,
+    story_id TEXT NOT NULL,
+    canonical_id INTEGER NOT NULL,
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    entity_overlap REAL NOT NULL,
+    score REAL NOT NULL,
+    shared TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS merges_story ON merges(story_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, caption, text, content='articles', content_rowid='id'
+);
+"""
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+class Transaction:
+    """`with Transaction(conn):` — BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def has_capture(conn: sqlite3.Connection, name: str, content_hash: str) -> bool:
+    row = conn.execute("SELECT 1 FROM captures WHERE name=? AND content_hash=?", (name, content_hash)).fetchone()
+    return row is not None
+
+
+def insert_capture(conn, name, content_hash, kind, articles, prints) -> list[int]:
+    """Insert one capture with its articles, signatures, band keys and FTS rows; returns article ids."""
+    cur = conn.execute(
+        "INSERT INTO captures (name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?)",
+        (name, content_hash, kind, len(articles), time.time()),
+    )
+    capture_id = cur.lastrowid
+    ids = []
+    for art, fp in zip(articles, prints):
+        text = art.text
+        cur = conn.execute(
+            "INSERT INTO articles (capture_id, position, title, caption, credit, text, url, date, body_hash,"
+            " n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (capture_id, art.position, art.title, art.caption, art.credit, text, art.url, art.date,
+             fp.body_hash, fp.n_words, fp.signature.tobytes()),
+        )
+        aid = cur.lastrowid
+        ids.append(aid)
+        conn.executemany("INSERT OR IGNORE INTO bands (key, article_id) VALUES (?,?)", ((int(k), aid) for k in fp.keys))
+        conn.execute("INSERT INTO articles_fts (rowid, title, caption, text) VALUES (?,?,?,?)",
+                     (aid, art.title, art.caption, text))
+    return ids
+
+
+def pending_articles(conn) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM articles WHERE story_id IS NULL ORDER BY id")]
+
+
+def band_rows_for(conn, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All (key, article) rows whose key is among `keys`."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_keys (key INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM wanted_keys")
+    conn.executemany("INSERT OR IGNORE INTO wanted_keys VALUES (?)", ((int(k),) for k in np.unique(keys)))
+    rows = conn.execute("SELECT b.key, b.article_id FROM bands b JOIN wanted_keys w ON b.key = w.key").fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    arr = np.array(rows, dtype=np.int64)
+    return arr[:, 0], arr[:, 1]
+
+
+def same_body(conn, ids: Iterable[int]) -> set[tuple[int, int]]:
+    """Pairs of exact copies (same normalised body) that involve one of `ids`."""
+    out = set()
+    for aid in ids:
+        for (other,) in conn.execute(
+            "SELECT o.id FROM articles a JOIN articles o ON o.body_hash = a.body_hash AND o.id <> a.id WHERE a.id=?",
+            (aid,),
+        ):
+            out.add((min(aid, other), max(aid, other)))
+    return out
+
+
+def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
+    ids = list(ids)
+    out = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = f"SELECT id, text FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+        out.update(conn.execute(q, chunk).fetchall())
+    return out
+
+
+def all_edges(conn) -> list[tuple[int, int]]:
+    return conn.execute("SELECT a, b FROM edges").fetchall()
+
+
+def edge_scores(conn, a: int, b: int) -> tuple[float, float, float] | None:
+    a, b = min(a, b), max(a, b)
+    return conn.execute("SELECT jaccard, containment, entity_overlap FROM edges WHERE a=? AND b=?", (a, b)).fetchone()
+
+
+def nodes(conn, ids: Iterable[int]) -> list[tuple[int, int, str]]:
+    ids = list(ids)
+    out = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = f"SELECT id, n_words, body_hash FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+        out.extend(conn.execute(q, chunk).fetchall())
+    return out
+
+
+def write_story(conn, story_id: str, canonical: int, members: list[int]) -> None:
+    q = f"SELECT min(c.ingested_at), max(c.ingested_at) FROM articles a JOIN captures c ON c.id=a.capture_id WHERE a.id IN ({','.join('?' * len(members))})"
+    first, last = conn.execute(q, members).fetchone()
+    title = conn.execute("SELECT title FROM articles WHERE id=?", (canonical,)).fetchone()[0]
+    conn.execute("INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)",
+                 (story_id, canonical, len(members), title, first, last))
+    conn.executemany("UPDATE articles SET story_id=? WHERE id=?", ((story_id, m) for m in members))
+
+
+def write_merge(conn, article_id, story_id, canonical_id, scores, shared: list[str]) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO merges (article_id, story_id, canonical_id, jaccard, containment, entity_overlap, score, shared)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        (article_id, story_id, canonical_id, scores.jaccard, scores.containment, scores.entity_overlap, scores.score,
+         json.dumps(shared, ensure_ascii=False)),
+    )
+
+
+def drop_stories(conn, story_ids: Iterable[str]) -> None:
+    for sid in set(story_ids):
+        conn.execute("DELETE FROM stories WHERE id=?", (sid,))
+        conn.execute("DELETE FROM merges WHERE story_id=?", (sid,))
+
+
+def export_rows(conn, unique: bool = False) -> Iterator[dict]:
+    where = "WHERE s.canonical_id = a.id" if unique else ""
+    q = f"""SELECT c.name, a.position, a.title, a.caption, a.credit, a.text, a.story_id, s.canonical_id = a.id,
+                   a.url, a.date
+            FROM articles a JOIN captures c ON c.id = a.capture_id LEFT JOIN stories s ON s.id = a.story_id
+            {where} ORDER BY c.name, c.content_hash, a.position"""
+    for name, pos, title, caption, credit, text, story, canonical, url, date in conn.execute(q):
+        yield {"capture": name, "position": pos, "title": title, "caption": caption, "credit": credit,
+               "text": text, "story": story, "canonical": bool(canonical), "url": url, "date": date}
