@@ -17,6 +17,7 @@ SHINGLE_WORDS = 3  # measured on the devset: 3-word containment separates rewrit
 NUM_PERM = 128
 BANDS, ROWS = 42, 3  # threshold ≈ (1/42)^(1/3) ≈ 0.29 Jaccard: rewrites and updates are found
 LEAD_WORDS = 60  # a brief repeats the article's lead: its own signature finds briefs of long articles
+LEAD_CHECK_WORDS = 40  # the opening that a follow-up story rewrites and a copy keeps
 LEAD_BANDS, LEAD_ROWS = 16, 4
 
 _WORD = re.compile(r"\w+")
@@ -104,6 +105,7 @@ class Fingerprint:
     body_hash: str  # exact-duplicate key over normalised words
     n_words: int
     shingles: np.ndarray  # sorted unique uint64
+    lead: np.ndarray  # sorted unique shingles of the first LEAD_CHECK_WORDS words
     entities: frozenset[str]
     signature: np.ndarray  # uint32[NUM_PERM]
     keys: np.ndarray  # int64 LSH band keys, full-text bands then lead bands
@@ -120,6 +122,7 @@ def fingerprint(text: str) -> Fingerprint:
         body_hash=xxhash.xxh3_128_hexdigest(" ".join(words).encode("utf-8", "surrogatepass")),
         n_words=len(words),
         shingles=sorted_unique(grams),
+        lead=sorted_unique(grams[: max(1, LEAD_CHECK_WORDS - SHINGLE_WORDS + 1)]),
         entities=entities(text),
         signature=sig,
         keys=keys,

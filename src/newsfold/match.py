@@ -4,7 +4,9 @@ A pair becomes an edge only if the shorter body is largely contained in the long
 (3-word shingles) AND the names and figures of the shorter one are mostly found in the longer one.
 Containment finds briefs (the first paragraphs of an article) and updates; the name/figure
 check keeps apart formulaic notices (same template, other company, other figures) and a
-follow-up that quotes one paragraph of an earlier story.
+follow-up that quotes one paragraph of an earlier story. Below HIGH_CONTAINMENT the opening
+must match too: a follow-up that reuses an earlier story's background paragraphs has a new
+lead, while copies, rewrites and updates keep theirs (measured on the devset and the BBC pool).
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from .fingerprint import Fingerprint, normalise_words, shingle_hashes, token_has
 
 MIN_CONTAINMENT = 0.6  # share of the shorter body's shingles found in the longer one
 MIN_SCORE = 0.72  # mean of containment and name/figure overlap
+HIGH_CONTAINMENT = 0.85  # above this the bodies are near-identical whatever their openings
+MIN_LEAD = 0.5  # share of one opening's shingles found in the other body
 MAX_BUCKET = 200  # a band key shared by more articles is boilerplate, not a duplicate signal
 
 
@@ -25,6 +29,7 @@ class PairScores:
     jaccard: float
     containment: float
     entity_overlap: float
+    lead_overlap: float = 1.0
 
     @property
     def score(self) -> float:
@@ -32,7 +37,8 @@ class PairScores:
 
     @property
     def same_story(self) -> bool:
-        return self.containment >= MIN_CONTAINMENT and self.score >= MIN_SCORE
+        return (self.containment >= MIN_CONTAINMENT and self.score >= MIN_SCORE
+                and (self.containment >= HIGH_CONTAINMENT or self.lead_overlap >= MIN_LEAD))
 
 
 def compare(a: Fingerprint, b: Fingerprint) -> PairScores:
@@ -43,11 +49,17 @@ def compare(a: Fingerprint, b: Fingerprint) -> PairScores:
     union = na + nb - inter
     small, large = (a, b) if (na, a.body_hash) <= (nb, b.body_hash) else (b, a)
     ent = len(small.entities & large.entities) / len(small.entities) if small.entities else 1.0
+    lead = max(_share_in(a.lead, b.shingles), _share_in(b.lead, a.shingles))
     return PairScores(
         jaccard=inter / union if union else 1.0,
         containment=inter / min(na, nb) if min(na, nb) else 0.0,
         entity_overlap=ent,
+        lead_overlap=lead,
     )
+
+
+def _share_in(part: np.ndarray, whole: np.ndarray) -> float:
+    return float(np.isin(part, whole, assume_unique=True).mean()) if part.size else 0.0
 
 
 def candidate_pairs(keys: np.ndarray, owners: np.ndarray, fresh: set[int] | None = None) -> set[tuple[int, int]]:

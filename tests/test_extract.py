@@ -1,0 +1,106 @@
+"""Extraction: captures → articles with headline, caption, credit and clean body."""
+import re
+
+import pytest
+
+from newsfold import extract, extract_text
+from newsfold.extract.lines import repair
+
+from support import EXAMPLES, FIXTURES, read_jsonl
+
+SEED_TRUTH = {row["file"]: row["articles"] for row in read_jsonl(FIXTURES / "seeds_truth.jsonl")}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_TRUTH))
+def test_seed_captures_are_cut_into_their_articles(name):
+    got = list(extract(EXAMPLES / name))
+    want = SEED_TRUTH[name]
+    assert [a.title for a in got] == [a["title"] for a in want]
+    assert [a.caption for a in got] == [a["caption"] for a in want]
+    for a, w in zip(got, want):
+        assert list(a.paragraphs) == w["paragraphs"]
+        assert a.caption not in a.text  # captions live in `caption`, never in the body
+
+
+def test_crosshead_stays_inside_its_article():
+    msf = [a for a in extract(EXAMPLES / "004_7ab83e06146d686d.txt") if a.title.startswith("Doctors")][0]
+    assert "100 Violence Incidents" in msf.paragraphs
+    assert msf.paragraphs.index("100 Violence Incidents") > 5
+
+
+def test_widget_residue_and_repeated_headlines_are_dropped():
+    for art in extract(EXAMPLES):
+        assert "TT" not in art.paragraphs
+        assert not any(re.fullmatch(r"\d+", p) for p in art.paragraphs)
+        assert art.title not in art.paragraphs
+
+
+def test_credit_is_taken_from_the_caption():
+    arts = list(extract(EXAMPLES / "003_ecce10f60d867970.txt"))
+    assert arts[1].credit == "Getty Images/AFP"
+    assert arts[0].credit == "Security media"
+
+
+def test_separator_lines_split_articles_and_footers_are_dropped():
+    arts = list(extract(FIXTURES / "separator_dump.txt"))
+    assert [a.title for a in arts] == ["Harbour Bridge Reopens After Six-Week Repair",
+                                       "Library Extends Opening Hours for Exam Season"]
+    text = "\n".join(a.text for a in arts)
+    assert "Share on" not in text and "All rights reserved" not in text and "Published" not in text
+    assert all(len(a.paragraphs) == 2 for a in arts)
+
+
+def test_metadata_headers_open_articles_and_keep_url():
+    arts = list(extract(FIXTURES / "metadata_dump.txt"))
+    assert [a.title for a in arts] == ["Drought Cuts Wheat Harvest Forecast", "City Council Approves New Cycle Lanes"]
+    assert arts[0].url == "https://example.org/news/wheat-forecast"
+    body = "\n".join(a.text for a in arts)
+    for residue in ("Advertisement", "Related stories", "Bus fares to rise", "Comments (42)", "URL:"):
+        assert residue not in body
+
+
+def test_headline_followed_by_byline_and_dateline():
+    arts = list(extract(FIXTURES / "dateline_dump.txt"))
+    assert [a.title for a in arts] == ["Port Strike Enters Third Day", "Solar Farm Approved Despite Local Objections"]
+    assert arts[0].paragraphs[0].startswith("ROTTERDAM, May 4 (Wire) - Dock workers")
+    assert "Delays" in arts[0].paragraphs  # a one-word crosshead is body text
+    assert not any("Reporting by" in p for p in arts[1].paragraphs)  # wire sign-off dropped
+    assert not any(p.startswith("By ") for a in arts for p in a.paragraphs)
+
+
+def test_html_page_with_several_articles():
+    arts = list(extract(FIXTURES / "two_articles.html"))
+    assert [a.title for a in arts] == ["Museum Returns Stolen Painting to Owner's Family",
+                                       "Rail Operator Orders Forty New Trains"]
+    assert arts[0].caption == "The painting on display before its return. (AFP)"
+    assert arts[0].credit == "AFP"
+    assert "Share this article" not in arts[0].text
+    assert "The Daily Test" not in arts[1].text
+
+
+def test_mojibake_and_stray_entities_are_repaired():
+    broken = "The minister\u00e2\u20ac\u2122s plan was approved &amp; signed, said Jos\u00c3\u00a9."
+    assert repair(broken) == "The minister’s plan was approved & signed, said José."
+    # ticker symbols in angle brackets are text, not markup
+    assert repair("Campeau Corp <CMP.T> said") == "Campeau Corp <CMP.T> said"
+
+
+def test_extraction_never_invents_words():
+    source = (EXAMPLES / "004_7ab83e06146d686d.txt").read_text(encoding="utf-8")
+    source_words = set(re.findall(r"\w+", source))
+    for art in extract(EXAMPLES / "004_7ab83e06146d686d.txt"):
+        out = set(re.findall(r"\w+", " ".join([art.title, art.caption, art.credit, art.text])))
+        assert out <= source_words
+
+
+def test_a_bare_body_with_a_given_title_is_one_article():
+    body = "Short opening line\n\nThe company said profits rose by a fifth in the first quarter of the year.\n\nShares rose."
+    from newsfold.extract import segment_text
+
+    arts = segment_text(body, "row-1", {"title": "Profits Rise"})
+    assert len(arts) == 1 and arts[0].title == "Profits Rise"
+    assert arts[0].paragraphs[0] == "Short opening line"
+
+
+def test_text_without_any_article_gives_nothing():
+    assert extract_text("TT\n20\nShare on Facebook\n© 2025 Example") == []

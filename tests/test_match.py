@@ -1,0 +1,109 @@
+"""Fingerprint, match and cluster: which versions are one story, and which must stay apart."""
+import numpy as np
+
+from newsfold.cluster import Node, star_clusters
+from newsfold.fingerprint import NUM_PERM, fingerprint, minhash, shingle_hashes, token_hashes
+from newsfold.match import candidate_pairs, compare
+
+ARTICLE = [
+    "WELLINGTON, June 3 - New Zealand's central bank held its official cash rate at 5.5 percent on Wednesday, "
+    "saying inflation was easing but remained too high for comfort.",
+    "Governor Adrian Orr told reporters the bank expected to keep rates on hold until the middle of next year, "
+    "pushing back market bets on an early cut.",
+    "Annual consumer price inflation slowed to 4.0 percent in the first quarter from 4.7 percent, "
+    "the statistics office said last month.",
+    "The New Zealand dollar rose 0.6 percent to 61.20 U.S. cents after the decision, its biggest daily gain in three weeks.",
+    "Economists at Westpac said the bank's tone was more hawkish than expected and moved their forecast "
+    "for the first cut to November 2025.",
+]
+
+
+def text(paras):
+    return "\n\n".join(paras)
+
+
+def same(a, b):
+    return compare(fingerprint(text(a)), fingerprint(text(b))).same_story
+
+
+def test_exact_copy_and_update_are_the_same_story():
+    assert same(ARTICLE, ARTICLE)
+    update = ARTICLE + ["The bank will publish its next monetary policy statement on July 10."]
+    assert same(ARTICLE, update)
+
+
+def test_brief_made_of_the_first_paragraphs_is_found_by_containment():
+    brief = ARTICLE[:2]
+    s = compare(fingerprint(text(brief)), fingerprint(text(ARTICLE)))
+    assert s.jaccard < 0.5 and s.containment > 0.95 and s.same_story
+
+
+def test_lightly_reworded_copy_is_the_same_story():
+    copy = [p.replace("said", "stated").replace("Wednesday", "Wed") for p in ARTICLE]
+    copy[3] = "The kiwi dollar gained 0.6 percent to 61.20 U.S. cents after the decision."
+    assert same(ARTICLE, copy)
+
+
+def test_follow_up_quoting_one_paragraph_stays_apart():
+    follow_up = [
+        "WELLINGTON, June 20 - New Zealand's economy shrank 0.2 percent in the first quarter, official data showed "
+        "on Thursday, tipping the country into a technical recession.",
+        ARTICLE[1],
+        "Finance Minister Nicola Willis said the figures showed the government's plan to restore growth was needed, "
+        "and promised tax relief in the July budget.",
+        "Retail spending fell for a fourth straight quarter while construction activity dropped 3.1 percent.",
+    ]
+    assert not same(ARTICLE, follow_up)
+
+
+def test_formulaic_notices_with_other_names_and_figures_stay_apart():
+    template = ("{co} said its board declared a quarterly dividend of {d} cts per share, payable {p} to holders "
+                "of record {r}. The company said the dividend was unchanged from the previous quarter and that it "
+                "expects to maintain the payout for the rest of the fiscal year, subject to board approval.")
+    a = template.format(co="Harbor Mills Inc <HML>", d="12", p="April 15", r="March 30")
+    b = template.format(co="Delta Foundry Corp <DFC>", d="25", p="May 2", r="April 17")
+    s = compare(fingerprint(a), fingerprint(b))
+    assert s.containment > 0.5  # the wording is mostly shared …
+    assert not s.same_story  # … but names and figures are not
+
+
+def test_minhash_estimates_jaccard():
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 2**63, 2000, dtype=np.uint64)
+    other = np.concatenate([base[:1000], rng.integers(0, 2**63, 1000, dtype=np.uint64)])  # J = 1/3
+    est = np.mean(minhash(base) == minhash(other))
+    assert abs(est - 1 / 3) < 0.12
+    assert minhash(base).shape == (NUM_PERM,)
+
+
+def test_shingles_are_word_order_sensitive():
+    a = shingle_hashes(token_hashes("the bank held rates".split()))
+    b = shingle_hashes(token_hashes("rates held the bank".split()))
+    assert not set(a.tolist()) & set(b.tolist())
+
+
+def test_lsh_bands_find_near_duplicates_not_strangers():
+    versions = [fingerprint(text(ARTICLE)), fingerprint(text(ARTICLE[:2])), fingerprint(text(ARTICLE + ["Extra line here."]))]
+    stranger = fingerprint("The city council approved eleven kilometres of protected cycle lanes on Tuesday after a long debate.")
+    prints = versions + [stranger]
+    keys = np.concatenate([p.keys for p in prints])
+    owners = np.repeat(np.arange(len(prints)), [p.keys.size for p in prints])
+    pairs = candidate_pairs(keys, owners)
+    assert {(0, 1), (0, 2), (1, 2)} <= pairs
+    assert not any(3 in p for p in pairs)
+
+
+def test_clusters_do_not_chain_through_a_middle_article():
+    # A~B and B~C but A and C unlike: C must not join A's story.
+    nodes = [Node(1, 500, "a"), Node(2, 300, "b"), Node(3, 200, "c")]
+    stories = star_clusters(nodes, [(1, 2), (2, 3)])
+    assert stories[1] == [1, 2]
+    assert stories[3] == [3]
+
+
+def test_clusters_do_not_depend_on_input_order():
+    nodes = [Node(i, 100 + (i * 37) % 11, f"h{i}") for i in range(12)]
+    edges = [(0, 1), (1, 2), (3, 4), (4, 5), (5, 3), (6, 7), (8, 9), (9, 10), (10, 11)]
+    a = star_clusters(nodes, edges)
+    b = star_clusters(list(reversed(nodes)), list(reversed(edges)))
+    assert a == b

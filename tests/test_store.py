@@ -1,0 +1,163 @@
+"""The store and the CLI around it: ingest, re-ingest, incremental ingest, stories, show, search, export."""
+import gzip
+import json
+import shutil
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsfold import Store
+
+from support import EXAMPLES, FIXTURES, read_jsonl, run_cli, score
+
+
+def partition(rows):
+    """Story relation as a set of frozensets of (capture file name, position)."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["story"], set()).add((r["capture"].split("/")[-1], r["position"]))
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_seeds_score_perfectly(tmp_path, examples_copy):
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db)
+    run_cli("export", "--db", db, "--out", tmp_path / "out.jsonl")
+    m = score(FIXTURES / "seeds_truth.jsonl", tmp_path / "out.jsonl")
+    assert m["segmentation_precision"] == m["segmentation_recall"] == 1.0
+    assert m["title_accuracy"] == 1.0 and m["story_pair_f1"] == 1.0
+    assert m["text_precision"] >= 0.99 and m["text_recall"] >= 0.99
+
+
+def test_ingesting_twice_changes_nothing(tmp_path, examples_copy):
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db)
+    first = run_cli("export", "--db", db).stdout
+    again = run_cli("ingest", examples_copy, "--db", db)
+    assert "3 already stored" in again.stderr
+    assert run_cli("export", "--db", db).stdout == first
+
+
+def test_incremental_ingest_joins_existing_stories(tmp_path, examples_copy):
+    batch_db, inc_db = tmp_path / "batch.db", tmp_path / "inc.db"
+    run_cli("ingest", examples_copy, "--db", batch_db)
+    files = sorted(examples_copy.iterdir())
+    run_cli("ingest", files[0], "--db", inc_db)
+    before = {r["story"] for r in read_jsonl_text(run_cli("export", "--db", inc_db).stdout)}
+    out = run_cli("ingest", *files[1:], "--db", inc_db)
+    assert "occurrences folded: 2" in out.stderr
+    inc = read_jsonl_text(run_cli("export", "--db", inc_db).stdout)
+    batch = read_jsonl_text(run_cli("export", "--db", batch_db).stdout)
+    assert partition(inc) == partition(batch)
+    iraq = [r for r in inc if r["title"].startswith("Iraq Forms")]
+    assert len(iraq) == 3 and len({r["story"] for r in iraq}) == 1
+    assert iraq[0]["story"] in before  # the story id of the first capture is kept
+
+
+def read_jsonl_text(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_show_explains_each_merge(tmp_path, examples_copy):
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db)
+    listing = run_cli("stories", "--db", db).stdout.splitlines()
+    top = listing[0].split()
+    assert top[1] == "3" and "Iraq Forms Security Crisis Cell" in listing[0]
+    shown = run_cli("show", top[0], "--db", db).stdout
+    assert shown.count("[merged]") == 2 and shown.count("[canonical]") == 1
+    assert "containment 1.00" in shown and "shared: \"iraq has established" in shown
+    assert run_cli("show", "nosuchstory", "--db", db, check=False).returncode == 1
+
+
+def test_search_groups_hits_by_story(tmp_path, examples_copy):
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db)
+    with Store(db) as store:
+        groups = store.search("crisis cell")
+        assert len(groups) == 1 and len(groups[0]["hits"]) == 3
+        assert store.search('Sharaa AND Berlin')[0]["title"].startswith("Syria's Leader")
+        assert store.search('unbalanced "quote') == []  # bad FTS syntax is searched as a phrase
+    assert "[crisis] [cell]" in run_cli("search", "crisis cell", "--db", db).stdout
+
+
+def test_export_parquet_and_unique(tmp_path, examples_copy):
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db)
+    run_cli("export", "--db", db, "--format", "parquet", "--out", tmp_path / "all.parquet")
+    table = pq.read_table(tmp_path / "all.parquet")
+    assert table.num_rows == 8
+    assert table.column_names == ["capture", "position", "title", "caption", "credit", "text", "story", "canonical"]
+    run_cli("export", "--db", db, "--unique", "--out", tmp_path / "u.jsonl")
+    unique = read_jsonl(tmp_path / "u.jsonl")
+    assert len(unique) == 6 and all(r["canonical"] for r in unique)
+
+
+def test_jsonl_parquet_and_gzip_rows_are_captures(tmp_path):
+    rows = []
+    for f in sorted(EXAMPLES.iterdir()):
+        rows.append({"id": f.stem, "text": f.read_text(encoding="utf-8"), "url": f"https://example.org/{f.stem}"})
+    with gzip.open(tmp_path / "caps.jsonl.gz", "wt", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+    pq.write_table(pa.Table.from_pylist([{"id": r["id"] + "-pq", "content": r["text"]} for r in rows]),
+                   tmp_path / "caps.parquet")
+    db = tmp_path / "nf.db"
+    run_cli("ingest", tmp_path / "caps.jsonl.gz", tmp_path / "caps.parquet", "--db", db)
+    out = read_jsonl_text(run_cli("export", "--db", db).stdout)
+    assert {r["capture"] for r in out} == {r["id"] for r in rows} | {r["id"] + "-pq" for r in rows}
+    assert len(out) == 16
+    assert len({r["story"] for r in out}) == 6  # the same six stories, each capture read twice
+
+
+def test_warc_response_records_are_read(tmp_path):
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    html = (FIXTURES / "two_articles.html").read_bytes()
+    with open(tmp_path / "page.warc.gz", "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        rec = writer.create_warc_record("https://example.org/live", "response", payload=BytesIO(html), http_headers=headers)
+        writer.write_record(rec)
+    db = tmp_path / "nf.db"
+    run_cli("ingest", tmp_path / "page.warc.gz", "--db", db)
+    out = read_jsonl_text(run_cli("export", "--db", db).stdout)
+    assert [r["title"] for r in out] == ["Museum Returns Stolen Painting to Owner's Family", "Rail Operator Orders Forty New Trains"]
+
+
+def test_bad_files_beside_good_ones(tmp_path, examples_copy):
+    (examples_copy / "empty.txt").write_bytes(b"")
+    (examples_copy / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(2000) + bytes(range(256)) * 20)
+    (examples_copy / "broken.jsonl").write_text('{"id": "a", "text": "x"\nnot json\n[1, 2]\n', encoding="utf-8")
+    with gzip.open(examples_copy / "cut.jsonl.gz", "wb") as fh:
+        fh.write(json.dumps({"id": "z", "text": "A headline here\n\nSome body text " * 200}).encode() * 50)
+    data = (examples_copy / "cut.jsonl.gz").read_bytes()
+    (examples_copy / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    db = tmp_path / "nf.db"
+    proc = run_cli("ingest", examples_copy, "--db", db)
+    err = proc.stderr
+    assert "Traceback" not in err
+    assert "empty.txt: empty file" in err
+    assert "image.txt: binary file" in err
+    assert "broken.jsonl:1: malformed JSON" in err and "broken.jsonl:2: malformed JSON" in err
+    assert "broken.jsonl:3: a JSON list, not an object" in err
+    assert "cut.jsonl.gz: truncated gzip stream" in err
+    assert "stories: 6" in err
+
+
+def test_nothing_ingestible_exits_2(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    proc = run_cli("ingest", tmp_path / "empty.txt", tmp_path / "missing.txt", "--db", tmp_path / "nf.db", check=False)
+    assert proc.returncode == 2
+    assert "missing.txt: no such file or directory" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_extract_command_needs_no_store(tmp_path):
+    out = run_cli("extract", FIXTURES / "metadata_dump.txt", cwd=tmp_path).stdout
+    rows = read_jsonl_text(out)
+    assert [r["title"] for r in rows] == ["Drought Cuts Wheat Harvest Forecast", "City Council Approves New Cycle Lanes"]
+    assert "story" not in rows[0] and rows[0]["position"] == 0
+    assert not list(tmp_path.iterdir())
