@@ -2,7 +2,7 @@
 import numpy as np
 
 from newsfold.cluster import Node, star_clusters
-from newsfold.fingerprint import NUM_PERM, fingerprint, minhash, shingle_hashes, token_hashes
+from newsfold.fingerprint import NUM_PERM, fingerprint, fingerprint_batch
 from newsfold.match import candidate_pairs, compare
 
 ARTICLE = [
@@ -67,19 +67,34 @@ def test_formulaic_notices_with_other_names_and_figures_stay_apart():
     assert not s.same_story  # … but names and figures are not
 
 
-def test_minhash_estimates_jaccard():
+def test_minhash_signatures_estimate_jaccard():
     rng = np.random.default_rng(1)
-    base = rng.integers(0, 2**63, 2000, dtype=np.uint64)
-    other = np.concatenate([base[:1000], rng.integers(0, 2**63, 1000, dtype=np.uint64)])  # J = 1/3
-    est = np.mean(minhash(base) == minhash(other))
-    assert abs(est - 1 / 3) < 0.12
-    assert minhash(base).shape == (NUM_PERM,)
+    vocab = [f"w{i}" for i in range(50000)]
+    base = " ".join(rng.choice(vocab, 3000))
+    half = " ".join(base.split()[:1500] + list(rng.choice(vocab, 1500)))
+    a, b = fingerprint_batch([base, half])
+    exact = np.intersect1d(a.shingles, b.shingles).size / np.union1d(a.shingles, b.shingles).size
+    estimate = np.mean(a.signature == b.signature)
+    assert a.signature.shape == (NUM_PERM,)
+    assert abs(estimate - exact) < 0.1
+
+
+def test_batch_and_single_fingerprints_agree():
+    texts = ["Über café “quoted” text — with Naïve words in 2025.", "Plain ASCII text, with CAPS and 42 numbers."]
+    for one, many in zip(map(fingerprint, texts), fingerprint_batch(texts)):
+        assert one.body_hash == many.body_hash
+        assert (one.signature == many.signature).all() and (one.entities == many.entities).all()
 
 
 def test_shingles_are_word_order_sensitive():
-    a = shingle_hashes(token_hashes("the bank held rates".split()))
-    b = shingle_hashes(token_hashes("rates held the bank".split()))
+    a = fingerprint("the bank held rates").shingles
+    b = fingerprint("rates held the bank").shingles
     assert not set(a.tolist()) & set(b.tolist())
+
+
+def test_case_and_punctuation_do_not_change_the_body_hash():
+    assert fingerprint("The Bank held rates.").body_hash == fingerprint("the bank, held rates").body_hash
+    assert fingerprint("The Bank held rates.").body_hash != fingerprint("the bank held the rates").body_hash
 
 
 def test_lsh_bands_find_near_duplicates_not_strangers():

@@ -1,13 +1,13 @@
 """The Python API: `newsfold.extract(...)` and `newsfold.Store(path)` with the CLI's verbs."""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import store as db
 from .extract import extract as _extract_capture
 from .ingest import IngestReport, ingest, print_problem
+from .match import shared_passages
 from .model import Article, Capture, Problem
 from .read import discover, read_path
 
@@ -93,14 +93,18 @@ class Store:
             "SELECT a.id, c.name, a.position, a.title, a.n_words FROM articles a JOIN captures c ON c.id=a.capture_id"
             " WHERE a.story_id=? ORDER BY c.name, a.position", (story_id,)).fetchall()
         merges = {r[0]: r for r in self.conn.execute(
-            "SELECT article_id, jaccard, containment, entity_overlap, score, shared FROM merges WHERE story_id=?", (story_id,))}
+            "SELECT article_id, jaccard, containment, entity_overlap, lead_overlap, score FROM merges WHERE story_id=?",
+            (story_id,))}
         canonical = self.conn.execute("SELECT title, caption, credit, text FROM articles WHERE id=?", (row[1],)).fetchone()
+        texts = db.article_texts(self.conn, merges)
         occurrences = []
         for aid, cap, pos, title, n_words in occ:
             m = merges.get(aid)
             ev = None
             if m:
-                ev = {"jaccard": m[1], "containment": m[2], "entity_overlap": m[3], "score": m[4], "shared": json.loads(m[5])}
+                # the shared passages are located now, from the stored texts; the scores are the ones merged on
+                ev = {"jaccard": m[1], "containment": m[2], "entity_overlap": m[3], "lead_overlap": m[4], "score": m[5],
+                      "shared": shared_passages(texts[aid], canonical[3])}
             occurrences.append({"article": aid, "capture": cap, "position": pos, "title": title, "words": n_words,
                                 "canonical": aid == row[1], "evidence": ev})
         return {"id": row[0], "size": row[2], "title": row[3],
@@ -111,6 +115,7 @@ class Store:
         q = ("SELECT a.story_id, a.id, c.name, a.position, a.title, snippet(articles_fts, 2, '[', ']', '…', 12)"
              " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid JOIN captures c ON c.id = a.capture_id"
              " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?")
+        db.ensure_fts(self.conn)
         try:
             rows = self.conn.execute(q, (query, limit * 10)).fetchall()
         except Exception:  # FTS syntax error: search the words as a phrase instead

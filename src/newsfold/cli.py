@@ -99,7 +99,7 @@ def show(story_id, db):
         ev = o["evidence"]
         if ev:
             click.echo(f"      containment {ev['containment']:.2f}  jaccard {ev['jaccard']:.2f}  "
-                       f"names/figures {ev['entity_overlap']:.2f}  score {ev['score']:.2f}")
+                       f"names/figures {ev['entity_overlap']:.2f}  lead {ev['lead_overlap']:.2f}  score {ev['score']:.2f}")
             for passage in ev["shared"]:
                 click.echo(f"      shared: \"{safe(passage, 160)}\"")
 

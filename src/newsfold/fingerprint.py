@@ -1,8 +1,19 @@
 """Fingerprint stage: normalised words → word n-gram shingles → MinHash signature → LSH band keys.
 
-Everything after tokenising is numpy: shingle hashes are combined from token hashes with
-wrapping uint64 arithmetic, and the 128 MinHash permutations are one broadcast multiply-shift
-over the shingle array (no Python loop per permutation or per shingle).
+Fingerprints are computed for a batch of bodies at once, with numpy over the concatenated
+bytes: no Python loop per token, per shingle or per permutation.
+
+- Tokens are `\\w+` runs of the lower-cased (NFKC) text. Each token's hash is a polynomial over
+  its bytes, read off a prefix sum of byte·P^i (mod 2^64) and divided out with P's inverse, so
+  every token of the batch is hashed by a handful of vector operations.
+- Shingles are 3-token windows; their hashes combine the token hashes.
+- The signature is one-permutation MinHash (Li, Owen & Zhang 2012) with rotation densification
+  (Shrivastava & Li 2014): each shingle is hashed once and falls in one of 128 bins; a bin keeps
+  its minimum. Two signatures agree in a bin with probability ≈ the Jaccard similarity, as with
+  128 separate permutations, at 1/128 of the hashing cost.
+- LSH band keys hash groups of signature rows: 28 bands × 3 rows over the body (≈ 0.33 Jaccard
+  threshold), plus 12 × 3 over the first 60 words (a brief shares the lead, not the Jaccard).
+  40 keys per article: on the devset, 58 keys found no more stories and 30 lost 1% pair recall.
 """
 from __future__ import annotations
 
@@ -15,115 +26,226 @@ import xxhash
 
 SHINGLE_WORDS = 3  # measured on the devset: 3-word containment separates rewrites from hard negatives best
 NUM_PERM = 128
-BANDS, ROWS = 42, 3  # threshold ≈ (1/42)^(1/3) ≈ 0.29 Jaccard: rewrites and updates are found
-LEAD_WORDS = 60  # a brief repeats the article's lead: its own signature finds briefs of long articles
+BANDS, ROWS = 28, 3
+LEAD_WORDS = 60
+LEAD_BANDS, LEAD_ROWS = 12, 3
 LEAD_CHECK_WORDS = 40  # the opening that a follow-up story rewrites and a copy keeps
-LEAD_BANDS, LEAD_ROWS = 16, 4
+EMPTY = np.uint32(0xFFFFFFFF)
 
+_U64 = np.uint64
+_P = _U64(0x100000001B3)  # odd, so invertible mod 2^64
+_P_INV = _U64(pow(0x100000001B3, -1, 2**64))
+_GRAM = (_U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F), _U64(0x165667B19E3779F9))
+_MIX1, _MIX2 = _U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB)
+
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _c in b"abcdefghijklmnopqrstuvwxyz0123456789_":
+    _WORD_BYTE[_c] = True
+_WORD_BYTE[128:] = True  # non-ASCII bytes: the text was reduced to word characters and spaces first
+_ENTITY_BYTE = np.zeros(256, dtype=bool)
+for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
+    _ENTITY_BYTE[_c] = True
+_NON_WORD = re.compile(r"[^\w\s]+")
 _WORD = re.compile(r"\w+")
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-_rng = np.random.default_rng(20250601)
-_PERM_A = (_rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)  # odd multipliers
-_PERM_B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
-_GRAM_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5,
-                       0x85EBCA77C2B2AE63][:SHINGLE_WORDS], dtype=np.uint64)
-_token_cache: dict[str, int] = {}
+
+
+class _Powers:
+    """P^i and P^-i mod 2^64, grown on demand."""
+
+    def __init__(self) -> None:
+        self.pow = np.ones(1, dtype=np.uint64)
+        self.inv = np.ones(1, dtype=np.uint64)
+
+    def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.pow.size < n:
+            size = max(n, 2 * self.pow.size, 1 << 16)
+            self.pow = np.cumprod(np.full(size, _P, dtype=np.uint64)) * _P_INV
+            self.inv = np.cumprod(np.full(size, _P_INV, dtype=np.uint64)) * _P
+        return self.pow[:n], self.inv[:n]
+
+
+_POWERS = _Powers()
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> _U64(30))
+    h = h * _MIX1
+    h ^= h >> _U64(27)
+    h *= _MIX2
+    return h ^ (h >> _U64(31))
 
 
 def normalise_words(text: str) -> list[str]:
-    """Lower-cased NFKC word tokens: what two copies of one text have in common."""
+    """Lower-cased NFKC word tokens (the same tokens the fingerprints are built from)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     return _WORD.findall(text.lower())
 
 
-def token_hashes(tokens: list[str]) -> np.ndarray:
-    cache = _token_cache
-    if len(cache) > 2_000_000:  # bound memory on huge vocabularies
-        cache.clear()
-    out = np.empty(len(tokens), dtype=np.uint64)
-    for i, t in enumerate(tokens):
-        h = cache.get(t)
-        if h is None:
-            h = cache[t] = xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass"))
-        out[i] = h
-    return out
-
-
-def shingle_hashes(tokens: np.ndarray, n: int = SHINGLE_WORDS) -> np.ndarray:
-    """Hashes of every n-word window, in text order (one hash for a text shorter than n)."""
-    if tokens.size == 0:
-        return np.zeros(0, dtype=np.uint64)
-    if tokens.size < n:
-        return np.array([np.bitwise_xor.reduce(tokens * _GRAM_MULT[: tokens.size])], dtype=np.uint64)
-    m = tokens.size - n + 1
-    with np.errstate(over="ignore"):
-        h = tokens[:m] * _GRAM_MULT[0]
-        for k in range(1, n):  # n is 3: a loop over window offsets, not over shingles
-            h = h ^ (tokens[k : k + m] * _GRAM_MULT[k])
-        h ^= h >> np.uint64(31)
-    return h
-
-
-def minhash(shingles: np.ndarray) -> np.ndarray:
-    """128 min-hash values (uint32) of a shingle set, by multiply-shift universal hashing."""
-    if shingles.size == 0:
-        return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        perm = (shingles[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)
-    return perm.min(axis=0).astype(np.uint32)
-
-
-def band_keys(sig: np.ndarray, bands: int, rows: int, salt: int) -> np.ndarray:
-    """One int64 key per band: equal keys mean equal rows in that band."""
-    m = sig[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    with np.errstate(over="ignore"):
-        h = np.full(bands, salt, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.arange(bands, dtype=np.uint64)
-        for r in range(rows):
-            h = (h ^ m[:, r]) * np.uint64(0xBF58476D1CE4E5B9)
-            h ^= h >> np.uint64(29)
-    return h.view(np.int64)
-
-
-def sorted_unique(a: np.ndarray) -> np.ndarray:
-    """np.unique without its slow path: sort, then keep each first of a run."""
-    s = np.sort(a)
-    if s.size < 2:
-        return s
-    return s[np.concatenate(([True], s[1:] != s[:-1]))]
-
-
-def entities(text: str) -> frozenset[str]:
-    """Names and figures (capitalised words, numbers): what formulaic look-alikes do not share."""
-    return frozenset(w.lower() for w in _WORD.findall(text) if w[0].isupper() or w[0].isdigit())
+def _prepared(text: str) -> tuple[bytes, bytes]:
+    """(lower-cased bytes, original-case bytes) of the same length, punctuation as spaces."""
+    if text.isascii():
+        return text.lower().encode("ascii"), text.encode("ascii")
+    t = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text))
+    low, orig = t.lower().encode("utf-8", "surrogatepass"), t.encode("utf-8", "surrogatepass")
+    if len(low) != len(orig):  # a case mapping that changes length (rare): no entity flags
+        orig = low
+    return low, orig
 
 
 @dataclass(frozen=True)
 class Fingerprint:
     """What matching needs of one article body."""
 
-    body_hash: str  # exact-duplicate key over normalised words
+    body_hash: str  # exact-duplicate key over the normalised words
     n_words: int
-    shingles: np.ndarray  # sorted unique uint64
+    shingles: np.ndarray  # sorted unique 48-bit shingle hashes
     lead: np.ndarray  # sorted unique shingles of the first LEAD_CHECK_WORDS words
-    entities: frozenset[str]
+    entities: np.ndarray  # sorted unique 48-bit hashes of capitalised words and numbers
     signature: np.ndarray  # uint32[NUM_PERM]
-    keys: np.ndarray  # int64 LSH band keys, full-text bands then lead bands
+    keys: np.ndarray  # int64 LSH band keys, body bands then lead bands
+
+
+def tokens_of(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token hashes of all texts, each token's text index, and whether it is a name/figure."""
+    parts = [_prepared(t) for t in texts]
+    low = b" ".join(p[0] for p in parts) + b" "
+    orig = b" ".join(p[1] for p in parts) + b" "
+    starts_of_text = np.cumsum([0] + [len(p[0]) + 1 for p in parts[:-1]])
+    arr = np.frombuffer(low, dtype=np.uint8)
+    word = _WORD_BYTE[arr]
+    edge = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
+    starts = np.flatnonzero(edge == 1)
+    ends = np.flatnonzero(edge == -1)
+    pw, inv = _POWERS.upto(arr.size + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.concatenate((np.zeros(1, np.uint64), np.cumsum((arr.astype(np.uint64) + _U64(1)) * pw[: arr.size], dtype=np.uint64)))
+        raw = (prefix[ends] - prefix[starts]) * inv[starts]
+        hashes = _mix(raw + (ends - starts).astype(np.uint64))
+    text_of = np.searchsorted(starts_of_text, starts, side="right") - 1
+    first_orig = np.frombuffer(orig, dtype=np.uint8)[starts]
+    entity = _ENTITY_BYTE[first_orig] | (first_orig != arr[starts])  # capital, digit, or non-ASCII capital
+    return hashes, text_of, entity
+
+
+def _grams(tok: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """3-token shingle hashes, their text index and their token position inside the text."""
+    first = np.searchsorted(doc, np.arange(n_docs))
+    counts = np.bincount(doc, minlength=n_docs)
+    pos = np.arange(tok.size) - first[doc] if tok.size else np.zeros(0, np.int64)
+    with np.errstate(over="ignore"):
+        if tok.size >= SHINGLE_WORDS:
+            g = tok[:-2] * _GRAM[0] ^ tok[1:-1] * _GRAM[1] ^ tok[2:] * _GRAM[2]
+            ok = doc[:-2] == doc[2:]
+            g, gdoc, gpos = _mix(g[ok]), doc[:-2][ok], pos[:-2][ok]
+        else:
+            g, gdoc, gpos = np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        short = np.flatnonzero((counts > 0) & (counts < SHINGLE_WORDS))
+        if short.size:  # a one- or two-word body still gets one shingle
+            extra = [np.bitwise_xor.reduce(tok[first[d] : first[d] + counts[d]] * _GRAM[0]) for d in short]
+            g = np.concatenate([g, _mix(np.array(extra, dtype=np.uint64))])
+            gdoc = np.concatenate([gdoc, short])
+            gpos = np.concatenate([gpos, np.zeros(short.size, np.int64)])
+    return g, gdoc, gpos
+
+
+def _one_permutation_minhash(g: np.ndarray, gdoc: np.ndarray, n_docs: int) -> np.ndarray:
+    """OPH signatures (n_docs × NUM_PERM, uint32) with rotation densification of empty bins."""
+    sig = np.full((n_docs, NUM_PERM), EMPTY, dtype=np.uint32)
+    if g.size:
+        with np.errstate(over="ignore"):
+            h = _mix(g ^ _U64(0x5851F42D4C957F2D))
+        key = (gdoc.astype(np.uint64) << _U64(39)) | ((h >> _U64(57)) << _U64(32)) | (h & _U64(0xFFFFFFFF))
+        key.sort()
+        cell = key >> _U64(32)
+        first = np.concatenate(([True], cell[1:] != cell[:-1]))
+        k = key[first]
+        d = (k >> _U64(39)).astype(np.intp)
+        b = ((k >> _U64(32)) & _U64(127)).astype(np.intp)
+        sig[d, b] = (k & _U64(0xFFFFFFFF)).astype(np.uint32)
+    empty = sig == EMPTY
+    nonempty_doc = ~empty.all(axis=1)
+    for step in range(1, NUM_PERM):  # borrow from the next filled bin to the right, offset by distance
+        todo = empty & nonempty_doc[:, None]
+        if not todo.any():
+            break
+        rolled = np.roll(sig, -step, axis=1)
+        take = todo & (rolled != EMPTY) & (np.roll(empty, -step, axis=1) == False)  # noqa: E712
+        with np.errstate(over="ignore"):
+            sig[take] = rolled[take] + np.uint32(step * 0x9E3779B1 & 0xFFFFFFFF)
+        empty &= ~take
+    return sig
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int, salt: int) -> np.ndarray:
+    """(n × bands) int64 keys: equal keys mean equal signature rows in that band."""
+    m = sig[:, : bands * rows].astype(np.uint64).reshape(sig.shape[0], bands, rows)
+    with np.errstate(over="ignore"):
+        h = np.full((sig.shape[0], bands), _U64(salt) * _U64(0x9E3779B97F4A7C15), dtype=np.uint64)
+        h += np.arange(bands, dtype=np.uint64)[None, :]
+        for r in range(rows):
+            h = _mix(h ^ m[:, :, r])
+    return h.view(np.int64)
+
+
+def _split_sorted_unique(values: np.ndarray, doc: np.ndarray, n_docs: int) -> list[np.ndarray]:
+    """Per-text sorted unique values, kept to their top 48 bits (collisions in sets of thousands:
+    ~1e-8): one sort of (text << 48 | value) instead of a two-key lexsort."""
+    if values.size == 0:
+        return [np.zeros(0, np.uint64) for _ in range(n_docs)]
+    key = (doc.astype(np.uint64) << _U64(48)) | (values >> _U64(16))
+    key.sort()
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    bounds = np.searchsorted(key >> _U64(48), np.arange(n_docs + 1, dtype=np.uint64))
+    vals = key & _U64(0xFFFFFFFFFFFF)
+    return [vals[bounds[i] : bounds[i + 1]] for i in range(n_docs)]
+
+
+MAX_BATCH = 65535  # text index must fit the 16 bits above a 48-bit hash
+
+
+def fingerprint_batch(texts: list[str]) -> list[Fingerprint]:
+    n = len(texts)
+    if n == 0:
+        return []
+    if n > MAX_BATCH:
+        return [fp for i in range(0, n, MAX_BATCH) for fp in fingerprint_batch(texts[i : i + MAX_BATCH])]
+    tok, tdoc, entity = tokens_of(texts)
+    g, gdoc, gpos = _grams(tok, tdoc, n)
+    sig = _one_permutation_minhash(g, gdoc, n)
+    in_lead = gpos <= LEAD_WORDS - SHINGLE_WORDS
+    lead_sig = _one_permutation_minhash(g[in_lead], gdoc[in_lead], n)
+    keys = np.concatenate([band_keys(sig, BANDS, ROWS, 1), band_keys(lead_sig, LEAD_BANDS, LEAD_ROWS, 2)], axis=1)
+    check = gpos <= LEAD_CHECK_WORDS - SHINGLE_WORDS
+    shingles = _split_sorted_unique(g, gdoc, n)
+    leads = _split_sorted_unique(g[check], gdoc[check], n)
+    ents = _split_sorted_unique(tok[entity], tdoc[entity], n)
+    bounds = np.searchsorted(tdoc, np.arange(n + 1))
+    out = []
+    for i in range(n):
+        words = tok[bounds[i] : bounds[i + 1]]
+        out.append(Fingerprint(
+            body_hash=xxhash.xxh3_128_hexdigest(words.tobytes()),
+            n_words=int(words.size),
+            shingles=shingles[i],
+            lead=leads[i],
+            entities=ents[i],
+            signature=sig[i],
+            keys=keys[i],
+        ))
+    return out
 
 
 def fingerprint(text: str) -> Fingerprint:
+    return fingerprint_batch([text])[0]
+
+
+def shingle_sequence(text: str) -> tuple[list[str], np.ndarray]:
+    """The words of a text and its shingle hashes in text order (for locating shared passages)."""
+    tok, _, _ = tokens_of([text])
     words = normalise_words(text)
-    toks = token_hashes(words)
-    grams = shingle_hashes(toks)
-    sig = minhash(grams)
-    lead = minhash(shingle_hashes(toks[:LEAD_WORDS]))
-    keys = np.concatenate([band_keys(sig, BANDS, ROWS, 1), band_keys(lead, LEAD_BANDS, LEAD_ROWS, 2)])
-    return Fingerprint(
-        body_hash=xxhash.xxh3_128_hexdigest(" ".join(words).encode("utf-8", "surrogatepass")),
-        n_words=len(words),
-        shingles=sorted_unique(grams),
-        lead=sorted_unique(grams[: max(1, LEAD_CHECK_WORDS - SHINGLE_WORDS + 1)]),
-        entities=entities(text),
-        signature=sig,
-        keys=keys,
-    )
+    if len(words) != tok.size:  # tokenisers disagree on an odd character: stay consistent with the hashes
+        words = [f"w{i}" for i in range(tok.size)]
+    with np.errstate(over="ignore"):
+        grams = _mix(tok[:-2] * _GRAM[0] ^ tok[1:-1] * _GRAM[1] ^ tok[2:] * _GRAM[2]) if tok.size >= 3 else tok[:0]
+    return words, grams >> _U64(16)

@@ -1,17 +1,24 @@
-"""Ingest: read → extract → fingerprint (worker processes) → store (one writer) → match → cluster.
+"""Ingest: read → extract + fingerprint (worker processes) → store (one writer) → match → cluster.
 
-Captures are committed in batches; each capture with all its articles lands in one
-transaction or not at all. Articles whose story is not yet decided (`story_id IS NULL`)
-are matched and clustered at the end of every run, so a run that was killed part-way is
-finished by the next one. Re-reading a capture already stored (same name, same content
-hash) is skipped: running the same ingest twice changes nothing.
+Captures are committed in batches: a batch's captures, articles, band keys and verified edges
+land in one transaction or not at all. Each batch is matched as it is written, against this
+run's earlier articles (an in-memory band index) and, if the store already held articles,
+against the store's band table, so memory stays bounded by the batch. Articles whose story is
+not yet decided (`story_id IS NULL`) are clustered at the end of every run, so a run killed
+part-way is finished by the next one. A capture already stored (same name, same content hash)
+is skipped: running the same ingest twice changes nothing.
 """
 from __future__ import annotations
 
+import fcntl
+import functools
 import multiprocessing as mp
 import os
+import signal
 import sys
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,14 +26,17 @@ import xxhash
 from tqdm import tqdm
 
 from . import store as db
+from .band_index import BandIndex
 from .cluster import Node, components, star_clusters
 from .extract import extract
-from .fingerprint import Fingerprint, fingerprint
-from .match import PairScores, candidate_pairs, compare, shared_passages, verify
+from .fingerprint import Fingerprint, fingerprint_batch
+from .match import PairScores, candidate_pairs, verify
 from .model import Article, Capture, Problem
 from .read import discover, read_path
 
-BATCH_CAPTURES = 256  # captures per write transaction
+CHUNK_CAPTURES = 64  # captures per task sent to a worker
+BATCH_ARTICLES = 2048  # articles per write transaction
+CACHE_BATCHES = 8  # recent batches whose fingerprints stay in memory for verification
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 
 
@@ -39,7 +49,7 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)
     stories: int = 0  # stories in the store after the run
     new_stories: int = 0
-    folded: int = 0  # new articles placed in a story that already had another version
+    folded: int = 0  # new articles placed in a story with another version
 
     @property
     def rejected(self) -> int:
@@ -60,16 +70,33 @@ class Extracted:
     problem: Problem | None = None
 
 
-def process_capture(capture: Capture) -> Extracted:
-    """Pure work for one capture (runs in a worker): extract its articles and fingerprint them."""
+def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
     content_hash = xxhash.xxh3_128_hexdigest(capture.content.encode("utf-8", "surrogatepass"))
     try:
         articles = tuple(extract(capture))
     except Exception as err:  # untrusted input must never stop the run
-        return Extracted(capture, content_hash, (), (), Problem(capture.name, f"extraction failed ({type(err).__name__}: {err})"))
+        return content_hash, Problem(capture.name, f"extraction failed ({type(err).__name__}: {err})")
     if not articles:
-        return Extracted(capture, content_hash, (), (), Problem(capture.name, "no article found"))
-    return Extracted(capture, content_hash, articles, tuple(fingerprint(a.text) for a in articles))
+        return content_hash, Problem(capture.name, "no article found")
+    return content_hash, articles
+
+
+def process_chunk(captures: list[Capture]) -> list[Extracted]:
+    """Pure work for a chunk of captures (runs in a worker): extract, then fingerprint all bodies at once."""
+    done = [(cap, *_extract_one(cap)) for cap in captures]
+    bodies = [a.text for _, _, arts in done if not isinstance(arts, Problem) for a in arts]
+    prints = iter(fingerprint_batch(bodies))
+    out = []
+    for cap, content_hash, arts in done:
+        if isinstance(arts, Problem):
+            out.append(Extracted(cap, content_hash, (), (), arts))
+        else:
+            out.append(Extracted(cap, content_hash, arts, tuple(next(prints) for _ in arts)))
+    return out
+
+
+def _quiet_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
@@ -88,6 +115,17 @@ def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
                 yield cap
 
 
+def _chunks(items: Iterable, n: int) -> Iterator[list]:
+    chunk = []
+    for x in items:
+        chunk.append(x)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _total_bytes(paths: Iterable[str]) -> int:
     total = 0
     for item in discover(paths):
@@ -103,6 +141,87 @@ def print_problem(p: Problem) -> None:
     tqdm.write(f"newsfold: {p}", file=sys.stderr)
 
 
+class _Matcher:
+    """Finds and verifies each batch's same-story pairs as the batch is written."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.store_had_articles = conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
+        self.index = BandIndex()
+        self.body_owner: dict[str, int] = {}  # this run's first article per body hash
+        self.cache: OrderedDict[int, dict[int, Fingerprint]] = OrderedDict()  # batch no → prints
+        self.batches = 0
+
+    def _print_of(self, aid: int) -> Fingerprint | None:
+        for prints in self.cache.values():
+            fp = prints.get(aid)
+            if fp is not None:
+                return fp
+        return None
+
+    def edges_for(self, batch: dict[int, Fingerprint]) -> list[tuple[int, int, PairScores]]:
+        ids = np.fromiter(batch, dtype=np.int64, count=len(batch))
+        keys = np.stack([batch[i].keys for i in ids]) if len(ids) else np.zeros((0, 1), np.int64)
+        flat_keys, flat_owner = keys.ravel(), np.repeat(ids, keys.shape[1])
+        pairs = candidate_pairs(flat_keys, flat_owner)
+        found = self.index.pairs(flat_keys, flat_owner)
+        pairs.update((min(a, b), max(a, b)) for a, b in found.tolist())
+        if self.store_had_articles:
+            bkeys, owners = db.band_rows_for(self.conn, flat_keys)
+            both = np.concatenate([flat_keys, bkeys]), np.concatenate([flat_owner, owners])
+            pairs.update(candidate_pairs(*both, fresh=set(ids.tolist())))
+            pairs.update(db.same_body(self.conn, ids.tolist()))
+        for aid in ids.tolist():
+            h = batch[aid].body_hash
+            first = self.body_owner.setdefault(h, aid)
+            if first != aid:
+                pairs.add((first, aid))
+        self.index.add(flat_keys, flat_owner)
+        prints = dict(batch)
+        missing = {x for p in pairs for x in p if x not in prints}
+        for aid in list(missing):
+            fp = self._print_of(aid)
+            if fp is not None:
+                prints[aid] = fp
+                missing.discard(aid)
+        if missing:  # an older article: rebuild its fingerprint from the stored text
+            texts = db.article_texts(self.conn, sorted(missing))
+            prints.update(zip(texts, fingerprint_batch(list(texts.values()))))
+        self.batches += 1
+        self.cache[self.batches] = batch
+        while len(self.cache) > CACHE_BATCHES:
+            self.cache.popitem(last=False)
+        return list(verify(pairs, prints))
+
+
+@contextmanager
+def ingest_lock(conn):
+    """Hold the store's ingest lock (`<db>-lock`) while the block runs; wait, saying so, if another
+    process holds it. Two ingests at once would each match only against what the store held when
+    it started, and miss each other's copies. A POSIX lock dies with its process, even on SIGKILL,
+    and is not inherited by forked workers, so it never outlives the ingest that took it."""
+    path = next((file for _, name, file in conn.execute("PRAGMA database_list") if name == "main"), "")
+    if not path:  # in-memory store: no other process can see it
+        yield
+        return
+    with open(path + "-lock", "ab") as fh:
+        try:
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            tqdm.write(f"newsfold: another ingest is writing to {path}; waiting for it to finish", file=sys.stderr)
+            fcntl.lockf(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _one_at_a_time(run: Callable[..., IngestReport]) -> Callable[..., IngestReport]:
+    @functools.wraps(run)
+    def locked(conn, *args, **kwargs) -> IngestReport:
+        with ingest_lock(conn):
+            return run(conn, *args, **kwargs)
+    return locked
+
+
+@_one_at_a_time
 def ingest(conn, paths: list[str], text_field: str | None = None, workers: int | None = None,
            progress: bool | None = None, on_problem: Callable[[Problem], None] = print_problem) -> IngestReport:
     report = IngestReport()
@@ -111,97 +230,82 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
     bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="ingest", file=sys.stderr,
                disable=True if progress is False else None, mininterval=0.5)
-    fresh: dict[int, Fingerprint] = {}
-    captures = _inputs(paths, text_field, report, on_problem)
-    pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
+    matcher = _Matcher(conn)
+    chunks = _chunks(_inputs(paths, text_field, report, on_problem), CHUNK_CAPTURES)
+    pool = mp.get_context("fork").Pool(workers, initializer=_quiet_worker) if workers > 1 else None
     try:
-        results = pool.imap(process_capture, captures, chunksize=8) if pool else map(process_capture, captures)
+        results = pool.imap(process_chunk, chunks) if pool else map(process_chunk, chunks)
         batch: list[Extracted] = []
-        for res in results:
-            bar.update(len(res.capture.content))
-            batch.append(res)
-            if len(batch) >= BATCH_CAPTURES:
-                _write_batch(conn, batch, report, fresh, on_problem)
-                batch = []
-        _write_batch(conn, batch, report, fresh, on_problem)
+        n_articles = 0
+        for chunk in results:
+            for res in chunk:
+                bar.update(len(res.capture.content))
+                batch.append(res)
+                n_articles += len(res.articles)
+            if n_articles >= BATCH_ARTICLES:
+                _write_batch(conn, batch, report, matcher, on_problem)
+                batch, n_articles = [], 0
+        _write_batch(conn, batch, report, matcher, on_problem)
     finally:
         if pool:
             pool.terminate()
         bar.close()
-    _match_and_cluster(conn, fresh, report)
+    _cluster_pending(conn, report)
     report.stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
     return report
 
 
-def _write_batch(conn, batch: list[Extracted], report: IngestReport, fresh: dict[int, Fingerprint],
+def _write_batch(conn, batch: list[Extracted], report: IngestReport, matcher: _Matcher,
                  on_problem: Callable[[Problem], None]) -> None:
     if not batch:
         return
     with db.Transaction(conn):
+        stored = db.stored_captures(conn, [(r.capture.name, r.content_hash) for r in batch])
+        fresh: list[Extracted] = []
         for res in batch:
-            if db.has_capture(conn, res.capture.name, res.content_hash):
+            key = (res.capture.name, res.content_hash)
+            if key in stored:
                 report.skipped += 1
-                continue
-            if res.problem:
+            elif res.problem:
                 report.problems.append(res.problem)
                 on_problem(res.problem)
-                continue
-            ids = db.insert_capture(conn, res.capture.name, res.content_hash, res.capture.kind, res.articles, res.prints)
-            fresh.update(zip(ids, res.prints))
-            report.captures += 1
-            report.articles += len(ids)
+            else:
+                stored.add(key)  # the same capture twice in one run is stored once
+                fresh.append(res)
+        ids = db.insert_captures(conn, [(r.capture.name, r.content_hash, r.capture.kind, r.articles, r.prints)
+                                        for r in fresh])
+        written: dict[int, Fingerprint] = {}
+        for res, these in zip(fresh, ids):
+            written.update(zip(these, res.prints))
+        report.captures += len(fresh)
+        report.articles += len(written)
+        if written:
+            db.insert_bands(conn, written)
+            db.insert_edges(conn, matcher.edges_for(written))
 
 
-def _match_and_cluster(conn, fresh: dict[int, Fingerprint], report: IngestReport) -> None:
-    """Find and verify the new articles' duplicates, then re-cluster the stories they touch."""
-    pending = db.pending_articles(conn)
-    if not pending:
-        return
-    prints = dict(fresh)
-    _load_prints(conn, [a for a in pending if a not in prints], prints)
-    pend = set(pending)
-    keys = np.concatenate([prints[a].keys for a in pending])
-    bkeys, owners = db.band_rows_for(conn, keys)
-    pairs = candidate_pairs(bkeys, owners, fresh=pend) | db.same_body(conn, pending)
-    _load_prints(conn, {x for p in pairs for x in p if x not in prints}, prints)
-    new_edges = list(verify(pairs, prints))
-    old_story = {}
+def _cluster_pending(conn, report: IngestReport) -> None:
+    """Decide the story of every pending article; re-cluster only the components they touch."""
     with db.Transaction(conn):
-        conn.executemany("INSERT OR REPLACE INTO edges (a, b, jaccard, containment, entity_overlap) VALUES (?,?,?,?,?)",
-                         ((a, b, s.jaccard, s.containment, s.entity_overlap) for a, b, s in new_edges))
-        affected = components(pend, db.all_edges(conn))
-        for aid, sid in _story_of(conn, affected):
-            old_story[aid] = sid
-        db.drop_stories(conn, {s for s in old_story.values() if s})
+        pending = set(db.pending_articles(conn))
+        if not pending:
+            return
+        edges = db.all_edges(conn)
+        linked = {x for a, b, *_ in edges for x in (a, b)}
+        affected = components(pending & linked, ((a, b) for a, b, *_ in edges))
+        report.new_stories += db.make_singleton_stories(conn, pending - affected)
+        if not affected:
+            return
+        old = {sid for _, sid in db.story_of(conn, affected) if sid}
+        db.drop_stories(conn, old)
+        scores = {(a, b): PairScores(j, c, e, lead) for a, b, j, c, e, lead in edges if a in affected}
         node_rows = db.nodes(conn, affected)
-        edges = [(a, b) for a, b in db.all_edges(conn) if a in affected and b in affected]
-        stories = star_clusters((Node(*r) for r in node_rows), edges)
+        stories = star_clusters((Node(*r) for r in node_rows), scores)
         hashes = {r[0]: r[2] for r in node_rows}
-        _load_prints(conn, [m for ms in stories.values() for m in ms if m not in prints and len(ms) > 1], prints)
-        texts = db.article_texts(conn, [m for ms in stories.values() if len(ms) > 1 for m in ms])
-        old_ids = {s for s in old_story.values() if s}
         for canonical, members in stories.items():
             sid = hashes[canonical][:16]
             db.write_story(conn, sid, canonical, members)
-            if sid not in old_ids:
-                report.new_stories += 1
+            report.new_stories += sid not in old
             for m in members[1:]:
-                scores = compare(prints[m], prints[canonical])
-                db.write_merge(conn, m, sid, canonical, scores, shared_passages(texts[m], texts[canonical]))
-                if m in pend:
-                    report.folded += 1
-
-
-def _story_of(conn, ids: Iterable[int]) -> list[tuple[int, str | None]]:
-    ids = list(ids)
-    out = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        out.extend(conn.execute(f"SELECT id, story_id FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-    return out
-
-
-def _load_prints(conn, ids: Iterable[int], prints: dict[int, Fingerprint]) -> None:
-    """Fingerprints of stored articles, rebuilt from their text (only candidates of new articles)."""
-    for aid, text in db.article_texts(conn, ids).items():
-        prints[aid] = fingerprint(text)
+                db.write_merge(conn, m, sid, canonical, scores[(min(m, canonical), max(m, canonical))])
+                report.folded += m in pending

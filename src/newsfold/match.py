@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fingerprint import Fingerprint, normalise_words, shingle_hashes, token_hashes
+from .fingerprint import Fingerprint, shingle_sequence
 
 MIN_CONTAINMENT = 0.6  # share of the shorter body's shingles found in the longer one
 MIN_SCORE = 0.72  # mean of containment and name/figure overlap
@@ -44,11 +44,11 @@ class PairScores:
 def compare(a: Fingerprint, b: Fingerprint) -> PairScores:
     if a.body_hash == b.body_hash:
         return PairScores(1.0, 1.0, 1.0)
-    inter = np.intersect1d(a.shingles, b.shingles, assume_unique=True).size
+    inter = _count_in(a.shingles, b.shingles)
     na, nb = a.shingles.size, b.shingles.size
     union = na + nb - inter
     small, large = (a, b) if (na, a.body_hash) <= (nb, b.body_hash) else (b, a)
-    ent = len(small.entities & large.entities) / len(small.entities) if small.entities else 1.0
+    ent = _share_in(small.entities, large.entities) if small.entities.size else 1.0
     lead = max(_share_in(a.lead, b.shingles), _share_in(b.lead, a.shingles))
     return PairScores(
         jaccard=inter / union if union else 1.0,
@@ -58,38 +58,53 @@ def compare(a: Fingerprint, b: Fingerprint) -> PairScores:
     )
 
 
+def _count_in(part: np.ndarray, whole: np.ndarray) -> int:
+    """How many of `part` are in `whole` (both sorted, unique): one binary search per element."""
+    if part.size == 0 or whole.size == 0:
+        return 0
+    at = np.searchsorted(whole, part)
+    at[at == whole.size] = 0
+    return int(np.count_nonzero(whole[at] == part))
+
+
 def _share_in(part: np.ndarray, whole: np.ndarray) -> float:
-    return float(np.isin(part, whole, assume_unique=True).mean()) if part.size else 0.0
+    return _count_in(part, whole) / part.size if part.size else 0.0
 
 
 def candidate_pairs(keys: np.ndarray, owners: np.ndarray, fresh: set[int] | None = None) -> set[tuple[int, int]]:
     """Pairs of owners that share a band key (a < b); with `fresh`, only pairs touching a fresh owner."""
     order = np.argsort(keys, kind="stable")
     k, o = keys[order], owners[order]
-    pairs: set[tuple[int, int]] = set()
     if k.size < 2:
-        return pairs
+        return set()
     cuts = np.flatnonzero(k[1:] != k[:-1]) + 1
     bounds = np.concatenate(([0], cuts, [k.size]))
     sizes = np.diff(bounds)
-    for i in np.flatnonzero((sizes >= 2) & (sizes <= MAX_BUCKET)):
-        members = np.unique(o[bounds[i] : bounds[i + 1]]).tolist()
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                a, b = members[x], members[y]
-                if fresh is None or a in fresh or b in fresh:
-                    pairs.add((a, b))
-    return pairs
+    start_of = np.repeat(bounds[:-1], sizes)
+    end_of = np.repeat(bounds[1:], sizes)
+    ok = (end_of - start_of >= 2) & (end_of - start_of <= MAX_BUCKET)
+    cur = np.flatnonzero(ok)
+    found = []
+    step = 1
+    while cur.size:  # pair each bucket member with the one `step` places after it
+        cur = cur[cur + step < end_of[cur]]
+        found.append(np.stack([o[cur], o[cur + step]], axis=1))
+        step += 1
+    pairs = np.concatenate(found) if found else np.zeros((0, 2), np.int64)
+    pairs = np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1)
+    if fresh is not None and pairs.size:
+        f = np.fromiter(fresh, dtype=np.int64, count=len(fresh))
+        pairs = pairs[np.isin(pairs[:, 0], f) | np.isin(pairs[:, 1], f)]
+    code = np.unique((pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1])
+    return set(zip((code >> 32).tolist(), (code & 0xFFFFFFFF).tolist()))
 
 
 def shared_passages(a_text: str, b_text: str, limit: int = 3, min_words: int = 8) -> list[str]:
     """The longest word runs of `a_text` whose 3-word shingles all occur in `b_text`: merge evidence."""
-    words = normalise_words(a_text)
+    words, a_grams = shingle_sequence(a_text)
     if len(words) < 3:
         return []
-    a_grams = shingle_hashes(token_hashes(words))
-    b_grams = shingle_hashes(token_hashes(normalise_words(b_text)))
-    hit = np.isin(a_grams, b_grams)
+    hit = np.isin(a_grams, shingle_sequence(b_text)[1])
     runs: list[tuple[int, int]] = []
     start = None
     for i, h in enumerate(hit.tolist() + [False]):

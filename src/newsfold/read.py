@@ -17,6 +17,7 @@ from pathlib import Path
 import charset_normalizer
 
 from .model import Capture, Problem
+from .serve import safe
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -25,7 +26,17 @@ TEXT_FIELDS = ("text", "body", "content")
 
 MAX_CAPTURE_BYTES = 20 * 1024 * 1024  # one page or dump; larger is not a news capture
 MAX_RECORD_BYTES = 20 * 1024 * 1024  # one JSONL line / WARC record
-MAX_DECOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024  # gzip bomb guard for a whole .gz file
+# Gzip bomb guard for a whole .gz file: it may always expand to MAX_DECOMPRESSED_BYTES, and past
+# that only while it stays under MAX_GZIP_RATIO:1 (text compresses ~3-10:1, a bomb ~1000:1), so a
+# big real dump passes and a 1 MB bomb stops at 1 GiB.
+MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_GZIP_RATIO = 100
+
+
+def _quote(text: object) -> str:
+    """Library messages can carry bytes of the input (a WARC line, Parquet column names): keep
+    the problem report to one printable line."""
+    return safe(str(text), 120)
 
 
 class InputError(Exception):
@@ -111,7 +122,9 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     with open(path, "rb") as probe:
         magic = probe.read(2)
     if magic == b"\x1f\x8b":
-        return _BoundedReader(gzip.open(path, "rb"), MAX_DECOMPRESSED_BYTES)
+        limit = max(MAX_DECOMPRESSED_BYTES, MAX_GZIP_RATIO * path.stat().st_size)
+        # buffered: readline() on a raw stream would fetch one byte per call
+        return io.BufferedReader(_BoundedReader(gzip.open(path, "rb"), limit), buffer_size=1 << 20)
     return open(path, "rb")
 
 
@@ -176,18 +189,42 @@ def decode(data: bytes, source: str) -> str | Problem:
     except UnicodeDecodeError:
         if _binary(data):
             return Problem(source, "binary file, not text")
-        best = charset_normalizer.from_bytes(data[:1_000_000]).best()
-        if best is None or best.encoding is None:
+        text = _decode_legacy(data)
+        if text is None:
             return Problem(source, "cannot detect the text encoding")
-        text = data.decode(best.encoding, errors="replace")
     if _binary_text(text):
         return Problem(source, "binary file, not text")
     return text
 
 
+def _decode_legacy(data: bytes) -> str | None:
+    """Bytes that are not clean UTF-8: UTF-8 with stray bytes, or a legacy 8-bit encoding."""
+    lenient = data.decode("utf-8", errors="replace")
+    marks = lenient.count("\ufffd")
+    valid = len(lenient) - len(lenient.encode("ascii", "ignore")) - marks
+    stray = marks - data.count(b"\xef\xbf\xbd")  # U+FFFD already in the text is not damage
+    if valid >= stray:
+        # a valid multi-byte sequence is stronger evidence than a stray byte: UTF-8 with damage
+        return lenient
+    matches = list(charset_normalizer.from_bytes(data[:1_000_000]))
+    if not matches:
+        return None
+    # When windows-1252 reads the bytes as cleanly as the detector's pick, take it: with few
+    # accented letters the detector cannot tell Western encodings apart, and 1252 is the web's default.
+    least = min(m.chaos for m in matches)
+    western = [m for m in matches if m.encoding == "cp1252" and m.chaos <= least]
+    best = western[0] if western else matches[0]
+    return data.decode(best.encoding, errors="replace")
+
+
+# C0 control bytes other than tab, newlines, form feed and escape never occur in text
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x1b")
+
+
 def _binary(data: bytes) -> bool:
     sample = data[:65536]
-    return sample.count(0) > len(sample) // 100
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return controls > len(sample) // 100
 
 
 def _binary_text(text: str) -> bool:
@@ -263,11 +300,11 @@ def _read_parquet(path: Path, text_field: str | None) -> Iterator[Capture | Prob
     try:
         pf = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as err:
-        raise InputError(f"not a readable Parquet file ({err})") from None
+        raise InputError(f"not a readable Parquet file ({_quote(err)})") from None
     names = pf.schema_arrow.names
     wanted = [text_field] if text_field else list(TEXT_FIELDS)
     if not any(f in names for f in wanted):
-        raise InputError(f"no text column {'/'.join(wanted)} (columns: {', '.join(names[:10])})")
+        raise InputError(f"no text column {'/'.join(wanted)} (columns: {_quote(', '.join(names[:10]))})")
     columns = [c for c in names if c in set(wanted) | {"id", "title", "url", "date"}]
     rowno = 0
     try:
@@ -277,7 +314,7 @@ def _read_parquet(path: Path, text_field: str | None) -> Iterator[Capture | Prob
                 cap = _row_capture(row, text_field, f"{source}:{rowno}")
                 yield cap if isinstance(cap, Capture) else Problem(source, cap, rowno)
     except (pa.ArrowException, OSError) as err:
-        yield Problem(source, f"corrupt Parquet data after row {rowno} ({err})")
+        yield Problem(source, f"corrupt Parquet data after row {rowno} ({_quote(err)})")
 
 
 def _read_warc(path: Path) -> Iterator[Capture | Problem]:
@@ -306,4 +343,4 @@ def _read_warc(path: Path) -> Iterator[Capture | Problem]:
                     continue
                 yield Capture(name=f"{source}#{uri}", content=text, kind="html", meta={"url": uri})
         except (ArchiveLoadFailed, EOFError, ValueError, zlib.error, gzip.BadGzipFile) as err:
-            yield Problem(source, f"corrupt WARC record after {n} records ({str(err).splitlines()[0][:120]})")
+            yield Problem(source, f"corrupt WARC record after {n} records ({_quote(err)})")

@@ -2,7 +2,6 @@
 verified edges, stories, merge evidence and an FTS5 index."""
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -49,6 +48,7 @@ CREATE TABLE IF NOT EXISTS edges (
     jaccard REAL NOT NULL,
     containment REAL NOT NULL,
     entity_overlap REAL NOT NULL,
+    lead_overlap REAL NOT NULL,
     PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_b ON edges(b);
@@ -67,13 +67,14 @@ CREATE TABLE IF NOT EXISTS merges (
     jaccard REAL NOT NULL,
     containment REAL NOT NULL,
     entity_overlap REAL NOT NULL,
-    score REAL NOT NULL,
-    shared TEXT NOT NULL
+    lead_overlap REAL NOT NULL,
+    score REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS merges_story ON merges(story_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, caption, text, content='articles', content_rowid='id'
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -100,33 +101,65 @@ class Transaction:
         self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
-def has_capture(conn: sqlite3.Connection, name: str, content_hash: str) -> bool:
-    row = conn.execute("SELECT 1 FROM captures WHERE name=? AND content_hash=?", (name, content_hash)).fetchone()
-    return row is not None
+def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (name, content hash) pairs are already in the store."""
+    out = set()
+    for i in range(0, len(keys), 400):
+        chunk = keys[i : i + 400]
+        q = f"SELECT name, content_hash FROM captures WHERE content_hash IN ({','.join('?' * len(chunk))})"
+        out.update(conn.execute(q, [h for _, h in chunk]).fetchall())
+    return out
 
 
-def insert_capture(conn, name, content_hash, kind, articles, prints) -> list[int]:
-    """Insert one capture with its articles, signatures, band keys and FTS rows; returns article ids."""
-    cur = conn.execute(
-        "INSERT INTO captures (name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?)",
-        (name, content_hash, kind, len(articles), time.time()),
-    )
-    capture_id = cur.lastrowid
-    ids = []
-    for art, fp in zip(articles, prints):
-        text = art.text
-        cur = conn.execute(
-            "INSERT INTO articles (capture_id, position, title, caption, credit, text, url, date, body_hash,"
-            " n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (capture_id, art.position, art.title, art.caption, art.credit, text, art.url, art.date,
-             fp.body_hash, fp.n_words, fp.signature.tobytes()),
-        )
-        aid = cur.lastrowid
-        ids.append(aid)
-        conn.executemany("INSERT OR IGNORE INTO bands (key, article_id) VALUES (?,?)", ((int(k), aid) for k in fp.keys))
-        conn.execute("INSERT INTO articles_fts (rowid, title, caption, text) VALUES (?,?,?,?)",
-                     (aid, art.title, art.caption, text))
+def insert_captures(conn, items) -> list[list[int]]:
+    """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, articles, prints).
+    Ids are handed out here (max + 1 …): the caller holds the write lock (BEGIN IMMEDIATE)."""
+    next_capture = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM captures").fetchone()[0]
+    next_article = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+    now = time.time()
+    capture_rows, article_rows, ids = [], [], []
+    for cid, (name, content_hash, kind, articles, prints) in enumerate(items, start=next_capture):
+        capture_rows.append((cid, name, content_hash, kind, len(articles), now))
+        these = list(range(next_article, next_article + len(articles)))
+        next_article += len(articles)
+        ids.append(these)
+        for aid, art, fp in zip(these, articles, prints):
+            article_rows.append((aid, cid, art.position, art.title, art.caption, art.credit, art.text, art.url,
+                                 art.date, fp.body_hash, fp.n_words, fp.signature.tobytes()))
+    conn.executemany("INSERT INTO captures (id, name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?,?)",
+                     capture_rows)
+    conn.executemany("INSERT INTO articles (id, capture_id, position, title, caption, credit, text, url, date,"
+                     " body_hash, n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", article_rows)
     return ids
+
+
+def insert_bands(conn, prints: dict) -> None:
+    """LSH band keys of new articles: what later ingests look new articles up in."""
+    ids = list(prints)
+    keys = np.stack([prints[i].keys for i in ids]).ravel()
+    owners = np.repeat(np.array(ids, dtype=np.int64), prints[ids[0]].keys.size)
+    order = np.argsort(keys, kind="stable")  # B-tree inserts in key order touch each page once
+    conn.executemany("INSERT OR IGNORE INTO bands (key, article_id) VALUES (?,?)",
+                     zip(keys[order].tolist(), owners[order].tolist()))
+
+
+def insert_edges(conn, edges) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO edges (a, b, jaccard, containment, entity_overlap, lead_overlap) VALUES (?,?,?,?,?,?)",
+        ((a, b, s.jaccard, s.containment, s.entity_overlap, s.lead_overlap) for a, b, s in edges))
+
+
+def ensure_fts(conn) -> None:
+    """Bring the full-text index up to date: articles are indexed at first search, not during
+    ingest, so bulk ingests don't pay for an index nobody may query."""
+    with Transaction(conn):
+        row = conn.execute("SELECT value FROM meta WHERE key='fts_upto'").fetchone()
+        upto = row[0] if row else 0
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+        if top > upto:
+            conn.execute("INSERT INTO articles_fts (rowid, title, caption, text)"
+                         " SELECT id, title, caption, text FROM articles WHERE id > ?", (upto,))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_upto', ?)", (top,))
 
 
 def pending_articles(conn) -> list[int]:
@@ -167,13 +200,30 @@ def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
     return out
 
 
-def all_edges(conn) -> list[tuple[int, int]]:
-    return conn.execute("SELECT a, b FROM edges").fetchall()
+def all_edges(conn) -> list[tuple[int, int, float, float, float, float]]:
+    return conn.execute("SELECT a, b, jaccard, containment, entity_overlap, lead_overlap FROM edges").fetchall()
 
 
-def edge_scores(conn, a: int, b: int) -> tuple[float, float, float] | None:
-    a, b = min(a, b), max(a, b)
-    return conn.execute("SELECT jaccard, containment, entity_overlap FROM edges WHERE a=? AND b=?", (a, b)).fetchone()
+def story_of(conn, ids) -> list[tuple[int, str | None]]:
+    ids = list(ids)
+    out = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        out.extend(conn.execute(f"SELECT id, story_id FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
+def make_singleton_stories(conn, ids) -> int:
+    """Each of `ids` (articles with no verified edge) becomes a story of its own, in two SQL statements."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS alone (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM alone")
+    conn.executemany("INSERT INTO alone VALUES (?)", ((i,) for i in ids))
+    n = conn.execute(
+        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen)"
+        " SELECT substr(a.body_hash, 1, 16), a.id, 1, a.title, c.ingested_at, c.ingested_at"
+        " FROM alone JOIN articles a ON a.id = alone.id JOIN captures c ON c.id = a.capture_id").rowcount
+    conn.execute("UPDATE articles SET story_id = substr(body_hash, 1, 16) WHERE id IN (SELECT id FROM alone)")
+    return n
 
 
 def nodes(conn, ids: Iterable[int]) -> list[tuple[int, int, str]]:
@@ -195,12 +245,12 @@ def write_story(conn, story_id: str, canonical: int, members: list[int]) -> None
     conn.executemany("UPDATE articles SET story_id=? WHERE id=?", ((story_id, m) for m in members))
 
 
-def write_merge(conn, article_id, story_id, canonical_id, scores, shared: list[str]) -> None:
+def write_merge(conn, article_id, story_id, canonical_id, scores) -> None:
     conn.execute(
-        "INSERT OR REPLACE INTO merges (article_id, story_id, canonical_id, jaccard, containment, entity_overlap, score, shared)"
-        " VALUES (?,?,?,?,?,?,?,?)",
-        (article_id, story_id, canonical_id, scores.jaccard, scores.containment, scores.entity_overlap, scores.score,
-         json.dumps(shared, ensure_ascii=False)),
+        "INSERT OR REPLACE INTO merges (article_id, story_id, canonical_id, jaccard, containment, entity_overlap,"
+        " lead_overlap, score) VALUES (?,?,?,?,?,?,?,?)",
+        (article_id, story_id, canonical_id, scores.jaccard, scores.containment, scores.entity_overlap,
+         scores.lead_overlap, scores.score),
     )
 
 

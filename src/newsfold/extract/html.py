@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import lxml.etree
 import lxml.html
-import trafilatura
+
 
 from ..model import Article
 from . import lines as L
@@ -49,6 +49,8 @@ def _caption(scope) -> str:
 
 def _main_text_lines(markup: str) -> tuple[list[str], dict]:
     """The main text as lines, in reading order, with trafilatura's metadata."""
+    import trafilatura  # imported on first HTML page: it costs a third of a second at start-up
+
     xml = trafilatura.extract(markup, output_format="xml", include_comments=False, include_tables=True,
                               include_images=False, with_metadata=True, deduplicate=False)
     if not xml:

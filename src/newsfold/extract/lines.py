@@ -12,13 +12,19 @@ import ftfy
 
 # keep typographic quotes: they are the source's text, not damage
 _FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, fix_character_width=False, explain=False)
+# UTF-8 read as Latin-1/cp1252 leaves a lead-byte letter (Â…ô) before a continuation-byte character;
+# other damage ftfy repairs (C1 controls, surrogates, width) shows as those characters themselves
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u2122"
+    "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]|[\u0080-\u009f\ud800-\udfff\ufffd]"
+)
 _ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def repair(text: str) -> str:
     """Fix mojibake and stray HTML entities; normalise line ends and odd spaces."""
-    if not text.isascii():
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):  # fix_text is slow: only where damage is likely
         text = ftfy.fix_text(text, _FTFY)
     if "&" in text:
         # html.unescape only touches entity-shaped runs, so "AT&T" and "<IBM>" survive
@@ -57,20 +63,31 @@ _SOCIAL = {
     "save", "comment", "comments", "bluesky", "threads", "via", "sms", "gift", "the", "to", "send", "pin",
 }
 _SOCIAL_CORE = {"share", "shares", "facebook", "twitter", "whatsapp", "linkedin", "tweet", "email", "print", "reddit", "telegram", "pinterest"}
+# whole lines of furniture (up to 24 words)
 _RESIDUE = re.compile(
     r"^("
     r"advertisement|advert|ad|ads|sponsored( content)?|promoted( content)?|paid content|story continues( below)?( advertisement)?"
-    r"|continue reading.*|scroll (down )?to continue.*|skip (to|ad).*|close( ad)?|loading.*|play video|watch( now| video)?|listen( to this article)?.*"
-    r"|\d+\s*(min|mins|minute|minutes)\s*(read|listen)|comments?|\d+\s+comments?|comments?\s*\(\d+\)|show comments|view comments|leave a comment|add a comment|join the conversation"
+    r"|play video|watch( now| video)?|\d+\s*(min|mins|minute|minutes)\s*(read|listen)"
+    r"|comments?|\d+\s+comments?|comments?\s*\(\d+\)|show comments|view comments|leave a comment|add a comment|join the conversation"
     r"|(read|see|watch|listen)( more| also| next)?\s*:.*|also read\s*:.*|more\s*:.*|related\s*:.*|recommended\s*:.*"
-    r"|(read|view) (more|full (story|article))|click here.*|tap here.*|follow (us|@).*|subscribe.*|sign up.*|sign in.*|log ?in.*|register.*"
-    r"|back to top|top of page|next (article|story)|previous (article|story)|image \d+ of \d+|\d+ of \d+|gallery|view gallery|enlarge( this image)?|zoom"
+    r"|(read|view) (more|full (story|article))|back to top|top of page|next (article|story)|previous (article|story)"
+    r"|image \d+ of \d+|\d+ of \d+|gallery|view gallery|enlarge( this image)?|zoom"
     r"|(the )?(reuters|reuter|ap|afp)|--\s*ends?\s*--|ends|\(?(reporting|writing|editing|additional reporting|compiled) by [^.]*\)?"
-    r"|.*all rights reserved.*|(©|\(c\)|copyright\b).*|cookie.*|.*\bcookies?\b.*(settings|policy|preferences|consent).*|.*privacy policy.*|.*terms (of|and) (use|service|conditions).*"
-    r"|accept( all)?( cookies)?|manage (cookies|preferences|consent)|we use cookies.*"
+    r"|(©|\(c\)|copyright\b).*"
     r")$",
     re.IGNORECASE,
 )
+# calls to action: only as a short line of their own (a body sentence may start "Register…")
+_PROMPT = re.compile(
+    r"^(continue reading|scroll (down )?to continue|skip (to|ad)|close( ad)?|loading|listen( to this article)?|click here|tap here"
+    r"|follow (us|@)|subscribe|sign up|sign in|log ?in|register|accept( all)?( cookies)?|manage (cookies|preferences|consent)"
+    r"|we use cookies|cookie)\b.*$",
+    re.IGNORECASE,
+)
+# footer phrases anywhere in a short line
+_FOOTER = re.compile(r"all rights reserved|privacy policy|terms (of|and) (use|service|conditions)|cookie (settings|policy|preferences)",
+                     re.IGNORECASE)
+_SOCIAL_HINT = re.compile(r"share|facebook|twitter|whatsapp|linkedin|tweet|e-?mail|print|reddit|telegram|pinterest", re.IGNORECASE)
 _LIST_HEADER = re.compile(
     r"^(related( stories| articles| news| coverage| content| topics| links)?|more (on this( story)?|from [\w ]+|stories|news|to read|like this)"
     r"|most (read|popular|viewed|shared|commented)|recommended( for you| stories| reading)?|you (may|might) (also )?(like|be interested in)"
@@ -109,13 +126,20 @@ def is_widget(line: str) -> bool:
 
 
 def is_social(line: str) -> bool:
+    if line.count(" ") > 20 or not _SOCIAL_HINT.search(line):
+        return False
     toks = [t.lower() for t in words(line)]
     return bool(toks) and len(toks) <= 16 and set(toks) <= _SOCIAL and bool(set(toks) & _SOCIAL_CORE)
 
 
+_NAV_SEPARATORS = ("|", "›", ">", "•", "·", "/")
+
+
 def is_navigation(line: str) -> bool:
     """`Home | News | World`, `Home > World > Europe`: menus and breadcrumbs."""
-    for sep in ("|", "›", ">", "•", "·", "/"):
+    for sep in _NAV_SEPARATORS:
+        if line.count(sep) < 2:
+            continue
         parts = [p.strip() for p in line.split(sep)]
         if len(parts) >= 3 and all(0 < len(words(p)) <= 3 for p in parts):
             return True
@@ -124,9 +148,14 @@ def is_navigation(line: str) -> bool:
 
 def is_residue(line: str) -> bool:
     """Page furniture that is never article text."""
+    if line.count(" ") > 30:  # paragraph-length: only a long menu can be furniture
+        return is_navigation(line)
     if is_widget(line) or is_social(line) or is_navigation(line):
         return True
-    return len(words(line)) <= 24 and bool(_RESIDUE.match(line.strip()))
+    s = line.strip()
+    n = s.count(" ") + 1
+    return (n <= 24 and bool(_RESIDUE.match(s))) or (n <= 10 and bool(_PROMPT.match(s))) or (
+        n <= 12 and bool(_FOOTER.search(s)))
 
 
 def is_list_header(line: str) -> bool:
