@@ -177,14 +177,16 @@ def _one_permutation_minhash(g: np.ndarray, gdoc: np.ndarray, n_docs: int) -> np
     return sig
 
 
-def band_keys(sig: np.ndarray, bands: int, rows: int, salt: int) -> np.ndarray:
-    """(n × bands) int64 keys: equal keys mean equal signature rows in that band."""
+def band_keys(sig: np.ndarray, bands: int, rows: int, salt: int, lead: bool) -> np.ndarray:
+    """(n × bands) int64 keys: equal keys mean equal signature rows in that band. The lowest bit
+    says which signature the band is from (1: the lead), so a key alone tells its weight."""
     m = sig[:, : bands * rows].astype(np.uint64).reshape(sig.shape[0], bands, rows)
     with np.errstate(over="ignore"):
         h = np.full((sig.shape[0], bands), _U64(salt) * _U64(0x9E3779B97F4A7C15), dtype=np.uint64)
         h += np.arange(bands, dtype=np.uint64)[None, :]
         for r in range(rows):
             h = _mix(h ^ m[:, :, r])
+    h = (h & ~_U64(1)) | _U64(int(lead))
     return h.view(np.int64)
 
 
@@ -215,7 +217,8 @@ def fingerprint_batch(texts: list[str]) -> list[Fingerprint]:
     sig = _one_permutation_minhash(g, gdoc, n)
     in_lead = gpos <= LEAD_WORDS - SHINGLE_WORDS
     lead_sig = _one_permutation_minhash(g[in_lead], gdoc[in_lead], n)
-    keys = np.concatenate([band_keys(sig, BANDS, ROWS, 1), band_keys(lead_sig, LEAD_BANDS, LEAD_ROWS, 2)], axis=1)
+    keys = np.concatenate([band_keys(sig, BANDS, ROWS, 1, False), band_keys(lead_sig, LEAD_BANDS, LEAD_ROWS, 2, True)],
+                          axis=1)
     check = gpos <= LEAD_CHECK_WORDS - SHINGLE_WORDS
     shingles = _split_sorted_unique(g, gdoc, n)
     leads = _split_sorted_unique(g[check], gdoc[check], n)

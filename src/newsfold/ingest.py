@@ -25,12 +25,12 @@ import numpy as np
 import xxhash
 from tqdm import tqdm
 
+from . import band_index
 from . import store as db
-from .band_index import BandIndex
 from .cluster import Node, components, star_clusters
 from .extract import extract
 from .fingerprint import Fingerprint, fingerprint_batch
-from .match import PairScores, candidate_pairs, verify
+from .match import PairScores, candidate_pairs, verify, weighty_pairs
 from .model import Article, Capture, Problem
 from .read import discover, read_path
 
@@ -147,9 +147,9 @@ class _Matcher:
     def __init__(self, conn) -> None:
         self.conn = conn
         self.store_had_articles = conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
-        self.index = BandIndex()
-        self.body_owner: dict[str, int] = {}  # this run's first article per body hash
-        self.cache: OrderedDict[int, dict[int, Fingerprint]] = OrderedDict()  # batch no → prints
+        self.index = band_index.load(conn) if self.store_had_articles else band_index.BandIndex()
+        self.body_owner: dict[int, int] = {}  # this run's first article per body hash (64-bit prefix)
+        self.cache: OrderedDict[int, dict[int, Fingerprint]] = OrderedDict()  # recent batches' prints
         self.batches = 0
 
     def _print_of(self, aid: int) -> Fingerprint | None:
@@ -160,30 +160,27 @@ class _Matcher:
         return None
 
     def edges_for(self, batch: dict[int, Fingerprint]) -> list[tuple[int, int, PairScores]]:
+        """Verified edges of a batch; its band keys join the index (and the store, in the caller's transaction)."""
         ids = np.fromiter(batch, dtype=np.int64, count=len(batch))
-        keys = np.stack([batch[i].keys for i in ids]) if len(ids) else np.zeros((0, 1), np.int64)
+        keys = np.stack([batch[i].keys for i in ids.tolist()])
         flat_keys, flat_owner = keys.ravel(), np.repeat(ids, keys.shape[1])
         pairs = candidate_pairs(flat_keys, flat_owner)
-        found = self.index.pairs(flat_keys, flat_owner)
-        pairs.update((min(a, b), max(a, b)) for a, b in found.tolist())
+        pairs |= weighty_pairs(*self.index.pairs(flat_keys, flat_owner))
         if self.store_had_articles:
-            bkeys, owners = db.band_rows_for(self.conn, flat_keys)
-            both = np.concatenate([flat_keys, bkeys]), np.concatenate([flat_owner, owners])
-            pairs.update(candidate_pairs(*both, fresh=set(ids.tolist())))
-            pairs.update(db.same_body(self.conn, ids.tolist()))
+            pairs |= db.same_body(self.conn, ids.tolist())
         for aid in ids.tolist():
-            h = batch[aid].body_hash
-            first = self.body_owner.setdefault(h, aid)
+            first = self.body_owner.setdefault(int(batch[aid].body_hash[:16], 16), aid)
             if first != aid:
                 pairs.add((first, aid))
-        self.index.add(flat_keys, flat_owner)
+        band_index.save_run(self.conn, self.index.add(flat_keys, flat_owner))
         prints = dict(batch)
-        missing = {x for p in pairs for x in p if x not in prints}
-        for aid in list(missing):
+        missing = set()
+        for aid in {x for p in pairs for x in p if x not in prints}:
             fp = self._print_of(aid)
-            if fp is not None:
+            if fp is None:
+                missing.add(aid)
+            else:
                 prints[aid] = fp
-                missing.discard(aid)
         if missing:  # an older article: rebuild its fingerprint from the stored text
             texts = db.article_texts(self.conn, sorted(missing))
             prints.update(zip(texts, fingerprint_batch(list(texts.values()))))
@@ -194,34 +191,6 @@ class _Matcher:
         return list(verify(pairs, prints))
 
 
-@contextmanager
-def ingest_lock(conn):
-    """Hold the store's ingest lock (`<db>-lock`) while the block runs; wait, saying so, if another
-    process holds it. Two ingests at once would each match only against what the store held when
-    it started, and miss each other's copies. A POSIX lock dies with its process, even on SIGKILL,
-    and is not inherited by forked workers, so it never outlives the ingest that took it."""
-    path = next((file for _, name, file in conn.execute("PRAGMA database_list") if name == "main"), "")
-    if not path:  # in-memory store: no other process can see it
-        yield
-        return
-    with open(path + "-lock", "ab") as fh:
-        try:
-            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            tqdm.write(f"newsfold: another ingest is writing to {path}; waiting for it to finish", file=sys.stderr)
-            fcntl.lockf(fh, fcntl.LOCK_EX)
-        yield
-
-
-def _one_at_a_time(run: Callable[..., IngestReport]) -> Callable[..., IngestReport]:
-    @functools.wraps(run)
-    def locked(conn, *args, **kwargs) -> IngestReport:
-        with ingest_lock(conn):
-            return run(conn, *args, **kwargs)
-    return locked
-
-
-@_one_at_a_time
 def ingest(conn, paths: list[str], text_field: str | None = None, workers: int | None = None,
            progress: bool | None = None, on_problem: Callable[[Problem], None] = print_problem) -> IngestReport:
     report = IngestReport()
@@ -250,6 +219,8 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         if pool:
             pool.terminate()
         bar.close()
+    with db.Transaction(conn):
+        band_index.compact(conn, matcher.index)
     _cluster_pending(conn, report)
     report.stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
     return report
@@ -280,7 +251,6 @@ def _write_batch(conn, batch: list[Extracted], report: IngestReport, matcher: _M
         report.captures += len(fresh)
         report.articles += len(written)
         if written:
-            db.insert_bands(conn, written)
             db.insert_edges(conn, matcher.edges_for(written))
 
 
@@ -300,12 +270,11 @@ def _cluster_pending(conn, report: IngestReport) -> None:
         db.drop_stories(conn, old)
         scores = {(a, b): PairScores(j, c, e, lead) for a, b, j, c, e, lead in edges if a in affected}
         node_rows = db.nodes(conn, affected)
-        stories = star_clusters((Node(*r) for r in node_rows), scores)
+        clusters = star_clusters((Node(*r) for r in node_rows), scores)
         hashes = {r[0]: r[2] for r in node_rows}
-        for canonical, members in stories.items():
-            sid = hashes[canonical][:16]
-            db.write_story(conn, sid, canonical, members)
-            report.new_stories += sid not in old
-            for m in members[1:]:
-                db.write_merge(conn, m, sid, canonical, scores[(min(m, canonical), max(m, canonical))])
-                report.folded += m in pending
+        stories = [(hashes[c][:16], c, members) for c, members in clusters.items()]
+        db.write_stories(conn, stories, db.node_details(conn, affected))
+        merges = [(m, sid, c, scores[(min(m, c), max(m, c))]) for sid, c, members in stories for m in members[1:]]
+        db.write_merges(conn, merges)
+        report.new_stories += sum(sid not in old for sid, _, _ in stories)
+        report.folded += sum(m in pending for m, *_ in merges)

@@ -37,11 +37,11 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
 CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
-CREATE TABLE IF NOT EXISTS bands (
-    key INTEGER NOT NULL,
-    article_id INTEGER NOT NULL,
-    PRIMARY KEY (key, article_id)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS band_runs (  -- the LSH band index: sorted (key, article) runs as arrays
+    id INTEGER PRIMARY KEY,
+    keys BLOB NOT NULL,
+    owners BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS edges (
     a INTEGER NOT NULL,
     b INTEGER NOT NULL,
@@ -133,16 +133,6 @@ def insert_captures(conn, items) -> list[list[int]]:
     return ids
 
 
-def insert_bands(conn, prints: dict) -> None:
-    """LSH band keys of new articles: what later ingests look new articles up in."""
-    ids = list(prints)
-    keys = np.stack([prints[i].keys for i in ids]).ravel()
-    owners = np.repeat(np.array(ids, dtype=np.int64), prints[ids[0]].keys.size)
-    order = np.argsort(keys, kind="stable")  # B-tree inserts in key order touch each page once
-    conn.executemany("INSERT OR IGNORE INTO bands (key, article_id) VALUES (?,?)",
-                     zip(keys[order].tolist(), owners[order].tolist()))
-
-
 def insert_edges(conn, edges) -> None:
     conn.executemany(
         "INSERT OR REPLACE INTO edges (a, b, jaccard, containment, entity_overlap, lead_overlap) VALUES (?,?,?,?,?,?)",
@@ -164,18 +154,6 @@ def ensure_fts(conn) -> None:
 
 def pending_articles(conn) -> list[int]:
     return [r[0] for r in conn.execute("SELECT id FROM articles WHERE story_id IS NULL ORDER BY id")]
-
-
-def band_rows_for(conn, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (key, article) rows whose key is among `keys`."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_keys (key INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM wanted_keys")
-    conn.executemany("INSERT OR IGNORE INTO wanted_keys VALUES (?)", ((int(k),) for k in np.unique(keys)))
-    rows = conn.execute("SELECT b.key, b.article_id FROM bands b JOIN wanted_keys w ON b.key = w.key").fetchall()
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    arr = np.array(rows, dtype=np.int64)
-    return arr[:, 0], arr[:, 1]
 
 
 def same_body(conn, ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -236,22 +214,34 @@ def nodes(conn, ids: Iterable[int]) -> list[tuple[int, int, str]]:
     return out
 
 
-def write_story(conn, story_id: str, canonical: int, members: list[int]) -> None:
-    q = f"SELECT min(c.ingested_at), max(c.ingested_at) FROM articles a JOIN captures c ON c.id=a.capture_id WHERE a.id IN ({','.join('?' * len(members))})"
-    first, last = conn.execute(q, members).fetchone()
-    title = conn.execute("SELECT title FROM articles WHERE id=?", (canonical,)).fetchone()[0]
-    conn.execute("INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)",
-                 (story_id, canonical, len(members), title, first, last))
-    conn.executemany("UPDATE articles SET story_id=? WHERE id=?", ((story_id, m) for m in members))
+def node_details(conn, ids: Iterable[int]) -> dict[int, tuple[str, float]]:
+    """id → (title, capture ingest time)."""
+    ids = list(ids)
+    out = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = (f"SELECT a.id, a.title, c.ingested_at FROM articles a JOIN captures c ON c.id = a.capture_id"
+             f" WHERE a.id IN ({','.join('?' * len(chunk))})")
+        out.update((r[0], (r[1], r[2])) for r in conn.execute(q, chunk))
+    return out
 
 
-def write_merge(conn, article_id, story_id, canonical_id, scores) -> None:
-    conn.execute(
+def write_stories(conn, stories: list[tuple[str, int, list[int]]], details: dict[int, tuple[str, float]]) -> None:
+    """(story id, canonical, members) → stories rows and each member's story_id."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)",
+        ((sid, canonical, len(members), details[canonical][0], min(details[m][1] for m in members),
+          max(details[m][1] for m in members)) for sid, canonical, members in stories))
+    conn.executemany("UPDATE articles SET story_id=? WHERE id=?",
+                     ((sid, m) for sid, _, members in stories for m in members))
+
+
+def write_merges(conn, merges) -> None:
+    """(member, story id, canonical, PairScores) rows: why each member is in its story."""
+    conn.executemany(
         "INSERT OR REPLACE INTO merges (article_id, story_id, canonical_id, jaccard, containment, entity_overlap,"
         " lead_overlap, score) VALUES (?,?,?,?,?,?,?,?)",
-        (article_id, story_id, canonical_id, scores.jaccard, scores.containment, scores.entity_overlap,
-         scores.lead_overlap, scores.score),
-    )
+        ((m, sid, c, s.jaccard, s.containment, s.entity_overlap, s.lead_overlap, s.score) for m, sid, c, s in merges))
 
 
 def drop_stories(conn, story_ids: Iterable[str]) -> None:
