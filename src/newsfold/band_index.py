@@ -51,9 +51,10 @@ class BandIndex:
 
 
 def load(conn) -> BandIndex:
+    """The stored runs, as they are (each is sorted already; no copy is made of the blobs)."""
     index = BandIndex()
     for keys, owners in conn.execute("SELECT keys, owners FROM band_runs ORDER BY id"):
-        index.add(np.frombuffer(keys, dtype=np.int64), np.frombuffer(owners, dtype=np.int32))
+        index.runs.append((np.frombuffer(keys, dtype=np.int64), np.frombuffer(owners, dtype=np.int32)))
     return index
 
 

@@ -1,4 +1,5 @@
-"""Data types passed one way through the pipeline: read → extract → fingerprint → match → cluster → store."""
+"""Data types passed one way through the pipeline: read → extract → fingerprint → match → cluster → store.
+(`Fingerprint` lives in fingerprint.py, `PairScores` in match.py, beside the code that makes them.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,23 +44,3 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
         return f"{where}: {self.reason}"
-
-
-@dataclass(frozen=True)
-class MergeEvidence:
-    """Why two articles were put in one story: the verified scores and the passages they share."""
-
-    article: int  # the member's id
-    canonical: int  # the story's canonical article id
-    jaccard: float
-    containment: float
-    entity_overlap: float
-    score: float
-    shared: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Story:
-    id: str
-    canonical: int
-    members: tuple[int, ...]
