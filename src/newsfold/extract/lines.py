@@ -74,20 +74,18 @@ _RESIDUE = re.compile(
     r"|image \d+ of \d+|\d+ of \d+|gallery|view gallery|enlarge( this image)?|zoom"
     r"|(the )?(reuters|reuter|ap|afp)|--\s*ends?\s*--|ends|\(?(reporting|writing|editing|additional reporting|compiled) by [^.]*\)?"
     r"|(©|\(c\)|copyright\b).*"
-    r")$",
-    re.IGNORECASE,
+    r")$"
 )
 # calls to action: only as a short line of their own (a body sentence may start "Register…")
 _PROMPT = re.compile(
     r"^(continue reading|scroll (down )?to continue|skip (to|ad)|close( ad)?|loading|listen( to this article)?|click here|tap here"
     r"|follow (us|@)|subscribe|sign up|sign in|log ?in|register|accept( all)?( cookies)?|manage (cookies|preferences|consent)"
-    r"|we use cookies|cookie)\b.*$",
-    re.IGNORECASE,
+    r"|we use cookies|cookie)\b.*$"
 )
 # footer phrases anywhere in a short line
-_FOOTER = re.compile(r"all rights reserved|privacy policy|terms (of|and) (use|service|conditions)|cookie (settings|policy|preferences)",
-                     re.IGNORECASE)
-_SOCIAL_HINT = re.compile(r"share|facebook|twitter|whatsapp|linkedin|tweet|e-?mail|print|reddit|telegram|pinterest", re.IGNORECASE)
+_FOOTER = re.compile(r"all rights reserved|privacy policy|terms (of|and) (use|service|conditions)|cookie (settings|policy|preferences)")
+_SOCIAL_HINT = re.compile(r"share|facebook|twitter|whatsapp|linkedin|tweet|e-?mail|print|reddit|telegram|pinterest")
+_COUNTER = re.compile(r"\d+[km]?")
 _LIST_HEADER = re.compile(
     r"^(related( stories| articles| news| coverage| content| topics| links)?|more (on this( story)?|from [\w ]+|stories|news|to read|like this)"
     r"|most (read|popular|viewed|shared|commented)|recommended( for you| stories| reading)?|you (may|might) (also )?(like|be interested in)"
@@ -103,7 +101,8 @@ def words(line: str) -> list[str]:
 
 def is_separator(line: str) -> bool:
     """`-----`, `* * *`, `=== Next article ===`: an explicit break between articles."""
-    return bool(_SEPARATOR.match(line.strip()))
+    s = line.strip()
+    return bool(s) and not s[0].isalnum() and s.count(" ") <= 8 and bool(_SEPARATOR.match(s))
 
 
 def meta_field(line: str) -> tuple[str, str] | None:
@@ -119,14 +118,14 @@ def is_widget(line: str) -> bool:
     s = line.strip()
     if len(s) <= 3 and not (s.isalpha() and s.lower() in {"yes", "no", "ok"}):
         return True
-    compact = s.replace(",", "").replace(".", "").replace(" ", "")
-    if re.fullmatch(r"\d+[kKmM]?", compact):
+    compact = s.replace(",", "").replace(".", "").replace(" ", "").lower()
+    if _COUNTER.fullmatch(compact):
         return True
     return not any(c.isalpha() for c in s) and not any(c.isdigit() for c in s)
 
 
 def is_social(line: str) -> bool:
-    if line.count(" ") > 20 or not _SOCIAL_HINT.search(line):
+    if line.count(" ") > 20 or not _SOCIAL_HINT.search(line.lower()):
         return False
     toks = [t.lower() for t in words(line)]
     return bool(toks) and len(toks) <= 16 and set(toks) <= _SOCIAL and bool(set(toks) & _SOCIAL_CORE)
@@ -152,14 +151,14 @@ def is_residue(line: str) -> bool:
         return is_navigation(line)
     if is_widget(line) or is_social(line) or is_navigation(line):
         return True
-    s = line.strip()
+    s = line.strip().lower()
     n = s.count(" ") + 1
     return (n <= 24 and bool(_RESIDUE.match(s))) or (n <= 10 and bool(_PROMPT.match(s))) or (
         n <= 12 and bool(_FOOTER.search(s)))
 
 
 def is_list_header(line: str) -> bool:
-    return bool(_LIST_HEADER.match(line.strip()))
+    return line.count(" ") <= 6 and bool(_LIST_HEADER.match(line.strip()))
 
 
 def is_bullet(line: str) -> bool:

@@ -19,7 +19,7 @@ REPEAT_WINDOW = 10  # how far (in non-blank lines) a headline's repeat may follo
 EVIDENCE_WINDOW = 3  # how far a byline/dateline/caption may follow a headline
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     text: str
     gap: int  # blank lines before this one (the start of the capture counts as many)
