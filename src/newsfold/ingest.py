@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import multiprocessing as mp
 import os
-import signal
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +31,8 @@ from .fingerprint import Fingerprint, fingerprint_batch
 from .match import PairScores, candidate_pairs, verify, weighty_pairs
 from .model import Article, Capture, Problem
 from .read import discover, read_path
+from .serve import safe
+from .workers import ordered_map
 
 CHUNK_CAPTURES = 64  # captures per task sent to a worker
 BATCH_ARTICLES = 2048  # articles per write transaction
@@ -95,10 +95,6 @@ def process_chunk(captures: list[Capture]) -> list[Extracted]:
     return out
 
 
-def _quiet_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
             on_problem: Callable[[Problem], None]) -> Iterator[Capture]:
     for item in discover(paths):
@@ -138,7 +134,8 @@ def _total_bytes(paths: Iterable[str]) -> int:
 
 
 def print_problem(p: Problem) -> None:
-    tqdm.write(f"newsfold: {p}", file=sys.stderr)
+    # file names and record ids are untrusted too: one line, no escape sequences
+    tqdm.write(f"newsfold: {safe(str(p))}", file=sys.stderr)
 
 
 class _Matcher:
@@ -191,6 +188,34 @@ class _Matcher:
         return list(verify(pairs, prints))
 
 
+@contextmanager
+def ingest_lock(conn):
+    """Hold the store's ingest lock (`<db>-lock`) while the block runs; wait, saying so, if another
+    process holds it. Two ingests at once would each match only against what the store held when
+    it started, and miss each other's copies. A POSIX lock dies with its process, even on SIGKILL,
+    and is not inherited by forked workers, so it never outlives the ingest that took it."""
+    path = next((file for _, name, file in conn.execute("PRAGMA database_list") if name == "main"), "")
+    if not path:  # in-memory store: no other process can see it
+        yield
+        return
+    with open(path + "-lock", "ab") as fh:
+        try:
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            tqdm.write(f"newsfold: another ingest is writing to {path}; waiting for it to finish", file=sys.stderr)
+            fcntl.lockf(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _one_at_a_time(run: Callable[..., IngestReport]) -> Callable[..., IngestReport]:
+    @functools.wraps(run)
+    def locked(conn, *args, **kwargs) -> IngestReport:
+        with ingest_lock(conn):
+            return run(conn, *args, **kwargs)
+    return locked
+
+
+@_one_at_a_time
 def ingest(conn, paths: list[str], text_field: str | None = None, workers: int | None = None,
            progress: bool | None = None, on_problem: Callable[[Problem], None] = print_problem) -> IngestReport:
     report = IngestReport()
@@ -201,9 +226,8 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
                disable=True if progress is False else None, mininterval=0.5)
     matcher = _Matcher(conn)
     chunks = _chunks(_inputs(paths, text_field, report, on_problem), CHUNK_CAPTURES)
-    pool = mp.get_context("fork").Pool(workers, initializer=_quiet_worker) if workers > 1 else None
+    results = ordered_map(process_chunk, chunks, workers)
     try:
-        results = pool.imap(process_chunk, chunks) if pool else map(process_chunk, chunks)
         batch: list[Extracted] = []
         n_articles = 0
         for chunk in results:
@@ -216,8 +240,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
                 batch, n_articles = [], 0
         _write_batch(conn, batch, report, matcher, on_problem)
     finally:
-        if pool:
-            pool.terminate()
+        results.close()  # stops the workers, also on Ctrl-C
         bar.close()
     with db.Transaction(conn):
         band_index.compact(conn, matcher.index)

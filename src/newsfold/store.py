@@ -78,9 +78,17 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
+def connect(path: str | Path, timeout: float = 60) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    deadline = time.monotonic() + timeout
+    while True:  # switching a new file to WAL ignores the busy timeout: retry while another process creates it
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA cache_size=-131072")  # 128 MiB of page cache: index pages stay in memory in bulk ingests

@@ -15,9 +15,12 @@ from . import lines as L
 _BODY_TAGS = {"p", "head", "item", "quote", "cell", "row", "list", "table", "lb"}
 
 
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")  # the markup was decoded already: say how it was re-encoded
+
+
 def _parse(markup: str) -> lxml.html.HtmlElement | None:
     try:
-        tree = lxml.html.document_fromstring(markup.encode("utf-8", "replace"))
+        tree = lxml.html.document_fromstring(markup.encode("utf-8", "replace"), parser=_UTF8_PARSER)
     except (lxml.etree.ParserError, ValueError, lxml.etree.XMLSyntaxError):
         return None
     return tree

@@ -1,0 +1,92 @@
+"""Hostile input: a folder of broken, huge, booby-trapped and oddly encoded files is ingested
+without a traceback, with one clear line per bad file (or bad record), in bounded memory, and
+the good captures in it still become stories."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hostile_corpus
+from support import NEWSFOLD, SHARED, read_jsonl, run_cli
+
+# Peak RSS of the ingest (parent and workers, largest process): the imports take ~180 MiB; the
+# 100 MB line, the 1 GiB gzip bomb or a 20 MiB record held whole and decoded would pass this.
+MAX_RSS_MIB = 512
+
+# Runs the ingest as its only child and reports the children's peak RSS (KiB on Linux).
+_MEASURE = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:]).returncode
+print("peak-rss-kib", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+pytestmark = pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="needs the seeds in /work/shared")
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    """The hostile folder, ingested once by the real CLI with two workers."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    corpus = hostile_corpus.build(tmp / "in")
+    db = tmp / "store.db"
+    cmd = [sys.executable, "-c", _MEASURE, *NEWSFOLD, "ingest", str(corpus.folder), "--db", str(db), "--workers", "2",
+           "--quiet"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    (corpus.folder / "huge_line.jsonl").unlink()  # 100 MB: pytest keeps its last temp folders
+    run_cli("export", "--db", db, "--out", tmp / "out.jsonl")
+    return corpus, done, read_jsonl(tmp / "out.jsonl")
+
+
+def problem_lines(stderr: str, folder: Path, name: str) -> list[str]:
+    """The problem lines naming one input file: `newsfold: PATH[:LINE|#RECORD]: reason`."""
+    path = re.escape(str(folder / name))
+    return [line for line in stderr.splitlines() if re.match(rf"newsfold: {path}([:#][^:]*)?: ", line)]
+
+
+def test_hostile_folder_ingests_without_a_traceback(ingested):
+    _, done, _ = ingested
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(hostile_corpus.BAD))
+def test_each_bad_file_gets_its_own_clear_lines(ingested, name):
+    corpus, done, _ = ingested
+    expect = corpus.bad.get(name)
+    if expect is None:
+        pytest.skip(f"{name} is not bad for this user (root reads through chmod 000)")
+    lines = problem_lines(done.stderr, corpus.folder, name)
+    assert len(lines) == expect.lines, "\n".join(lines) or done.stderr
+    assert all(expect.reason in line for line in lines), lines
+
+
+def test_every_stderr_line_is_a_problem_or_the_summary(ingested):
+    corpus, done, _ = ingested
+    for line in done.stderr.splitlines():
+        assert line.startswith(("newsfold: ", "files read:", "rejected:", "peak-rss-kib")), line
+
+
+def test_good_and_oddly_encoded_files_become_stories(ingested):
+    corpus, _, rows = ingested
+    by_file: dict[str, list[dict]] = {}
+    for r in rows:
+        by_file.setdefault(Path(r["capture"].split("#")[0]).name, []).append(r)
+    for name in corpus.good:
+        assert by_file.get(name) and all(r["story"] for r in by_file[name]), name
+    for name, word in corpus.readable.items():
+        texts = " ".join(r["text"] for r in by_file.get(name, []))
+        assert word in texts, f"{name}: {word!r} did not survive decoding"
+    # the readable parts of damaged containers are kept too
+    assert "corrupt.warc" in by_file and "jsonl-good" in {r["capture"] for r in rows}
+
+
+def test_peak_memory_stays_bounded(ingested):
+    _, done, _ = ingested
+    kib = int(re.search(r"peak-rss-kib (\d+)", done.stderr).group(1))
+    print(f"peak RSS of the hostile ingest: {kib >> 10} MiB (bound {MAX_RSS_MIB} MiB)")
+    assert kib >> 10 < MAX_RSS_MIB

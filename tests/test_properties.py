@@ -1,0 +1,149 @@
+"""Properties that hold for any input: extraction never raises and never invents a word;
+ingest + export is deterministic; the stories do not depend on the order files are read in."""
+from __future__ import annotations
+
+import html
+import random
+import re
+import unicodedata
+from collections import Counter
+from math import comb
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from newsfold import extract_text
+from newsfold.extract.lines import repair
+from support import SHARED, read_jsonl, run_cli
+
+DEVSET = SHARED / "devset" / "captures"
+SHUFFLES = 5
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> Counter:
+    """The scorer's notion of a word (eval/score.py): \\w+ after NFKC and lower-casing."""
+    return Counter(WORD.findall(unicodedata.normalize("NFKC", text).lower()))
+
+
+# --- inputs: arbitrary strings, and news-shaped text and HTML built from arbitrary words ---
+
+word = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=12)
+sentence = st.lists(word, min_size=3, max_size=25).map(lambda ws: " ".join(ws).capitalize() + ".")
+paragraph = st.lists(sentence, min_size=1, max_size=5).map(" ".join)
+residue = st.sampled_from(["Share on Facebook   Share on X   Email", "Advertisement", "Related stories",
+                           "Comments (12)", "© 2025 Gazette. All rights reserved.", "Read more: Elsewhere"])
+headline = st.lists(word, min_size=3, max_size=10).map(lambda ws: " ".join(w.capitalize() for w in ws))
+byline = st.builds(lambda a, b: f"By {a.capitalize()} {b.capitalize()} | 1 June 2025", word, word)
+
+
+@st.composite
+def news_text(draw) -> str:
+    """A plain-text capture: headline, byline, paragraphs with residue lines between them."""
+    out = [draw(residue)]
+    for _ in range(draw(st.integers(1, 3))):
+        out += [draw(headline), draw(byline), ""]
+        for _ in range(draw(st.integers(1, 6))):
+            out += [draw(st.one_of(paragraph, residue)), ""]
+    return "\n".join(out)
+
+
+@st.composite
+def news_html(draw) -> str:
+    esc = lambda s: html.escape(s, quote=False)  # noqa: E731
+    paras = "".join(f"<p>{esc(p)}</p>" for p in draw(st.lists(paragraph, min_size=1, max_size=6)))
+    nav = "".join(f"<a href='/x'>{esc(r)}</a>" for r in draw(st.lists(residue, max_size=3)))
+    return (f"<!DOCTYPE html><html><head><title>{esc(draw(headline))}</title></head><body><nav>{nav}</nav>"
+            f"<article><h1>{esc(draw(headline))}</h1>{paras}</article><footer>{esc(draw(residue))}</footer></body></html>")
+
+
+tag_soup = st.lists(st.one_of(st.sampled_from(["<p>", "</p>", "<div>", "</div>", "<article>", "<h1>", "</h1>",
+                                               "<br>", "<script>", "</script>", "<!--", "-->", "<![CDATA[", "&amp;",
+                                               "&#0;", "&#xD800;", "<html>", "<body>", "\x00", "\ufeff"]),
+                              st.text(max_size=30)), max_size=40).map("".join)
+
+
+@SETTINGS
+@given(st.one_of(st.text(max_size=2000), tag_soup, news_text(), news_html()))
+def test_extraction_never_raises(text):
+    for art in extract_text(text):
+        assert isinstance(art.text, str) and isinstance(art.title, str)
+
+
+def _assert_no_invented_words(source: str) -> None:
+    # mojibake repair looks at context, so a fragment may be repaired differently from the whole page:
+    # the words of the repaired whole and of each repaired text fragment both count as the input's
+    seen = words(repair(source)) + words(repair(html.unescape(source)))
+    for fragment in re.split(r"<[^>]*>", source):
+        seen += words(repair(html.unescape(fragment)))
+    for art in extract_text(source):
+        for field in (art.title, art.caption, art.credit, art.text):
+            invented = words(field) - seen
+            assert not invented, f"{sorted(invented)[:5]} not in the input"
+
+
+@SETTINGS
+@given(news_text())
+def test_text_extraction_only_keeps_words_of_the_input(text):
+    _assert_no_invented_words(text)
+
+
+@SETTINGS
+@given(news_html())
+@example("<!DOCTYPE html><html><body><article><h1>Le Havre à Paris</h1><p>Les gens sont là.</p></article></body></html>")
+def test_html_extraction_only_keeps_words_of_the_input(markup):
+    _assert_no_invented_words(markup)
+
+
+# --- whole ingests through the real CLI ---
+
+def partition(rows: list[dict]) -> dict[tuple[str, int], str]:
+    """Each article occurrence (file name, position) → its story."""
+    return {(Path(r["capture"]).name, r["position"]): r["story"] for r in rows}
+
+
+def ari(a: dict, b: dict) -> float:
+    """Adjusted Rand index of two labelings of the same items (1.0: the same partition)."""
+    items = sorted(a)
+    n = len(items)
+    pairs = lambda c: sum(comb(v, 2) for v in c.values())  # noqa: E731
+    both = pairs(Counter((a[i], b[i]) for i in items))
+    sa, sb = pairs(Counter(a[i] for i in items)), pairs(Counter(b[i] for i in items))
+    expected = sa * sb / comb(n, 2)
+    top = (sa + sb) / 2
+    return 1.0 if top == expected else (both - expected) / (top - expected)
+
+
+def ingest_export(paths: list[Path], work: Path, name: str) -> Path:
+    db, out = work / f"{name}.db", work / f"{name}.jsonl"
+    run_cli("ingest", *paths, "--db", db, "--workers", "2", "--quiet")
+    run_cli("export", "--db", db, "--out", out)
+    return out
+
+
+@pytest.mark.skipif(not DEVSET.is_dir(), reason="needs the devset in /work/shared")
+def test_ingest_and_export_are_deterministic(tmp_path):
+    files = sorted(DEVSET.iterdir())[:120]
+    first = ingest_export(files, tmp_path, "first")
+    second = ingest_export(files, tmp_path, "second")
+    assert first.read_bytes() == second.read_bytes()
+    run_cli("export", "--db", tmp_path / "first.db", "--out", tmp_path / "again.jsonl")
+    assert (tmp_path / "again.jsonl").read_bytes() == first.read_bytes()
+
+
+@pytest.mark.skipif(not DEVSET.is_dir(), reason="needs the devset in /work/shared")
+def test_stories_do_not_depend_on_input_order(tmp_path):
+    files = sorted(DEVSET.iterdir())
+    rng = random.Random(20250601)
+    runs = []
+    for n in range(SHUFFLES):
+        order = files[:]
+        rng.shuffle(order)  # the files are passed in this order, so they are read and numbered in it
+        runs.append(partition(read_jsonl(ingest_export(order, tmp_path, f"shuffle{n}"))))
+    for n, run in enumerate(runs[1:], start=1):
+        assert run.keys() == runs[0].keys()
+        assert ari(runs[0], run) == 1.0, f"shuffle {n}: ARI {ari(runs[0], run):.4f}"
