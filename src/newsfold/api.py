@@ -9,7 +9,7 @@ from .extract import extract as _extract_capture
 from .ingest import IngestReport, ingest, print_problem
 from .match import shared_passages
 from .model import Article, Capture, Problem
-from .read import discover, read_path
+from .read import discover, read_path, resolve
 
 
 def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = None,
@@ -26,7 +26,8 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
         if isinstance(item, Problem):
             on_problem(item)
             continue
-        for cap in read_path(item, text_field):
+        for raw in read_path(item, text_field):
+            cap = resolve(raw)
             if isinstance(cap, Problem):
                 on_problem(cap)
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .match import MAX_BUCKET, key_weights
+from .match import bucket_limit, key_weights
 
 MAX_STORED_RUNS = 16  # past this many stored runs, an ingest rewrites them as one
 
@@ -33,12 +33,13 @@ class BandIndex:
     def pairs(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(m × 2) array of (owner of a query key, indexed article) sharing a key, and that key's weight."""
         weights = key_weights(keys)
+        limit = bucket_limit(keys)
         out, out_w = [], []
         for rk, ro in self.runs:
             lo = np.searchsorted(rk, keys, side="left")
             hi = np.searchsorted(rk, keys, side="right")
             n = hi - lo
-            hit = (n > 0) & (n <= MAX_BUCKET)
+            hit = (n > 0) & (n <= limit)
             if not hit.any():
                 continue
             lo, n, q, qw = lo[hit], n[hit], owners[hit], weights[hit]

@@ -30,13 +30,13 @@ from .extract import extract
 from .fingerprint import Fingerprint, fingerprint_batch
 from .match import PairScores, candidate_pairs, verify, weighty_pairs
 from .model import Article, Capture, Problem
-from .read import discover, read_path
+from .read import RawRow, discover, read_path, resolve
 from .serve import safe
 from .workers import ordered_map
 
 CHUNK_CAPTURES = 64  # captures per task sent to a worker
 BATCH_ARTICLES = 2048  # articles per write transaction
-CACHE_BATCHES = 8  # recent batches whose fingerprints stay in memory for verification
+CACHE_ARTICLES = 30_000  # fingerprints kept for verification (~4 KB each), least recently used dropped
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 
 
@@ -63,10 +63,14 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class Extracted:
-    capture: Capture
+    """A worker's result for one capture: what the writer needs, not the raw content."""
+
+    name: str
+    kind: str
     content_hash: str
-    articles: tuple[Article, ...]
-    prints: tuple[Fingerprint, ...]
+    size: int  # bytes read, for the progress bar
+    articles: tuple[Article, ...] = ()
+    prints: tuple[Fingerprint, ...] = ()
     problem: Problem | None = None
 
 
@@ -81,22 +85,32 @@ def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
     return content_hash, articles
 
 
-def process_chunk(captures: list[Capture]) -> list[Extracted]:
-    """Pure work for a chunk of captures (runs in a worker): extract, then fingerprint all bodies at once."""
-    done = [(cap, *_extract_one(cap)) for cap in captures]
-    bodies = [a.text for _, _, arts in done if not isinstance(arts, Problem) for a in arts]
+def process_chunk(items: list[Capture | RawRow]) -> list[Extracted]:
+    """Pure work for a chunk of inputs (runs in a worker): parse rows, extract, then fingerprint all
+    bodies of the chunk at once."""
+    done = []
+    for item in items:
+        cap = resolve(item)
+        size = len(item.data) if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
+        if isinstance(cap, Problem):
+            done.append((Extracted("", "", "", size, problem=cap), None))
+        else:
+            content_hash, arts = _extract_one(cap)
+            done.append((Extracted(cap.name, cap.kind, content_hash, size), arts))
+    bodies = [a.text for _, arts in done if isinstance(arts, tuple) for a in arts]
     prints = iter(fingerprint_batch(bodies))
     out = []
-    for cap, content_hash, arts in done:
+    for res, arts in done:
         if isinstance(arts, Problem):
-            out.append(Extracted(cap, content_hash, (), (), arts))
-        else:
-            out.append(Extracted(cap, content_hash, arts, tuple(next(prints) for _ in arts)))
+            res = Extracted(res.name, res.kind, res.content_hash, res.size, problem=arts)
+        elif arts:
+            res = Extracted(res.name, res.kind, res.content_hash, res.size, arts, tuple(next(prints) for _ in arts))
+        out.append(res)
     return out
 
 
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
-            on_problem: Callable[[Problem], None]) -> Iterator[Capture]:
+            on_problem: Callable[[Problem], None]) -> Iterator[Capture | RawRow]:
     for item in discover(paths):
         if isinstance(item, Problem):
             report.problems.append(item)
@@ -146,15 +160,14 @@ class _Matcher:
         self.store_had_articles = conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
         self.index = band_index.load(conn) if self.store_had_articles else band_index.BandIndex()
         self.body_owner: dict[int, int] = {}  # this run's first article per body hash (64-bit prefix)
-        self.cache: OrderedDict[int, dict[int, Fingerprint]] = OrderedDict()  # recent batches' prints
-        self.batches = 0
+        self.cache: OrderedDict[int, Fingerprint] = OrderedDict()  # article id → fingerprint, LRU order
 
-    def _print_of(self, aid: int) -> Fingerprint | None:
-        for prints in self.cache.values():
-            fp = prints.get(aid)
-            if fp is not None:
-                return fp
-        return None
+    def _remember(self, prints: dict[int, Fingerprint]) -> None:
+        for aid, fp in prints.items():
+            self.cache[aid] = fp
+            self.cache.move_to_end(aid)
+        while len(self.cache) > CACHE_ARTICLES:
+            self.cache.popitem(last=False)
 
     def edges_for(self, batch: dict[int, Fingerprint]) -> list[tuple[int, int, PairScores]]:
         """Verified edges of a batch; its band keys join the index (and the store, in the caller's transaction)."""
@@ -173,18 +186,15 @@ class _Matcher:
         prints = dict(batch)
         missing = set()
         for aid in {x for p in pairs for x in p if x not in prints}:
-            fp = self._print_of(aid)
+            fp = self.cache.get(aid)
             if fp is None:
                 missing.add(aid)
             else:
                 prints[aid] = fp
-        if missing:  # an older article: rebuild its fingerprint from the stored text
+        if missing:  # an older article out of the cache: rebuild its fingerprint from the stored text
             texts = db.article_texts(self.conn, sorted(missing))
             prints.update(zip(texts, fingerprint_batch(list(texts.values()))))
-        self.batches += 1
-        self.cache[self.batches] = batch
-        while len(self.cache) > CACHE_BATCHES:
-            self.cache.popitem(last=False)
+        self._remember(prints)
         return list(verify(pairs, prints))
 
 
@@ -232,7 +242,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         n_articles = 0
         for chunk in results:
             for res in chunk:
-                bar.update(len(res.capture.content))
+                bar.update(res.size)
                 batch.append(res)
                 n_articles += len(res.articles)
             if n_articles >= BATCH_ARTICLES:
@@ -254,11 +264,11 @@ def _write_batch(conn, batch: list[Extracted], report: IngestReport, matcher: _M
     if not batch:
         return
     with db.Transaction(conn):
-        stored = db.stored_captures(conn, [(r.capture.name, r.content_hash) for r in batch])
+        stored = db.stored_captures(conn, [(r.name, r.content_hash) for r in batch if r.content_hash])
         fresh: list[Extracted] = []
         for res in batch:
-            key = (res.capture.name, res.content_hash)
-            if key in stored:
+            key = (res.name, res.content_hash)
+            if res.content_hash and key in stored:
                 report.skipped += 1
             elif res.problem:
                 report.problems.append(res.problem)
@@ -266,8 +276,7 @@ def _write_batch(conn, batch: list[Extracted], report: IngestReport, matcher: _M
             else:
                 stored.add(key)  # the same capture twice in one run is stored once
                 fresh.append(res)
-        ids = db.insert_captures(conn, [(r.capture.name, r.content_hash, r.capture.kind, r.articles, r.prints)
-                                        for r in fresh])
+        ids = db.insert_captures(conn, [(r.name, r.content_hash, r.kind, r.articles, r.prints) for r in fresh])
         written: dict[int, Fingerprint] = {}
         for res, these in zip(fresh, ids):
             written.update(zip(these, res.prints))

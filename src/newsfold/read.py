@@ -12,6 +12,7 @@ import json
 import os
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import charset_normalizer
@@ -91,8 +92,9 @@ def format_of(path: Path) -> str:
     return "text"
 
 
-def read_path(path: Path, text_field: str | None = None) -> Iterator[Capture | Problem]:
-    """Yield the captures of one input file; every problem becomes a `Problem`, never an exception."""
+def read_path(path: Path, text_field: str | None = None) -> Iterator[Capture | RawRow | Problem]:
+    """Yield the captures of one input file (JSONL lines as `RawRow`s: see `resolve`); every problem
+    becomes a `Problem`, never an exception."""
     source = str(path)
     try:
         if path.is_symlink() and not path.exists():
@@ -255,25 +257,40 @@ def _row_capture(row: dict, text_field: str | None, fallback_id: str) -> Capture
     return Capture(name=name, content=text, kind=kind, meta=meta)
 
 
-def _read_jsonl(path: Path, text_field: str | None) -> Iterator[Capture | Problem]:
+@dataclass(frozen=True)
+class RawRow:
+    """One JSONL line, not parsed yet: parsing happens in the worker processes, off the reader."""
+
+    source: str
+    lineno: int
+    data: bytes
+    text_field: str | None
+
+
+def parse_row(raw: RawRow) -> Capture | Problem:
+    try:
+        row = json.loads(raw.data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        return Problem(raw.source, f"malformed JSON ({err.msg if hasattr(err, 'msg') else err})", raw.lineno)
+    if not isinstance(row, dict):
+        return Problem(raw.source, f"a JSON {type(row).__name__}, not an object", raw.lineno)
+    cap = _row_capture(row, raw.text_field, f"{raw.source}:{raw.lineno}")
+    return cap if isinstance(cap, Capture) else Problem(raw.source, cap, raw.lineno)
+
+
+def resolve(item: Capture | RawRow | Problem) -> Capture | Problem:
+    """What `read_path` yielded, as a capture or a problem (parsing a raw row if need be)."""
+    return parse_row(item) if isinstance(item, RawRow) else item
+
+
+def _read_jsonl(path: Path, text_field: str | None) -> Iterator[RawRow | Problem]:
     source = str(path)
     with _open_binary(path) as raw:
         for lineno, line in enumerate(_lines(raw, source), start=1):
             if isinstance(line, Problem):
                 yield Problem(source, line.reason, lineno)
-                continue
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
-                yield Problem(source, f"malformed JSON ({err.msg if hasattr(err, 'msg') else err})", lineno)
-                continue
-            if not isinstance(row, dict):
-                yield Problem(source, f"a JSON {type(row).__name__}, not an object", lineno)
-                continue
-            cap = _row_capture(row, text_field, f"{source}:{lineno}")
-            yield cap if isinstance(cap, Capture) else Problem(source, cap, lineno)
+            elif line.strip():
+                yield RawRow(source, lineno, line, text_field)
 
 
 def _lines(raw: io.BufferedIOBase, source: str) -> Iterator[bytes | Problem]:

@@ -91,7 +91,7 @@ def connect(path: str | Path, timeout: float = 60) -> sqlite3.Connection:
             time.sleep(0.05)
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA cache_size=-131072")  # 128 MiB of page cache: index pages stay in memory in bulk ingests
+    conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: index pages stay in memory in bulk ingests
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.executescript(SCHEMA)
     return conn
@@ -112,13 +112,14 @@ class Transaction:
 
 
 def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (name, content hash) pairs are already in the store."""
+    """Which (name, content hash) pairs are already in the store (looked up by name: the indexed column)."""
     out = set()
-    for i in range(0, len(keys), 400):
-        chunk = keys[i : i + 400]
-        q = f"SELECT name, content_hash FROM captures WHERE content_hash IN ({','.join('?' * len(chunk))})"
-        out.update(conn.execute(q, [h for _, h in chunk]).fetchall())
-    return out
+    names = sorted({n for n, _ in keys})
+    for i in range(0, len(names), 400):
+        chunk = names[i : i + 400]
+        q = f"SELECT name, content_hash FROM captures WHERE name IN ({','.join('?' * len(chunk))})"
+        out.update(conn.execute(q, chunk).fetchall())
+    return out & set(keys)
 
 
 def insert_captures(conn, items) -> list[list[int]]:
