@@ -24,7 +24,7 @@ from array import array
 from pathlib import Path
 
 POOL_FILES = ("bbc.jsonl", "reuters21578.jsonl")
-DEFAULT_POOL_DIR = Path("/work/shared/corpus")
+DEFAULT_POOL_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"  # ../shared beside the repo
 
 DUP_RATE = 0.30
 # Mix of variant kinds (weights).  "brief" = first half only.

@@ -36,7 +36,7 @@ from .workers import ordered_map
 
 CHUNK_CAPTURES = 64  # captures per task sent to a worker
 BATCH_ARTICLES = 2048  # articles per write transaction
-CACHE_ARTICLES = 30_000  # fingerprints kept for verification (~4 KB each), least recently used dropped
+CACHE_ARTICLES = 20_000  # fingerprints kept for verification (~4 KB each), least recently used dropped
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 
 

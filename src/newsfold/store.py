@@ -91,7 +91,7 @@ def connect(path: str | Path, timeout: float = 60) -> sqlite3.Connection:
             time.sleep(0.05)
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: index pages stay in memory in bulk ingests
+    conn.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache: index pages stay in memory in bulk ingests
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.executescript(SCHEMA)
     return conn
