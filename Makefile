@@ -1,26 +1,28 @@
-# Each target makes its own .venv and installs what it needs (Python 3.11+ and pip only).
+# Conveniences around the README's two commands (which need nothing but Python and pip).
 PY ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
+BIN := .venv/bin
 
 .PHONY: run test bench crash-trials clean
 
 $(BIN)/newsfold: pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(PY) -m venv .venv
+	$(BIN)/pip install -q -e '.[test]'
 	touch $(BIN)/newsfold
 
 run: $(BIN)/newsfold
-	rm -f examples.db examples.db-wal examples.db-shm
 	$(BIN)/newsfold ingest examples --db examples.db
 	$(BIN)/newsfold stories --db examples.db
 
 test: $(BIN)/newsfold
 	$(BIN)/python -m pytest -q
 
+# side-by-side benchmark (builds corpora from ../shared/corpus, peers in benchmarks/.venv-peers)
 bench: $(BIN)/newsfold
-	$(BIN)/python benchmarks/run.py --sizes 20000 100000 1000000
+	$(PY) benchmarks/run.py --sizes 20000 100000 1000000
+
+# 20 seeded SIGKILL trials on the whole devset; each rerun's export must equal a clean run's
+crash-trials: $(BIN)/newsfold
+	$(BIN)/python tests/crash_harness.py --trials 20 --seed 1 --captures ../shared/devset/captures
 
 clean:
-	rm -rf $(VENV) examples.db* .pytest_cache
+	rm -rf .venv examples.db* .pytest_cache
