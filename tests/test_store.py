@@ -19,7 +19,7 @@ def partition(rows):
     return {frozenset(g) for g in groups.values()}
 
 
-def test_seeds_score_perfectly(tmp_path, examples_copy):
+def test_seeds_score_perfectly(tmp_path, examples_copy, shared):
     db = tmp_path / "nf.db"
     run_cli("ingest", examples_copy, "--db", db)
     run_cli("export", "--db", db, "--out", tmp_path / "out.jsonl")
