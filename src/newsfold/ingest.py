@@ -28,7 +28,7 @@ from . import store as db
 from .cluster import Node, components, star_clusters
 from .extract import extract
 from .fingerprint import Fingerprint, fingerprint_batch
-from .match import PairScores, candidate_pairs, verify, weighty_pairs
+from .match import PairScores, candidate_pairs, prefilter, verify, weighty_pairs
 from .model import Article, Capture, Problem
 from .read import RawRow, discover, read_path, resolve
 from .serve import safe
@@ -184,15 +184,21 @@ class _Matcher:
                 pairs.add((first, aid))
         band_index.save_run(self.conn, self.index.add(flat_keys, flat_owner))
         prints = dict(batch)
-        missing = set()
+        unknown = set()
         for aid in {x for p in pairs for x in p if x not in prints}:
             fp = self.cache.get(aid)
             if fp is None:
-                missing.add(aid)
+                unknown.add(aid)
             else:
                 prints[aid] = fp
-        if missing:  # an older article out of the cache: rebuild its fingerprint from the stored text
-            texts = db.article_texts(self.conn, sorted(missing))
+        signatures = {aid: fp.signature for aid, fp in prints.items()}
+        sizes = {aid: fp.n_words for aid, fp in prints.items()}
+        for aid, sig, n_words in db.signatures(self.conn, unknown):
+            signatures[aid], sizes[aid] = sig, n_words
+        pairs = prefilter(pairs, signatures, sizes)
+        missing = sorted({x for p in pairs for x in p if x not in prints})
+        if missing:  # an older article still in the running: rebuild its fingerprint from the stored text
+            texts = db.article_texts(self.conn, missing)
             prints.update(zip(texts, fingerprint_batch(list(texts.values()))))
         self._remember(prints)
         return list(verify(pairs, prints))

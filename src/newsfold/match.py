@@ -146,29 +146,28 @@ def shared_passages(a_text: str, b_text: str, limit: int = 3, min_words: int = 8
     return [" ".join(words[s:e]) for s, e in runs[:limit]]
 
 
-def estimated_containment(pairs: list[tuple[int, int]], prints: dict[int, Fingerprint]) -> np.ndarray:
-    """Containment of the smaller shingle set in the larger, estimated from the MinHash signatures
-    (Jaccard J ≈ share of equal bins; C = J·(|A|+|B|) / ((1+J)·min(|A|,|B|))), for all pairs at once."""
+def prefilter(pairs: Iterable[tuple[int, int]], signatures: dict[int, np.ndarray],
+              sizes: dict[int, int]) -> list[tuple[int, int]]:
+    """The pairs worth an exact check. Containment of the smaller shingle set in the larger is
+    estimated from the MinHash signatures (J ≈ share of equal bins; C = J·(|A|+|B|) / ((1+J)·min)),
+    all pairs at once; pairs under PREFILTER_CONTAINMENT (some 5 standard errors below
+    MIN_CONTAINMENT for 128 bins) are far apart. Needs only what the store keeps per article
+    (signature, word count), so old articles are not re-fingerprinted to be rejected."""
+    pairs = sorted(pairs)
     if not pairs:
-        return np.zeros(0)
-    a = np.stack([prints[x].signature for x, _ in pairs])
-    b = np.stack([prints[y].signature for _, y in pairs])
+        return []
+    a = np.stack([signatures[x] for x, _ in pairs])
+    b = np.stack([signatures[y] for _, y in pairs])
     j = (a == b).mean(axis=1)
-    na = np.array([prints[x].shingles.size for x, _ in pairs], dtype=np.float64)
-    nb = np.array([prints[y].shingles.size for _, y in pairs], dtype=np.float64)
-    return j * (na + nb) / ((1 + j) * np.maximum(np.minimum(na, nb), 1))
+    na = np.array([sizes[x] for x, _ in pairs], dtype=np.float64)
+    nb = np.array([sizes[y] for _, y in pairs], dtype=np.float64)
+    est = j * (na + nb) / ((1 + j) * np.maximum(np.minimum(na, nb), 1))
+    return [p for p, e in zip(pairs, est.tolist()) if e >= PREFILTER_CONTAINMENT]
 
 
 def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> Iterator[tuple[int, int, PairScores]]:
-    """The candidate pairs that are the same story, with their scores. Every accepted pair is
-    checked on the real shingle sets; pairs whose signatures already show them far apart
-    (estimated containment under PREFILTER_CONTAINMENT, some 5 standard errors below
-    MIN_CONTAINMENT for 128 bins) are rejected without that exact check."""
-    pairs = sorted(pairs)
-    estimate = estimated_containment(pairs, prints)
-    for (a, b), est in zip(pairs, estimate.tolist()):
-        if est < PREFILTER_CONTAINMENT:
-            continue
+    """The pairs that are the same story, checked on the real shingle sets, with their scores."""
+    for a, b in sorted(pairs):
         s = compare(prints[a], prints[b])
         if s.same_story:
             yield a, b, s

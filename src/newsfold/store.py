@@ -189,6 +189,17 @@ def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
     return out
 
 
+def signatures(conn, ids) -> list[tuple[int, np.ndarray, int]]:
+    """(id, MinHash signature, word count) of stored articles."""
+    ids = sorted(ids)
+    out = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = f"SELECT id, signature, n_words FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+        out.extend((aid, np.frombuffer(sig, dtype=np.uint32), n) for aid, sig, n in conn.execute(q, chunk))
+    return out
+
+
 def all_edges(conn) -> list[tuple[int, int, float, float, float, float]]:
     return conn.execute("SELECT a, b, jaccard, containment, entity_overlap, lead_overlap FROM edges").fetchall()
 
