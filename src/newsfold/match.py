@@ -19,7 +19,7 @@ from .fingerprint import Fingerprint, shingle_sequence
 
 MIN_CONTAINMENT = 0.6  # share of the shorter body's shingles found in the longer one
 MIN_SCORE = 0.72  # mean of containment and name/figure overlap
-PREFILTER_CONTAINMENT = 0.35
+PREFILTER_CONTAINMENT = 0.35  # estimated containment under which a pair is rejected unchecked (see prefilter)
 HIGH_CONTAINMENT = 0.85  # above this the bodies are near-identical whatever their openings
 MIN_LEAD = 0.5  # share of one opening's shingles found in the other body
 MAX_BUCKET = 200  # a body band key shared by more articles is boilerplate, not a duplicate signal
