@@ -1,71 +1,199 @@
 """The LSH band index: sorted runs of (key, article) merged like an LSM tree, so adding a batch
 and querying it are both vectorised (searchsorted), never a dict of millions of Python objects.
-The runs are kept in the store as blobs, one per write batch, and compacted at the end of a run."""
+
+Runs are kept in the store, one per write batch, cut into chunks of CHUNK keys (one row each),
+with the first key of every chunk (the fences) kept apart. An ingest into a big store does not
+load them: each query reads only the chunks its keys fall in, so adding 1,000 articles to a
+store of a million reads a few MB, not the whole index. (One blob per run was tried first: SQLite
+reaches a byte of a big blob by walking its overflow pages, so a few reads cost a whole read.)
+A stored run that ends up queried all over (a big ingest) is read once, whole. Each ingest's runs are merged at its end, and the
+smallest stored runs are merged once there are more than MAX_STORED_RUNS.
+"""
 from __future__ import annotations
+
+import json
 
 import numpy as np
 
-from .match import bucket_limit, key_weights
+from .match import MAX_BUCKET, bucket_limit, key_weights
 
-MAX_STORED_RUNS = 16  # past this many stored runs, an ingest rewrites them as one
+CHUNK = 256  # keys per stored chunk: 2 KB of keys and 1 KB of owners, one row in one SQLite page
+CHUNK_BITS = 24  # a chunk's row id is its run's id << CHUNK_BITS | its number in the run
+MAX_STORED_RUNS = 16  # past this many stored runs, the smallest are merged into one
+LOAD_SHARE = 0.25  # a stored run is read whole once a query reaches this share of its chunks
+
+Run = tuple[np.ndarray, np.ndarray]  # (int64 keys, sorted; int32 owners)
+
+
+def merge(a: Run, b: Run) -> Run:
+    """Two sorted runs → one, in linear time and with no index array of the whole (unlike argsort)."""
+    (ka, oa), (kb, ob) = a, b
+    at = np.searchsorted(ka, kb, side="right") + np.arange(kb.size)
+    from_b = np.zeros(ka.size + kb.size, dtype=bool)
+    from_b[at] = True
+    keys = np.empty(from_b.size, dtype=np.int64)
+    owners = np.empty(from_b.size, dtype=np.int32)
+    keys[at], owners[at] = kb, ob
+    keys[~from_b], owners[~from_b] = ka, oa
+    return keys, owners
+
+
+def sorted_run(keys: np.ndarray, owners: np.ndarray) -> Run:
+    order = np.argsort(keys, kind="stable")
+    return keys[order], owners[order].astype(np.int32)
+
+
+def _pairs_in_run(rk: np.ndarray, ro: np.ndarray, keys: np.ndarray, owners: np.ndarray,
+                  weights: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    lo = np.searchsorted(rk, keys, side="left")
+    hi = np.searchsorted(rk, keys, side="right")
+    n = hi - lo
+    hit = (n > 0) & (n <= limit)
+    if not hit.any():
+        return None
+    lo, n, q, qw = lo[hit], n[hit], owners[hit], weights[hit]
+    idx = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n) + np.arange(n.sum())
+    return np.stack([np.repeat(q, n), ro[idx].astype(np.int64)], axis=1), np.repeat(qw, n)
+
+
+class StoredRun:
+    """A run in the store, read chunk by chunk: only the chunks a query's keys fall in."""
+
+    def __init__(self, conn, rowid: int, size: int, fences: np.ndarray) -> None:
+        self.conn, self.rowid, self.size, self.fences = conn, rowid, size, fences
+        self.chunks_read = 0
+        self.whole: Run | None = None
+
+    def read(self) -> Run:
+        if self.whole is None:
+            lo = self.rowid << CHUNK_BITS
+            self.whole = _join(self.conn.execute(
+                "SELECT keys, owners FROM band_chunks WHERE id >= ? AND id < ? ORDER BY id", (lo, lo + self.fences.size)))
+        return self.whole
+
+    def covering(self, keys: np.ndarray) -> tuple[Run, np.ndarray]:
+        """A sorted slice of the run, and which of `keys` it holds every occurrence of (the slice
+        may hold part of another key's bucket; keys whose bucket is plainly larger than
+        MAX_BUCKET are left out)."""
+        everything = np.ones(keys.size, dtype=bool)
+        if self.whole is not None:
+            return self.whole, everything
+        n_chunks = self.fences.size
+        # an equal-key bucket may start in the chunk before the first fence equal to the key
+        first = np.maximum(np.searchsorted(self.fences, keys, side="left") - 1, 0)
+        last = np.searchsorted(self.fences, keys, side="right") - 1
+        usable = (last >= 0) & ((last - first - 1) * CHUNK <= MAX_BUCKET)
+        first, last = first[usable], last[usable]
+        span = last - first + 1
+        chunks = np.unique(np.repeat(first - np.concatenate(([0], np.cumsum(span)[:-1])), span) + np.arange(span.sum()))
+        self.chunks_read += chunks.size
+        if self.chunks_read >= LOAD_SHARE * n_chunks:  # queried all over: one sequential read is cheaper
+            return self.read(), everything
+        ids = ((self.rowid << CHUNK_BITS) + chunks).tolist()
+        return _join(self.conn.execute(
+            "SELECT keys, owners FROM band_chunks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(ids),))), usable
+
+
+def _join(rows) -> Run:
+    key_parts, owner_parts = [], []
+    for keys, owners in rows:
+        key_parts.append(keys)
+        owner_parts.append(owners)
+    return np.frombuffer(b"".join(key_parts), dtype=np.int64), np.frombuffer(b"".join(owner_parts), dtype=np.int32)
 
 
 class BandIndex:
-    def __init__(self) -> None:
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (int64 keys sorted, int32 owners)
+    """This ingest's runs in memory, merged LSM-style, plus the store's older runs, read lazily."""
+
+    def __init__(self, stored: list[StoredRun] | None = None) -> None:
+        self.stored = stored or []
+        self.runs: list[Run] = []
 
     def __len__(self) -> int:
-        return sum(k.size for k, _ in self.runs)
+        return sum(k.size for k, _ in self.runs) + sum(r.size for r in self.stored)
 
-    def add(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def add(self, keys: np.ndarray, owners: np.ndarray) -> Run:
         """Index a batch; returns it as a sorted run (what the store keeps)."""
-        order = np.argsort(keys, kind="stable")
-        run = keys[order], owners[order].astype(np.int32)
+        run = sorted_run(keys, owners)
         self.runs.append(run)
         # merge while the newest run is as large as the one before: O(log n) runs, amortised O(n log n)
         while len(self.runs) > 1 and self.runs[-1][0].size * 2 >= self.runs[-2][0].size:
-            (k2, o2), (k1, o1) = self.runs.pop(), self.runs.pop()
-            k, o = np.concatenate([k1, k2]), np.concatenate([o1, o2])
-            order = np.argsort(k, kind="stable")
-            self.runs.append((k[order], o[order]))
+            newer = self.runs.pop()
+            self.runs.append(merge(self.runs.pop(), newer))
         return run
 
     def pairs(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(m × 2) array of (owner of a query key, indexed article) sharing a key, and that key's weight."""
         weights = key_weights(keys)
         limit = bucket_limit(keys)
-        out, out_w = [], []
-        for rk, ro in self.runs:
-            lo = np.searchsorted(rk, keys, side="left")
-            hi = np.searchsorted(rk, keys, side="right")
-            n = hi - lo
-            hit = (n > 0) & (n <= limit)
-            if not hit.any():
-                continue
-            lo, n, q, qw = lo[hit], n[hit], owners[hit], weights[hit]
-            idx = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n) + np.arange(n.sum())
-            out.append(np.stack([np.repeat(q, n), ro[idx].astype(np.int64)], axis=1))
-            out_w.append(np.repeat(qw, n))
-        if not out:
+        found = [_pairs_in_run(rk, ro, keys, owners, weights, limit) for rk, ro in self.runs]
+        for run in self.stored:
+            part, usable = run.covering(keys)
+            found.append(_pairs_in_run(*part, keys[usable], owners[usable], weights[usable], limit[usable]))
+        found = [f for f in found if f is not None]
+        if not found:
             return np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
-        return np.concatenate(out), np.concatenate(out_w)
+        return np.concatenate([p for p, _ in found]), np.concatenate([w for _, w in found])
 
 
 def load(conn) -> BandIndex:
-    """The stored runs, as they are (each is sorted already; no copy is made of the blobs)."""
-    index = BandIndex()
-    for keys, owners in conn.execute("SELECT keys, owners FROM band_runs ORDER BY id"):
-        index.runs.append((np.frombuffer(keys, dtype=np.int64), np.frombuffer(owners, dtype=np.int32)))
-    return index
+    """The store's runs, as fences only (about 1 MB per million articles)."""
+    _upgrade(conn)
+    rows = conn.execute("SELECT id, size, fences FROM band_runs ORDER BY id").fetchall()
+    return BandIndex([StoredRun(conn, rowid, size, np.frombuffer(fences, dtype=np.int64)) for rowid, size, fences in rows])
 
 
-def save_run(conn, run: tuple[np.ndarray, np.ndarray]) -> None:
-    conn.execute("INSERT INTO band_runs (keys, owners) VALUES (?, ?)", (run[0].tobytes(), run[1].tobytes()))
+def save_run(conn, run: Run) -> int:
+    keys, owners = run
+    rowid = conn.execute("INSERT INTO band_runs (size, fences) VALUES (?, ?)",
+                         (keys.size, np.ascontiguousarray(keys[::CHUNK]).tobytes())).lastrowid
+    conn.executemany("INSERT INTO band_chunks (id, keys, owners) VALUES (?, ?, ?)",
+                     (((rowid << CHUNK_BITS) + i, keys[s : s + CHUNK].tobytes(), owners[s : s + CHUNK].tobytes())
+                      for i, s in enumerate(range(0, keys.size, CHUNK))))
+    return rowid
 
 
-def compact(conn, index: BandIndex) -> None:
-    """Replace many stored runs by the index's own (few, merged) runs."""
-    if conn.execute("SELECT count(*) FROM band_runs").fetchone()[0] > MAX_STORED_RUNS:
-        conn.execute("DELETE FROM band_runs")
-        for run in index.runs:
-            save_run(conn, run)
+def _delete_runs(conn, rowids: list[int]) -> None:
+    for rowid in rowids:
+        conn.execute("DELETE FROM band_chunks WHERE id >= ? AND id < ?", (rowid << CHUNK_BITS, (rowid + 1) << CHUNK_BITS))
+        conn.execute("DELETE FROM band_runs WHERE id=?", (rowid,))
+
+
+def compact(conn, index: BandIndex, batch_runs: list[int]) -> None:
+    """At the end of an ingest: its per-batch stored runs become one merged run, and
+    if the store then holds too many runs, the smallest are merged into one."""
+    if len(batch_runs) > 1:
+        _delete_runs(conn, batch_runs)
+        merged = index.runs.pop()
+        while index.runs:  # one run, not a few: a later query then reads each of its chunks from one place
+            merged = merge(index.runs.pop(), merged)
+        index.runs.append(merged)
+        save_run(conn, merged)
+    rows = conn.execute("SELECT id, size, fences FROM band_runs ORDER BY size, id").fetchall()
+    if len(rows) <= MAX_STORED_RUNS:
+        return
+    smallest = rows[: len(rows) - MAX_STORED_RUNS // 2 + 1]
+    merged: Run | None = None
+    for rowid, size, fences in smallest:
+        run = StoredRun(conn, rowid, size, np.frombuffer(fences, dtype=np.int64)).read()
+        merged = run if merged is None else merge(merged, run)
+    _delete_runs(conn, [rowid for rowid, _, _ in smallest])
+    save_run(conn, merged)
+
+
+def _upgrade(conn) -> None:
+    """A store from before chunked runs kept each run as one blob: cut them into chunks, once."""
+    if "keys" not in {row[1] for row in conn.execute("PRAGMA table_info(band_runs)")}:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        old = conn.execute("SELECT keys, owners FROM band_runs ORDER BY id").fetchall()
+        conn.execute("DROP TABLE band_runs")
+        conn.execute("CREATE TABLE band_runs (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, fences BLOB NOT NULL)")
+        for keys, owners in old:
+            save_run(conn, (np.frombuffer(keys, dtype=np.int64), np.frombuffer(owners, dtype=np.int32)))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -41,19 +41,3 @@ def star_clusters(nodes: Iterable[Node], edges: Iterable[tuple[int, int]]) -> di
         placed.update(members)
         stories[n.id] = members
     return stories
-
-
-def components(seeds: Iterable[int], edges: Iterable[tuple[int, int]]) -> set[int]:
-    """All ids connected to the seeds through edges: what a re-cluster must look at."""
-    adj: dict[int, set[int]] = defaultdict(set)
-    for a, b in edges:
-        adj[a].add(b)
-        adj[b].add(a)
-    seen = set(seeds)
-    stack = list(seen)
-    while stack:
-        for m in adj[stack.pop()]:
-            if m not in seen:
-                seen.add(m)
-                stack.append(m)
-    return seen

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from . import band_index
 from . import store as db
-from .cluster import Node, components, star_clusters
+from .cluster import Node, star_clusters
 from .extract import extract
 from .fingerprint import Fingerprint, fingerprint_batch
 from .match import PairScores, candidate_pairs, prefilter, verify, weighty_pairs
@@ -161,6 +161,7 @@ class _Matcher:
         self.index = band_index.load(conn) if self.store_had_articles else band_index.BandIndex()
         self.body_owner: dict[int, int] = {}  # this run's first article per body hash (64-bit prefix)
         self.cache: OrderedDict[int, Fingerprint] = OrderedDict()  # article id → fingerprint, LRU order
+        self.batch_runs: list[int] = []  # band runs this ingest stored, one per batch (merged at its end)
 
     def _remember(self, prints: dict[int, Fingerprint]) -> None:
         for aid, fp in prints.items():
@@ -182,7 +183,7 @@ class _Matcher:
             first = self.body_owner.setdefault(int(batch[aid].body_hash[:16], 16), aid)
             if first != aid:
                 pairs.add((first, aid))
-        band_index.save_run(self.conn, self.index.add(flat_keys, flat_owner))
+        self.batch_runs.append(band_index.save_run(self.conn, self.index.add(flat_keys, flat_owner)))
         prints = dict(batch)
         unknown = set()
         for aid in {x for p in pairs for x in p if x not in prints}:
@@ -259,7 +260,8 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         results.close()  # stops the workers, also on Ctrl-C
         bar.close()
     with db.Transaction(conn):
-        band_index.compact(conn, matcher.index)
+        band_index.compact(conn, matcher.index, matcher.batch_runs)
+    del matcher  # its index and cache are not needed to cluster
     _cluster_pending(conn, report)
     report.stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
     return report
@@ -295,21 +297,18 @@ def _write_batch(conn, batch: list[Extracted], report: IngestReport, matcher: _M
 def _cluster_pending(conn, report: IngestReport) -> None:
     """Decide the story of every pending article; re-cluster only the components they touch."""
     with db.Transaction(conn):
-        pending = set(db.pending_articles(conn))
-        if not pending:
-            return
-        edges = db.all_edges(conn)
-        linked = {x for a, b, *_ in edges for x in (a, b)}
-        affected = components(pending & linked, ((a, b) for a, b, *_ in edges))
-        report.new_stories += db.make_singleton_stories(conn, pending - affected)
+        report.new_stories += db.make_singleton_stories(conn)
+        affected, pending = db.pending_components(conn)
         if not affected:
             return
+        pending = set(pending)
         old = {sid for _, sid in db.story_of(conn, affected) if sid}
         db.drop_stories(conn, old)
-        scores = {(a, b): PairScores(j, c, e, lead) for a, b, j, c, e, lead in edges if a in affected}
+        scores = {(a, b): PairScores(j, c, e, lead) for a, b, j, c, e, lead in db.component_edges(conn)}
         node_rows = db.nodes(conn, affected)
         clusters = star_clusters((Node(*r) for r in node_rows), scores)
         hashes = {r[0]: r[2] for r in node_rows}
+        del node_rows
         stories = [(hashes[c][:16], c, members) for c, members in clusters.items()]
         db.write_stories(conn, stories, db.node_details(conn, affected))
         merges = [(m, sid, c, scores[(min(m, c), max(m, c))]) for sid, c, members in stories for m in members[1:]]

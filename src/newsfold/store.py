@@ -37,7 +37,12 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
 CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
-CREATE TABLE IF NOT EXISTS band_runs (  -- the LSH band index: sorted (key, article) runs as arrays
+CREATE TABLE IF NOT EXISTS band_runs (  -- the LSH band index: sorted runs of (key, article) ...
+    id INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL,
+    fences BLOB NOT NULL  -- the first key of each chunk
+);
+CREATE TABLE IF NOT EXISTS band_chunks (  -- ... cut in chunks of CHUNK keys: id = run id << 24 | chunk number
     id INTEGER PRIMARY KEY,
     keys BLOB NOT NULL,
     owners BLOB NOT NULL
@@ -163,8 +168,33 @@ def ensure_fts(conn) -> None:
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_upto', ?)", (top,))
 
 
-def pending_articles(conn) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT id FROM articles WHERE story_id IS NULL ORDER BY id")]
+def pending_components(conn) -> tuple[list[int], list[int]]:
+    """Articles whose story is undecided and linked by an edge, with every article connected to
+    them (a recursive query over the edge indexes, in SQLite): (all of them, the undecided ones).
+    They are left in the temp table `reach` for `component_edges`."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS reach (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM reach")
+    conn.execute("""
+        INSERT INTO reach
+        WITH RECURSIVE seed(id) AS (
+            SELECT e.a FROM edges e JOIN articles x ON x.id = e.a WHERE x.story_id IS NULL
+            UNION SELECT e.b FROM edges e JOIN articles x ON x.id = e.b WHERE x.story_id IS NULL),
+        linked(id) AS (
+            SELECT id FROM seed
+            UNION SELECT e.b FROM linked JOIN edges e ON e.a = linked.id
+            UNION SELECT e.a FROM linked JOIN edges e ON e.b = linked.id)
+        SELECT id FROM linked""")
+    reach = [r[0] for r in conn.execute("SELECT id FROM reach")]
+    pending = [r[0] for r in conn.execute(
+        "SELECT r.id FROM reach r JOIN articles a ON a.id = r.id WHERE a.story_id IS NULL")]
+    return reach, pending
+
+
+def component_edges(conn) -> list[tuple[int, int, float, float, float, float]]:
+    """The edges among the articles `pending_components` found."""
+    # CROSS JOIN keeps SQLite from scanning all edges: `reach` is the small side
+    return conn.execute("SELECT e.a, e.b, e.jaccard, e.containment, e.entity_overlap, e.lead_overlap"
+                        " FROM reach r CROSS JOIN edges e ON e.a = r.id").fetchall()
 
 
 def same_body(conn, ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -200,10 +230,6 @@ def signatures(conn, ids) -> list[tuple[int, np.ndarray, int]]:
     return out
 
 
-def all_edges(conn) -> list[tuple[int, int, float, float, float, float]]:
-    return conn.execute("SELECT a, b, jaccard, containment, entity_overlap, lead_overlap FROM edges").fetchall()
-
-
 def story_of(conn, ids) -> list[tuple[int, str | None]]:
     ids = list(ids)
     out = []
@@ -213,11 +239,13 @@ def story_of(conn, ids) -> list[tuple[int, str | None]]:
     return out
 
 
-def make_singleton_stories(conn, ids) -> int:
-    """Each of `ids` (articles with no verified edge) becomes a story of its own, in two SQL statements."""
+def make_singleton_stories(conn) -> int:
+    """Each undecided article with no verified edge becomes a story of its own, all in SQL."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS alone (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM alone")
-    conn.executemany("INSERT INTO alone VALUES (?)", ((i,) for i in ids))
+    conn.execute("INSERT INTO alone SELECT a.id FROM articles a WHERE a.story_id IS NULL"
+                 " AND NOT EXISTS (SELECT 1 FROM edges WHERE edges.a = a.id)"
+                 " AND NOT EXISTS (SELECT 1 FROM edges WHERE edges.b = a.id)")
     n = conn.execute(
         "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen)"
         " SELECT substr(a.body_hash, 1, 16), a.id, 1, a.title, c.ingested_at, c.ingested_at"

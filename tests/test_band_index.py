@@ -1,0 +1,108 @@
+"""The stored LSH band index: chunked runs read piecemeal must find exactly what a whole read finds,
+and an ingest into a big store must fold new copies by reading only part of it."""
+import json
+import sqlite3
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsfold import band_index
+from newsfold import store as db
+from support import read_jsonl, run_cli
+
+
+def pair_rows(index: band_index.BandIndex, keys: np.ndarray, owners: np.ndarray) -> list[tuple[int, int, int]]:
+    pairs, weights = index.pairs(keys, owners)
+    return sorted(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), weights.tolist()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 3000),
+    spread=st.sampled_from([5, 60, 1000, 10**9]),  # few distinct keys: buckets across chunks, over MAX_BUCKET
+    n_queries=st.integers(1, 200),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_chunked_reads_find_what_a_whole_read_finds(n, spread, n_queries, seed):
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, spread, n).astype(np.int64) * 7919
+    owners = np.arange(n, dtype=np.int64)
+    conn = db.connect(":memory:")
+    run = band_index.sorted_run(keys, owners)
+    rowid = band_index.save_run(conn, run)
+    queries = np.concatenate([rng.choice(keys, n_queries), rng.integers(-5, spread + 5, n_queries) * 7919]).astype(np.int64)
+    query_owners = np.arange(10**6, 10**6 + queries.size, dtype=np.int64)
+    in_memory = band_index.BandIndex()
+    in_memory.runs.append(run)
+    stored = band_index.load(conn)
+    stored.stored[0].chunks_read = -10**9  # never fall back to reading the whole run
+    assert stored.stored[0].rowid == rowid
+    assert pair_rows(stored, queries, query_owners) == pair_rows(in_memory, queries, query_owners)
+
+
+def test_merge_keeps_every_entry_in_order():
+    rng = np.random.default_rng(1)
+    a = band_index.sorted_run(rng.integers(0, 50, 500), np.arange(500))
+    b = band_index.sorted_run(rng.integers(0, 50, 300), np.arange(500, 800))
+    keys, owners = band_index.merge(a, b)
+    assert np.all(np.diff(keys) >= 0)
+    assert sorted(zip(keys.tolist(), owners.tolist())) == sorted(
+        zip(np.concatenate([a[0], b[0]]).tolist(), np.concatenate([a[1], b[1]]).tolist()))
+
+
+def test_store_from_before_chunked_runs_is_upgraded(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE band_runs (id INTEGER PRIMARY KEY, keys BLOB NOT NULL, owners BLOB NOT NULL)")
+    run = band_index.sorted_run(np.arange(1000, dtype=np.int64) * 2 % 777, np.arange(1000))
+    old.execute("INSERT INTO band_runs (keys, owners) VALUES (?, ?)", (run[0].tobytes(), run[1].tobytes()))
+    old.commit()
+    old.close()
+    conn = db.connect(path)
+    index = band_index.load(conn)
+    assert len(index) == 1000
+    assert np.array_equal(index.stored[0].read()[0], run[0])
+    assert np.array_equal(index.stored[0].read()[1], run[1])
+
+
+def test_copies_join_a_big_store_read_in_part(tmp_path, shared):
+    """2,000 BBC articles (80,000 band keys, 300+ chunks), then one copy and one brief of two of
+    them: each joins its original's story, though the second ingest reads only some chunks."""
+    rows = read_jsonl(shared / "corpus" / "bbc.jsonl")[:2000]
+    first = tmp_path / "first.jsonl"
+    first.write_text("".join(json.dumps({"id": r["id"], "title": r["title"], "body": r["body"]}) + "\n" for r in rows))
+    store = tmp_path / "big.db"
+    run_cli("ingest", first, "--db", store, "--text-field", "body", "--quiet")
+    copy, brief = rows[10], rows[1500]
+    paragraphs = brief["body"].split("\n\n")
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        json.dumps({"id": "copy-1", "title": copy["title"], "body": copy["body"]}) + "\n"
+        + json.dumps({"id": "brief-1", "title": brief["title"], "body": "\n\n".join(paragraphs[:3])}) + "\n")
+    out = run_cli("ingest", later, "--db", store, "--text-field", "body", "--quiet")
+    assert "occurrences folded: 2" in out.stderr
+    conn = db.connect(store)
+    chunks = conn.execute("SELECT count(*) FROM band_chunks").fetchone()[0]
+    assert chunks > 300
+    story = dict(conn.execute("SELECT c.name, a.story_id FROM articles a JOIN captures c ON c.id = a.capture_id"))
+
+    def story_of(record_id):
+        return next(sid for name, sid in story.items() if name.endswith(record_id))
+
+    assert story_of(copy["id"]) == story_of("copy-1")
+    assert story_of(brief["id"]) == story_of("brief-1")
+    assert story_of(copy["id"]) != story_of(brief["id"])
+
+
+def test_many_small_ingests_keep_the_run_count_bounded(tmp_path):
+    store = tmp_path / "s.db"
+    for i in range(band_index.MAX_STORED_RUNS + 3):
+        doc = tmp_path / f"d{i}.jsonl"
+        text = " ".join(f"word{i}x{j} and more{j % 7}" for j in range(40))
+        doc.write_text(json.dumps({"id": f"d{i}", "text": text}) + "\n")
+        run_cli("ingest", doc, "--db", store, "--text-field", "text", "--quiet")
+    conn = db.connect(store)
+    assert conn.execute("SELECT count(*) FROM band_runs").fetchone()[0] <= band_index.MAX_STORED_RUNS
+    index = band_index.load(conn)
+    assert len(index) == 40 * (band_index.MAX_STORED_RUNS + 3)  # merged, nothing lost
