@@ -75,7 +75,7 @@ def committed_captures(db: Path) -> int:
 
 def undecided_articles(db: Path) -> int:
     """Committed articles not yet in a story: the state only a rerun's clustering can finish."""
-    return count(db, "SELECT count(*) FROM articles WHERE story_id IS NULL")
+    return count(db, "SELECT count(*) FROM pending")
 
 
 @dataclass

@@ -85,7 +85,8 @@ def test_copies_join_a_big_store_read_in_part(tmp_path, shared):
     conn = db.connect(store)
     chunks = conn.execute("SELECT count(*) FROM band_chunks").fetchone()[0]
     assert chunks > 300
-    story = dict(conn.execute("SELECT c.name, a.story_id FROM articles a JOIN captures c ON c.id = a.capture_id"))
+    story = dict(conn.execute("SELECT c.name, p.story_id FROM articles a JOIN captures c ON c.id = a.capture_id"
+                         " JOIN placements p ON p.article_id = a.id"))
 
     def story_of(record_id):
         return next(sid for name, sid in story.items() if name.endswith(record_id))

@@ -91,8 +91,8 @@ class Store:
         if row is None:
             return None
         occ = self.conn.execute(
-            "SELECT a.id, c.name, a.position, a.title, a.n_words FROM articles a JOIN captures c ON c.id=a.capture_id"
-            " WHERE a.story_id=? ORDER BY c.name, a.position", (story_id,)).fetchall()
+            "SELECT a.id, c.name, a.position, a.title, a.n_words FROM placements p JOIN articles a ON a.id = p.article_id"
+            " JOIN captures c ON c.id=a.capture_id WHERE p.story_id=? ORDER BY c.name, a.position", (story_id,)).fetchall()
         merges = {r[0]: r for r in self.conn.execute(
             "SELECT article_id, jaccard, containment, entity_overlap, lead_overlap, score FROM merges WHERE story_id=?",
             (story_id,))}
@@ -113,8 +113,9 @@ class Store:
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
         """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first."""
-        q = ("SELECT a.story_id, a.id, c.name, a.position, a.title, snippet(articles_fts, 2, '[', ']', '…', 12)"
+        q = ("SELECT p.story_id, a.id, c.name, a.position, a.title, snippet(articles_fts, 2, '[', ']', '…', 12)"
              " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid JOIN captures c ON c.id = a.capture_id"
+             " LEFT JOIN placements p ON p.article_id = a.id"
              " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?")
         db.ensure_fts(self.conn)
         try:

@@ -4,7 +4,7 @@ Captures are committed in batches: a batch's captures, articles, band keys and v
 land in one transaction or not at all. Each batch is matched as it is written, against this
 run's earlier articles (an in-memory band index) and, if the store already held articles,
 against the store's band table, so memory stays bounded by the batch. Articles whose story is
-not yet decided (`story_id IS NULL`) are clustered at the end of every run, so a run killed
+not yet decided (the `pending` table) are clustered at the end of every run, so a run killed
 part-way is finished by the next one. A capture already stored (same name, same content hash)
 is skipped: running the same ingest twice changes nothing.
 """
@@ -299,6 +299,7 @@ def _cluster_pending(conn, report: IngestReport) -> None:
     with db.Transaction(conn):
         report.new_stories += db.make_singleton_stories(conn)
         affected, pending = db.pending_components(conn)
+        conn.execute("DELETE FROM pending")  # all placed by the end of this transaction
         if not affected:
             return
         pending = set(pending)

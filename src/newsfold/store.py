@@ -32,11 +32,17 @@ CREATE TABLE IF NOT EXISTS articles (
     body_hash TEXT NOT NULL,
     n_words INTEGER NOT NULL,
     signature BLOB NOT NULL,
-    story_id TEXT,
     UNIQUE (capture_id, position)
 );
 CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
-CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+-- an article's story lives apart from its (wide) row: placing a million articles then writes
+-- narrow rows instead of rewriting every article's text
+CREATE TABLE IF NOT EXISTS placements (
+    article_id INTEGER PRIMARY KEY,
+    story_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS placements_story ON placements(story_id);
+CREATE TABLE IF NOT EXISTS pending (article_id INTEGER PRIMARY KEY);  -- stored, story not yet decided
 CREATE TABLE IF NOT EXISTS band_runs (  -- the LSH band index: sorted runs of (key, article) ...
     id INTEGER PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -99,7 +105,20 @@ def connect(path: str | Path, timeout: float = 60) -> sqlite3.Connection:
     conn.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache: index pages stay in memory in bulk ingests
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.executescript(SCHEMA)
+    _upgrade_story_column(conn)
     return conn
+
+
+def _upgrade_story_column(conn) -> None:
+    """A store from before `placements` kept each article's story in `articles.story_id`: copy it, once."""
+    if "story_id" not in {row[1] for row in conn.execute("PRAGMA table_info(articles)")}:
+        return
+    with Transaction(conn):
+        if conn.execute("SELECT 1 FROM meta WHERE key='placements_copied'").fetchone():
+            return
+        conn.execute("INSERT OR IGNORE INTO placements SELECT id, story_id FROM articles WHERE story_id IS NOT NULL")
+        conn.execute("INSERT OR IGNORE INTO pending SELECT id FROM articles WHERE story_id IS NULL")
+        conn.execute("INSERT INTO meta (key, value) VALUES ('placements_copied', 1)")
 
 
 class Transaction:
@@ -146,6 +165,7 @@ def insert_captures(conn, items) -> list[list[int]]:
                      capture_rows)
     conn.executemany("INSERT INTO articles (id, capture_id, position, title, caption, credit, text, url, date,"
                      " body_hash, n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", article_rows)
+    conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((row[0],) for row in article_rows))
     return ids
 
 
@@ -176,17 +196,16 @@ def pending_components(conn) -> tuple[list[int], list[int]]:
     conn.execute("DELETE FROM reach")
     conn.execute("""
         INSERT INTO reach
-        WITH RECURSIVE seed(id) AS (
-            SELECT e.a FROM edges e JOIN articles x ON x.id = e.a WHERE x.story_id IS NULL
-            UNION SELECT e.b FROM edges e JOIN articles x ON x.id = e.b WHERE x.story_id IS NULL),
-        linked(id) AS (
-            SELECT id FROM seed
+        WITH RECURSIVE linked(id) AS (
+            SELECT p.article_id FROM pending p
+             WHERE EXISTS (SELECT 1 FROM edges e WHERE e.a = p.article_id)
+                OR EXISTS (SELECT 1 FROM edges e WHERE e.b = p.article_id)
             UNION SELECT e.b FROM linked JOIN edges e ON e.a = linked.id
             UNION SELECT e.a FROM linked JOIN edges e ON e.b = linked.id)
         SELECT id FROM linked""")
     reach = [r[0] for r in conn.execute("SELECT id FROM reach")]
     pending = [r[0] for r in conn.execute(
-        "SELECT r.id FROM reach r JOIN articles a ON a.id = r.id WHERE a.story_id IS NULL")]
+        "SELECT r.id FROM reach r JOIN pending p ON p.article_id = r.id")]
     return reach, pending
 
 
@@ -235,7 +254,8 @@ def story_of(conn, ids) -> list[tuple[int, str | None]]:
     out = []
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
-        out.extend(conn.execute(f"SELECT id, story_id FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        out.extend(conn.execute(
+            f"SELECT article_id, story_id FROM placements WHERE article_id IN ({','.join('?' * len(chunk))})", chunk))
     return out
 
 
@@ -243,14 +263,15 @@ def make_singleton_stories(conn) -> int:
     """Each undecided article with no verified edge becomes a story of its own, all in SQL."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS alone (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM alone")
-    conn.execute("INSERT INTO alone SELECT a.id FROM articles a WHERE a.story_id IS NULL"
-                 " AND NOT EXISTS (SELECT 1 FROM edges WHERE edges.a = a.id)"
-                 " AND NOT EXISTS (SELECT 1 FROM edges WHERE edges.b = a.id)")
+    conn.execute("INSERT INTO alone SELECT p.article_id FROM pending p"
+                 " WHERE NOT EXISTS (SELECT 1 FROM edges WHERE edges.a = p.article_id)"
+                 " AND NOT EXISTS (SELECT 1 FROM edges WHERE edges.b = p.article_id)")
     n = conn.execute(
         "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen)"
         " SELECT substr(a.body_hash, 1, 16), a.id, 1, a.title, c.ingested_at, c.ingested_at"
         " FROM alone JOIN articles a ON a.id = alone.id JOIN captures c ON c.id = a.capture_id").rowcount
-    conn.execute("UPDATE articles SET story_id = substr(body_hash, 1, 16) WHERE id IN (SELECT id FROM alone)")
+    conn.execute("INSERT OR REPLACE INTO placements (article_id, story_id)"
+                 " SELECT a.id, substr(a.body_hash, 1, 16) FROM alone JOIN articles a ON a.id = alone.id")
     return n
 
 
@@ -282,8 +303,8 @@ def write_stories(conn, stories: list[tuple[str, int, list[int]]], details: dict
         "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)",
         ((sid, canonical, len(members), details[canonical][0], min(details[m][1] for m in members),
           max(details[m][1] for m in members)) for sid, canonical, members in stories))
-    conn.executemany("UPDATE articles SET story_id=? WHERE id=?",
-                     ((sid, m) for sid, _, members in stories for m in members))
+    conn.executemany("INSERT OR REPLACE INTO placements (article_id, story_id) VALUES (?, ?)",
+                     ((m, sid) for sid, _, members in stories for m in members))
 
 
 def write_merges(conn, merges) -> None:
@@ -302,9 +323,10 @@ def drop_stories(conn, story_ids: Iterable[str]) -> None:
 
 def export_rows(conn, unique: bool = False) -> Iterator[dict]:
     where = "WHERE s.canonical_id = a.id" if unique else ""
-    q = f"""SELECT c.name, a.position, a.title, a.caption, a.credit, a.text, a.story_id, s.canonical_id = a.id,
+    q = f"""SELECT c.name, a.position, a.title, a.caption, a.credit, a.text, p.story_id, s.canonical_id = a.id,
                    a.url, a.date
-            FROM articles a JOIN captures c ON c.id = a.capture_id LEFT JOIN stories s ON s.id = a.story_id
+            FROM articles a JOIN captures c ON c.id = a.capture_id LEFT JOIN placements p ON p.article_id = a.id
+            LEFT JOIN stories s ON s.id = p.story_id
             {where} ORDER BY c.name, c.content_hash, a.position"""
     for name, pos, title, caption, credit, text, story, canonical, url, date in conn.execute(q):
         yield {"capture": name, "position": pos, "title": title, "caption": caption, "credit": credit,
