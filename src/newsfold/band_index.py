@@ -125,6 +125,8 @@ class BandIndex:
 
     def pairs(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(m × 2) array of (owner of a query key, indexed article) sharing a key, and that key's weight."""
+        order = np.argsort(keys)  # sorted needles: each binary search starts where the last one ended
+        keys, owners = keys[order], owners[order]
         weights = key_weights(keys)
         limit = bucket_limit(keys)
         found = [_pairs_in_run(rk, ro, keys, owners, weights, limit) for rk, ro in self.runs]

@@ -207,13 +207,62 @@ def _split_sorted_unique(values: np.ndarray, doc: np.ndarray, n_docs: int) -> li
 SLICE = 64  # texts per vector pass: big enough to amortise numpy's per-call cost, small enough for the CPU cache
 
 
-def fingerprint_batch(texts: list[str]) -> list[Fingerprint]:
+class PackedPrints:
+    """The fingerprints of a batch of texts as a few flat arrays: what a worker sends to the writer
+    (pickling six small arrays per article cost more than computing them). `packed[i]` is the
+    i-th Fingerprint, as views into these arrays."""
+
+    def __init__(self, body_hashes: list[str], n_words: np.ndarray, signatures: np.ndarray, keys: np.ndarray,
+                 sets: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        self.body_hashes, self.n_words, self.signatures, self.keys = body_hashes, n_words, signatures, keys
+        self.sets = sets  # name → (values of every text, one after another; offsets, n + 1)
+
+    def __len__(self) -> int:
+        return len(self.body_hashes)
+
+    def _set(self, name: str, i: int) -> np.ndarray:
+        values, offsets = self.sets[name]
+        return values[offsets[i] : offsets[i + 1]]
+
+    def __getitem__(self, i: int) -> Fingerprint:
+        return Fingerprint(self.body_hashes[i], int(self.n_words[i]), self._set("shingles", i), self._set("lead", i),
+                           self._set("entities", i), self.signatures[i], self.keys[i])
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    @classmethod
+    def concat(cls, parts: list[PackedPrints]) -> PackedPrints:
+        if len(parts) == 1:
+            return parts[0]
+        sets = {}
+        for name in ("shingles", "lead", "entities"):
+            values = np.concatenate([p.sets[name][0] for p in parts])
+            ends = np.cumsum([0] + [p.sets[name][0].size for p in parts])
+            offsets = np.concatenate([[0]] + [p.sets[name][1][1:] + base for p, base in zip(parts, ends)])
+            sets[name] = values, offsets
+        return cls([h for p in parts for h in p.body_hashes], np.concatenate([p.n_words for p in parts]),
+                   np.concatenate([p.signatures for p in parts]), np.concatenate([p.keys for p in parts]), sets)
+
+
+def _sorted_unique_sets(values: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-text sorted unique values, kept to their top 32 bits (uint32: half the memory, and two
+    sets of a few thousand share a false value with odds ~1e-4), as (values, offsets): one sort
+    of (text << 32 | value) instead of a two-key lexsort."""
+    if values.size == 0:
+        return np.zeros(0, np.uint32), np.zeros(n_docs + 1, np.int64)
+    key = (doc.astype(np.uint64) << _U64(32)) | (values >> _U64(32))
+    key.sort()
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    offsets = np.searchsorted(key >> _U64(32), np.arange(n_docs + 1, dtype=np.uint64))
+    return (key & _U64(0xFFFFFFFF)).astype(np.uint32), offsets
+
+
+def fingerprint_packed(texts: list[str]) -> PackedPrints:
     n = len(texts)
-    if n == 0:
-        return []
     if n > SLICE:  # measured: 4× slower per text when one pass spans thousands of texts (cache misses)
-        return [fp for i in range(0, n, SLICE) for fp in fingerprint_batch(texts[i : i + SLICE])]
-    tok, tdoc, entity = tokens_of(texts)
+        return PackedPrints.concat([fingerprint_packed(texts[i : i + SLICE]) for i in range(0, n, SLICE)])
+    tok, tdoc, entity = tokens_of(texts) if n else (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool))
     g, gdoc, gpos = _grams(tok, tdoc, n)
     sig = _one_permutation_minhash(g, gdoc, n)
     in_lead = gpos <= LEAD_WORDS - SHINGLE_WORDS
@@ -221,24 +270,19 @@ def fingerprint_batch(texts: list[str]) -> list[Fingerprint]:
     keys = np.concatenate([band_keys(sig, BANDS, ROWS, 1, False), band_keys(lead_sig, LEAD_BANDS, LEAD_ROWS, 2, True)],
                           axis=1)
     check = gpos <= LEAD_CHECK_WORDS - SHINGLE_WORDS
-    shingles = _split_sorted_unique(g, gdoc, n)
-    leads = _split_sorted_unique(g[check], gdoc[check], n)
-    ents = _split_sorted_unique(tok[entity], tdoc[entity], n)
     bounds = np.searchsorted(tdoc, np.arange(n + 1))
-    out = []
-    for i in range(n):
-        words = tok[bounds[i] : bounds[i + 1]]
-        out.append(Fingerprint(
-            body_hash=xxhash.xxh3_128_hexdigest(words.tobytes()),
-            n_words=int(words.size),
-            # copies, not views: a kept fingerprint must not pin its whole batch's arrays in memory
-            shingles=shingles[i].copy(),
-            lead=leads[i].copy(),
-            entities=ents[i].copy(),
-            signature=sig[i].copy(),
-            keys=keys[i].copy(),
-        ))
-    return out
+    hashes = [xxhash.xxh3_128_hexdigest(tok[bounds[i] : bounds[i + 1]].tobytes()) for i in range(n)]
+    return PackedPrints(hashes, np.diff(bounds), sig, keys, {
+        "shingles": _sorted_unique_sets(g, gdoc, n),
+        "lead": _sorted_unique_sets(g[check], gdoc[check], n),
+        "entities": _sorted_unique_sets(tok[entity], tdoc[entity], n),
+    })
+
+
+def fingerprint_batch(texts: list[str]) -> list[Fingerprint]:
+    """One Fingerprint per text, each with arrays of its own (safe to keep without pinning the batch)."""
+    return [Fingerprint(fp.body_hash, fp.n_words, fp.shingles.copy(), fp.lead.copy(), fp.entities.copy(),
+                        fp.signature.copy(), fp.keys.copy()) for fp in fingerprint_packed(texts)]
 
 
 def fingerprint(text: str) -> Fingerprint:

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import xxhash
@@ -27,8 +28,8 @@ from . import band_index
 from . import store as db
 from .cluster import Node, star_clusters
 from .extract import extract
-from .fingerprint import Fingerprint, fingerprint_batch
-from .match import PairScores, candidate_pairs, prefilter, verify, weighty_pairs
+from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed
+from .match import PairScores, Sketches, candidate_pairs, prefilter, verify, weighty_pairs
 from .model import Article, Capture, Problem
 from .read import RawRow, discover, read_path, resolve
 from .serve import safe
@@ -61,17 +62,24 @@ class IngestReport:
                 f"({self.new_stories} new), occurrences folded: {self.folded}")
 
 
-@dataclass(frozen=True)
-class Extracted:
+class Extracted(NamedTuple):
     """A worker's result for one capture: what the writer needs, not the raw content."""
 
     name: str
     kind: str
     content_hash: str
     size: int  # bytes read, for the progress bar
-    articles: tuple[Article, ...] = ()
-    prints: tuple[Fingerprint, ...] = ()
+    n_articles: int = 0
     problem: Problem | None = None
+
+
+class ChunkResult(NamedTuple):
+    """A worker's result for a chunk of captures: their articles in order, and the articles'
+    fingerprints packed in a few arrays (cheap to send between processes)."""
+
+    captures: list[Extracted]
+    articles: list[Article]
+    prints: PackedPrints
 
 
 def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
@@ -85,28 +93,24 @@ def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
     return content_hash, articles
 
 
-def process_chunk(items: list[Capture | RawRow]) -> list[Extracted]:
+def process_chunk(items: list[Capture | RawRow]) -> ChunkResult:
     """Pure work for a chunk of inputs (runs in a worker): parse rows, extract, then fingerprint all
     bodies of the chunk at once."""
-    done = []
+    captures: list[Extracted] = []
+    articles: list[Article] = []
     for item in items:
         cap = resolve(item)
         size = len(item.data) if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
         if isinstance(cap, Problem):
-            done.append((Extracted("", "", "", size, problem=cap), None))
-        else:
-            content_hash, arts = _extract_one(cap)
-            done.append((Extracted(cap.name, cap.kind, content_hash, size), arts))
-    bodies = [a.text for _, arts in done if isinstance(arts, tuple) for a in arts]
-    prints = iter(fingerprint_batch(bodies))
-    out = []
-    for res, arts in done:
+            captures.append(Extracted("", "", "", size, problem=cap))
+            continue
+        content_hash, arts = _extract_one(cap)
         if isinstance(arts, Problem):
-            res = Extracted(res.name, res.kind, res.content_hash, res.size, problem=arts)
-        elif arts:
-            res = Extracted(res.name, res.kind, res.content_hash, res.size, arts, tuple(next(prints) for _ in arts))
-        out.append(res)
-    return out
+            captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
+        else:
+            captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts)))
+            articles.extend(arts)
+    return ChunkResult(captures, articles, fingerprint_packed([a.text for a in articles]))
 
 
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
@@ -161,6 +165,7 @@ class _Matcher:
         self.index = band_index.load(conn) if self.store_had_articles else band_index.BandIndex()
         self.body_owner: dict[int, int] = {}  # this run's first article per body hash (64-bit prefix)
         self.cache: OrderedDict[int, Fingerprint] = OrderedDict()  # article id → fingerprint, LRU order
+        self.sketches = Sketches()  # what the prefilter needs of this run's articles
         self.batch_runs: list[int] = []  # band runs this ingest stored, one per batch (merged at its end)
 
     def _remember(self, prints: dict[int, Fingerprint]) -> None:
@@ -169,6 +174,22 @@ class _Matcher:
             self.cache.move_to_end(aid)
         while len(self.cache) > CACHE_ARTICLES:
             self.cache.popitem(last=False)
+
+    def _prefiltered(self, pairs: set[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The candidate pairs worth an exact check (see match.prefilter)."""
+        if not pairs:
+            return []
+        arr = np.array(sorted(pairs), dtype=np.int64)
+        flat = arr.ravel()
+        sig, size = self.sketches.get(flat, NUM_PERM)
+        unseen = size < 0  # stored before this run: its signature comes from the store
+        if unseen.any():
+            stored = {aid: (s, n) for aid, s, n in db.signatures(self.conn, set(flat[unseen].tolist()))}
+            for i in np.flatnonzero(unseen).tolist():
+                s, n = stored[int(flat[i])]
+                sig[i], size[i] = s.astype(np.uint8), n
+        keep = prefilter(sig[0::2], sig[1::2], size[0::2], size[1::2])
+        return [tuple(p) for p in arr[keep].tolist()]
 
     def edges_for(self, batch: dict[int, Fingerprint]) -> list[tuple[int, int, PairScores]]:
         """Verified edges of a batch; its band keys join the index (and the store, in the caller's transaction)."""
@@ -185,18 +206,13 @@ class _Matcher:
                 pairs.add((first, aid))
         self.batch_runs.append(band_index.save_run(self.conn, self.index.add(flat_keys, flat_owner)))
         prints = dict(batch)
-        unknown = set()
+        self.sketches.add(ids, np.stack([batch[i].signature for i in ids.tolist()]),
+                          np.array([batch[i].n_words for i in ids.tolist()]))
+        pairs = self._prefiltered(pairs)
         for aid in {x for p in pairs for x in p if x not in prints}:
             fp = self.cache.get(aid)
-            if fp is None:
-                unknown.add(aid)
-            else:
+            if fp is not None:
                 prints[aid] = fp
-        signatures = {aid: fp.signature for aid, fp in prints.items()}
-        sizes = {aid: fp.n_words for aid, fp in prints.items()}
-        for aid, sig, n_words in db.signatures(self.conn, unknown):
-            signatures[aid], sizes[aid] = sig, n_words
-        pairs = prefilter(pairs, signatures, sizes)
         missing = sorted({x for p in pairs for x in p if x not in prints})
         if missing:  # an older article still in the running: rebuild its fingerprint from the stored text
             texts = db.article_texts(self.conn, missing)
@@ -245,13 +261,12 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     chunks = _chunks(_inputs(paths, text_field, report, on_problem), CHUNK_CAPTURES)
     results = ordered_map(process_chunk, chunks, workers)
     try:
-        batch: list[Extracted] = []
+        batch: list[ChunkResult] = []
         n_articles = 0
         for chunk in results:
-            for res in chunk:
-                bar.update(res.size)
-                batch.append(res)
-                n_articles += len(res.articles)
+            bar.update(sum(res.size for res in chunk.captures))
+            batch.append(chunk)
+            n_articles += len(chunk.articles)
             if n_articles >= BATCH_ARTICLES:
                 _write_batch(conn, batch, report, matcher, on_problem)
                 batch, n_articles = [], 0
@@ -267,14 +282,21 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     return report
 
 
-def _write_batch(conn, batch: list[Extracted], report: IngestReport, matcher: _Matcher,
+def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher: _Matcher,
                  on_problem: Callable[[Problem], None]) -> None:
-    if not batch:
+    if not chunks:
         return
+    batch = []  # (capture, its articles, their fingerprints)
+    for chunk in chunks:
+        at = 0
+        for res in chunk.captures:
+            batch.append((res, chunk.articles[at : at + res.n_articles],
+                          [chunk.prints[i] for i in range(at, at + res.n_articles)]))
+            at += res.n_articles
     with db.Transaction(conn):
-        stored = db.stored_captures(conn, [(r.name, r.content_hash) for r in batch if r.content_hash])
-        fresh: list[Extracted] = []
-        for res in batch:
+        stored = db.stored_captures(conn, [(r.name, r.content_hash) for r, _, _ in batch if r.content_hash])
+        fresh = []
+        for res, articles, prints in batch:
             key = (res.name, res.content_hash)
             if res.content_hash and key in stored:
                 report.skipped += 1
@@ -283,11 +305,11 @@ def _write_batch(conn, batch: list[Extracted], report: IngestReport, matcher: _M
                 on_problem(res.problem)
             else:
                 stored.add(key)  # the same capture twice in one run is stored once
-                fresh.append(res)
-        ids = db.insert_captures(conn, [(r.name, r.content_hash, r.kind, r.articles, r.prints) for r in fresh])
+                fresh.append((res.name, res.content_hash, res.kind, articles, prints))
+        ids = db.insert_captures(conn, fresh)
         written: dict[int, Fingerprint] = {}
-        for res, these in zip(fresh, ids):
-            written.update(zip(these, res.prints))
+        for (*_, prints), these in zip(fresh, ids):
+            written.update(zip(these, prints))
         report.captures += len(fresh)
         report.articles += len(written)
         if written:

@@ -23,15 +23,17 @@ CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY,
     capture_id INTEGER NOT NULL REFERENCES captures(id),
     position INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    caption TEXT NOT NULL,
-    credit TEXT NOT NULL,
-    text TEXT NOT NULL,
-    url TEXT NOT NULL,
-    date TEXT NOT NULL,
+    -- the fixed-size columns first: a row's text spills into overflow pages, and SQLite reads
+    -- a column stored after it by walking them (the signature of an old partner, at scale)
     body_hash TEXT NOT NULL,
     n_words INTEGER NOT NULL,
     signature BLOB NOT NULL,
+    title TEXT NOT NULL,
+    caption TEXT NOT NULL,
+    credit TEXT NOT NULL,
+    url TEXT NOT NULL,
+    date TEXT NOT NULL,
+    text TEXT NOT NULL,
     UNIQUE (capture_id, position)
 );
 CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);

@@ -113,9 +113,14 @@ def meta_field(line: str) -> tuple[str, str] | None:
     return m.group(1).lower(), m.group(2).strip()
 
 
+_LETTER_NOT_KM = re.compile(r"[^\W\d_kmKM]")  # a counter (`1.2k`, `3 M`) has no other letter
+
+
 def is_widget(line: str) -> bool:
     """Counters, widget tokens (`TT`), lone symbols: lines with no words a reader would read."""
     s = line.strip()
+    if len(s) > 3 and _LETTER_NOT_KM.search(s):  # the common case, decided by one regex
+        return False
     if len(s) <= 3 and not (s.isalpha() and s.lower() in {"yes", "no", "ok"}):
         return True
     compact = s.replace(",", "").replace(".", "").replace(" ", "").lower()
@@ -132,10 +137,13 @@ def is_social(line: str) -> bool:
 
 
 _NAV_SEPARATORS = ("|", "›", ">", "•", "·", "/")
+_TWO_NAV_SEPARATORS = re.compile(r"[|›>•·/].*[|›>•·/]")
 
 
 def is_navigation(line: str) -> bool:
     """`Home | News | World`, `Home > World > Europe`: menus and breadcrumbs."""
+    if not _TWO_NAV_SEPARATORS.search(line):  # most lines: one regex, not six counts
+        return False
     for sep in _NAV_SEPARATORS:
         if line.count(sep) < 2:
             continue
