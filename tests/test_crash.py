@@ -67,3 +67,32 @@ def test_ctrl_c_stops_cleanly_and_says_what_is_committed(tmp_path):
     assert said, err
     assert int(said.group(1)) == harness.committed_captures(db) > 0
     assert said.group(2) == str(db)
+
+
+def test_workers_of_a_killed_ingest_exit_quietly(tmp_path):
+    """SIGKILL to the parent alone: its worker processes see their task pipe close and end,
+    without tracebacks, instead of running on as orphans."""
+    if not BIG.is_file():
+        pytest.skip(f"needs {BIG}")
+    db = tmp_path / "store.db"
+    proc = harness.start_ingest(BIG, db)
+    end = time.monotonic() + 120
+    while harness.committed_captures(db) == 0:  # workers are busy by now
+        assert proc.poll() is None and time.monotonic() < end, "the ingest ended before it could be killed"
+        time.sleep(0.01)
+    children = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    assert len(children) == 2
+    proc.kill()
+    _, err = proc.communicate(timeout=60)
+    deadline = time.monotonic() + 20
+    while any(map(running, children)):
+        assert time.monotonic() < deadline, "a worker outlived its killed parent"
+        time.sleep(0.05)
+    assert "Traceback" not in err
+
+
+def running(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
