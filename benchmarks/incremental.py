@@ -3,7 +3,8 @@
 existing store (e.g. the 1M benchmark store kept with `run.py --keep-work`), with peak RSS.
 
 The new documents are built by make_corpus.py with another seed, their ids prefixed so they
-are new captures. Usage:
+are new captures. The store is copied first (the copy is what grows), so the command can be run
+again on the same store and measures the same thing. Usage:
 
     python benchmarks/incremental.py --db benchmarks/data/work/newsfold-1000000/run.db --n 1000
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -41,13 +43,19 @@ def main() -> None:
     docs = HERE / "data" / f"incremental-{args.n}.jsonl"
     docs.parent.mkdir(parents=True, exist_ok=True)
     new_documents(args.n, docs)
+    store = HERE / "data" / "work" / "incremental" / "run.db"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    for stale in store.parent.glob("run.db*"):
+        stale.unlink()
+    shutil.copyfile(args.db, store)  # the kept store itself stays as the 1M run left it
     start = time.perf_counter()
-    proc = subprocess.run([str(args.newsfold), "ingest", str(docs), "--db", str(args.db), "--text-field", "text",
+    proc = subprocess.run([str(args.newsfold), "ingest", str(docs), "--db", str(store), "--text-field", "text",
                            "--quiet"], capture_output=True, text=True)
     wall = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "")
-    print(f"{args.n} new documents into {args.db}: {wall:.1f} s, peak RSS {rss:.0f} MB, exit {proc.returncode}")
+    print(f"{args.n} new documents into a copy of {args.db}: {wall:.1f} s, peak RSS {rss:.0f} MB, "
+          f"exit {proc.returncode}")
 
 
 if __name__ == "__main__":

@@ -231,6 +231,7 @@ def run_tool(tool: str, n: int, args) -> dict:
     work = DATA / "work" / f"{tool}-{n}"
     pred = DATA / "pred" / f"{tool}-{n}.jsonl"
     log = DATA / "logs" / f"{tool}-{n}.log"
+    shutil.rmtree(work, ignore_errors=True)  # a store kept by an earlier --keep-work run would make it a re-ingest
     for d in (work, pred.parent, log.parent):
         d.mkdir(parents=True, exist_ok=True)
     pred.unlink(missing_ok=True)
@@ -247,6 +248,8 @@ def run_tool(tool: str, n: int, args) -> dict:
         row.update(status="timeout", reason=f"killed after {args.timeout:.0f} s")
     elif m["rc"] != 0:
         row.update(status="failed", reason=f"exit {m['rc']}: {log_tail(log)}")
+    elif tool == "newsfold" and f"captures: {n} new" not in log.read_text(errors="replace"):
+        row.update(status="failed", reason=f"not a fresh ingest of {n} captures: {log_tail(log)}")
     else:
         row.update(status="ok", docs_per_s=round(n / m["wall_s"], 1), mb_per_s=round(row["input_mb"] / m["wall_s"], 2))
         row.update(params=read_params(log))
