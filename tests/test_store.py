@@ -2,6 +2,7 @@
 import gzip
 import json
 import shutil
+import sqlite3
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -161,3 +162,17 @@ def test_extract_command_needs_no_store(tmp_path):
     assert [r["title"] for r in rows] == ["Drought Cuts Wheat Harvest Forecast", "City Council Approves New Cycle Lanes"]
     assert "story" not in rows[0] and rows[0]["position"] == 0
     assert not list(tmp_path.iterdir())
+
+
+def test_old_articles_without_stored_sets_are_still_matched(tmp_path, examples_copy):
+    """A store written before verify_sets were kept: a new copy of an old article is checked
+    against a fingerprint rebuilt from the stored text, and folds all the same."""
+    store = tmp_path / "old.db"
+    files = sorted(examples_copy.iterdir())
+    run_cli("ingest", files[0], "--db", store)
+    conn = sqlite3.connect(store)
+    conn.execute("DELETE FROM verify_sets")  # as an older version left it
+    conn.commit()
+    conn.close()
+    out = run_cli("ingest", *files[1:], "--db", store)
+    assert "occurrences folded: 2" in out.stderr

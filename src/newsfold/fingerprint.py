@@ -279,10 +279,15 @@ def fingerprint_packed(texts: list[str]) -> PackedPrints:
     })
 
 
+def own_arrays(fp: Fingerprint) -> Fingerprint:
+    """The same fingerprint with arrays of its own (views would keep their whole batch in memory)."""
+    return Fingerprint(fp.body_hash, fp.n_words, fp.shingles.copy(), fp.lead.copy(), fp.entities.copy(),
+                       fp.signature.copy(), fp.keys.copy())
+
+
 def fingerprint_batch(texts: list[str]) -> list[Fingerprint]:
     """One Fingerprint per text, each with arrays of its own (safe to keep without pinning the batch)."""
-    return [Fingerprint(fp.body_hash, fp.n_words, fp.shingles.copy(), fp.lead.copy(), fp.entities.copy(),
-                        fp.signature.copy(), fp.keys.copy()) for fp in fingerprint_packed(texts)]
+    return [own_arrays(fp) for fp in fingerprint_packed(texts)]
 
 
 def fingerprint(text: str) -> Fingerprint:

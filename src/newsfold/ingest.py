@@ -28,13 +28,14 @@ from . import band_index
 from . import store as db
 from .cluster import Node, star_clusters
 from .extract import extract
-from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed
+from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed, own_arrays
 from .match import PairScores, Sketches, candidate_pairs, prefilter, verify, weighty_pairs
 from .model import Article, Capture, Problem
 from .read import RawRow, discover, read_path, resolve
 from .serve import safe
 from .workers import ordered_map
 
+NO_ARRAY = np.zeros(0, np.uint32)  # a read-back fingerprint's signature and keys: not needed to verify
 CHUNK_CAPTURES = 64  # captures per task sent to a worker
 BATCH_ARTICLES = 2048  # articles per write transaction
 CACHE_ARTICLES = 20_000  # fingerprints kept for verification (~4 KB each), least recently used dropped
@@ -170,6 +171,10 @@ class _Matcher:
 
     def _remember(self, prints: dict[int, Fingerprint]) -> None:
         for aid, fp in prints.items():
+            if aid in self.cache and fp.shingles.base is not None:
+                # a fingerprint is a view into its worker chunk's arrays: one kept on alone, long
+                # after its chunk-mates left the cache, gets arrays of its own
+                fp = own_arrays(fp)
             self.cache[aid] = fp
             self.cache.move_to_end(aid)
         while len(self.cache) > CACHE_ARTICLES:
@@ -214,9 +219,13 @@ class _Matcher:
             if fp is not None:
                 prints[aid] = fp
         missing = sorted({x for p in pairs for x in p if x not in prints})
-        if missing:  # an older article still in the running: rebuild its fingerprint from the stored text
-            texts = db.article_texts(self.conn, missing)
-            prints.update(zip(texts, fingerprint_batch(list(texts.values()))))
+        if missing:  # an older article still in the running: its sets are read back from the store
+            for aid, (body_hash, n_words, shingles, lead, entities) in db.verify_sets(self.conn, missing).items():
+                prints[aid] = Fingerprint(body_hash, n_words, shingles, lead, entities, NO_ARRAY, NO_ARRAY)
+            older = [aid for aid in missing if aid not in prints]
+            if older:  # stored by a version that kept no sets: rebuild its fingerprint from the text
+                texts = db.article_texts(self.conn, older)
+                prints.update(zip(texts, fingerprint_batch(list(texts.values()))))
         self._remember(prints)
         return list(verify(pairs, prints))
 

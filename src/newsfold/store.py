@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS placements (
 );
 CREATE INDEX IF NOT EXISTS placements_story ON placements(story_id);
 CREATE TABLE IF NOT EXISTS pending (article_id INTEGER PRIMARY KEY);  -- stored, story not yet decided
+-- what an exact check needs of an article (its shingle, lead and name/figure sets, uint32):
+-- a later candidate pair reads it back instead of re-fingerprinting the stored text
+CREATE TABLE IF NOT EXISTS verify_sets (article_id INTEGER PRIMARY KEY, sets BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS band_runs (  -- the LSH band index: sorted runs of (key, article) ...
     id INTEGER PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -168,7 +171,31 @@ def insert_captures(conn, items) -> list[list[int]]:
     conn.executemany("INSERT INTO articles (id, capture_id, position, title, caption, credit, text, url, date,"
                      " body_hash, n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", article_rows)
     conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((row[0],) for row in article_rows))
+    conn.executemany("INSERT INTO verify_sets (article_id, sets) VALUES (?, ?)",
+                     ((aid, pack_sets(fp.shingles, fp.lead, fp.entities))
+                      for these, (*_, prints) in zip(ids, items) for aid, fp in zip(these, prints)))
     return ids
+
+
+def pack_sets(shingles: np.ndarray, lead: np.ndarray, entities: np.ndarray) -> bytes:
+    return np.concatenate([np.array([shingles.size, lead.size], np.uint32), shingles, lead, entities]).tobytes()
+
+
+def verify_sets(conn, ids: Iterable[int]) -> dict[int, tuple[str, int, np.ndarray, np.ndarray, np.ndarray]]:
+    """id → (body hash, word count, shingles, lead, entities) of stored articles that have their
+    sets stored (all but those written by a version before verify_sets)."""
+    ids = sorted(ids)
+    out = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = (f"SELECT v.article_id, a.body_hash, a.n_words, v.sets FROM verify_sets v JOIN articles a ON a.id = v.article_id"
+             f" WHERE v.article_id IN ({','.join('?' * len(chunk))})")
+        for aid, body_hash, n_words, blob in conn.execute(q, chunk):
+            arr = np.frombuffer(blob, dtype=np.uint32)
+            n_shingles, n_lead = int(arr[0]), int(arr[1])
+            out[aid] = (body_hash, n_words, arr[2 : 2 + n_shingles], arr[2 + n_shingles : 2 + n_shingles + n_lead],
+                        arr[2 + n_shingles + n_lead :])
+    return out
 
 
 def insert_edges(conn, edges) -> None:
