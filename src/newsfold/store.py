@@ -140,6 +140,15 @@ class Transaction:
         self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
+def by_ids(conn, sql: str, ids: Iterable[int]) -> Iterator[tuple]:
+    """Rows of `sql` for the given ids: its `{ids}` becomes a list of placeholders, 500 ids a query
+    (under SQLite's limit on parameters)."""
+    ids = sorted(ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        yield from conn.execute(sql.format(ids=",".join("?" * len(chunk))), chunk)
+
+
 def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which (name, content hash) pairs are already in the store (looked up by name: the indexed column)."""
     out = set()
@@ -184,17 +193,14 @@ def pack_sets(shingles: np.ndarray, lead: np.ndarray, entities: np.ndarray) -> b
 def verify_sets(conn, ids: Iterable[int]) -> dict[int, tuple[str, int, np.ndarray, np.ndarray, np.ndarray]]:
     """id → (body hash, word count, shingles, lead, entities) of stored articles that have their
     sets stored (all but those written by a version before verify_sets)."""
-    ids = sorted(ids)
     out = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        q = (f"SELECT v.article_id, a.body_hash, a.n_words, v.sets FROM verify_sets v JOIN articles a ON a.id = v.article_id"
-             f" WHERE v.article_id IN ({','.join('?' * len(chunk))})")
-        for aid, body_hash, n_words, blob in conn.execute(q, chunk):
-            arr = np.frombuffer(blob, dtype=np.uint32)
-            n_shingles, n_lead = int(arr[0]), int(arr[1])
-            out[aid] = (body_hash, n_words, arr[2 : 2 + n_shingles], arr[2 + n_shingles : 2 + n_shingles + n_lead],
-                        arr[2 + n_shingles + n_lead :])
+    for aid, body_hash, n_words, blob in by_ids(
+            conn, "SELECT v.article_id, a.body_hash, a.n_words, v.sets FROM verify_sets v"
+                  " JOIN articles a ON a.id = v.article_id WHERE v.article_id IN ({ids})", ids):
+        arr = np.frombuffer(blob, dtype=np.uint32)
+        n_shingles, n_lead = int(arr[0]), int(arr[1])
+        out[aid] = (body_hash, n_words, arr[2 : 2 + n_shingles], arr[2 + n_shingles : 2 + n_shingles + n_lead],
+                    arr[2 + n_shingles + n_lead :])
     return out
 
 
@@ -258,34 +264,17 @@ def same_body(conn, ids: Iterable[int]) -> set[tuple[int, int]]:
 
 
 def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
-    ids = list(ids)
-    out = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        q = f"SELECT id, text FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
-        out.update(conn.execute(q, chunk).fetchall())
-    return out
+    return dict(by_ids(conn, "SELECT id, text FROM articles WHERE id IN ({ids})", ids))
 
 
 def signatures(conn, ids) -> list[tuple[int, np.ndarray, int]]:
     """(id, MinHash signature, word count) of stored articles."""
-    ids = sorted(ids)
-    out = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        q = f"SELECT id, signature, n_words FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
-        out.extend((aid, np.frombuffer(sig, dtype=np.uint32), n) for aid, sig, n in conn.execute(q, chunk))
-    return out
+    return [(aid, np.frombuffer(sig, dtype=np.uint32), n)
+            for aid, sig, n in by_ids(conn, "SELECT id, signature, n_words FROM articles WHERE id IN ({ids})", ids)]
 
 
 def story_of(conn, ids) -> list[tuple[int, str | None]]:
-    ids = list(ids)
-    out = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        out.extend(conn.execute(
-            f"SELECT article_id, story_id FROM placements WHERE article_id IN ({','.join('?' * len(chunk))})", chunk))
-    return out
+    return list(by_ids(conn, "SELECT article_id, story_id FROM placements WHERE article_id IN ({ids})", ids))
 
 
 def make_singleton_stories(conn) -> int:
@@ -305,29 +294,18 @@ def make_singleton_stories(conn) -> int:
 
 
 def nodes(conn, ids: Iterable[int]) -> list[tuple[int, int, str]]:
-    ids = list(ids)
-    out = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        q = f"SELECT id, n_words, body_hash FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
-        out.extend(conn.execute(q, chunk).fetchall())
-    return out
+    return list(by_ids(conn, "SELECT id, n_words, body_hash FROM articles WHERE id IN ({ids})", ids))
 
 
 def node_details(conn, ids: Iterable[int]) -> dict[int, tuple[str, float]]:
     """id → (title, capture ingest time)."""
-    ids = list(ids)
-    out = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        q = (f"SELECT a.id, a.title, c.ingested_at FROM articles a JOIN captures c ON c.id = a.capture_id"
-             f" WHERE a.id IN ({','.join('?' * len(chunk))})")
-        out.update((r[0], (r[1], r[2])) for r in conn.execute(q, chunk))
-    return out
+    return {aid: (title, at) for aid, title, at in by_ids(
+        conn, "SELECT a.id, a.title, c.ingested_at FROM articles a JOIN captures c ON c.id = a.capture_id"
+              " WHERE a.id IN ({ids})", ids)}
 
 
 def write_stories(conn, stories: list[tuple[str, int, list[int]]], details: dict[int, tuple[str, float]]) -> None:
-    """(story id, canonical, members) → stories rows and each member's story_id."""
+    """(story id, canonical, members) → stories rows and each member's placement."""
     conn.executemany(
         "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)",
         ((sid, canonical, len(members), details[canonical][0], min(details[m][1] for m in members),
