@@ -107,3 +107,14 @@ def test_many_small_ingests_keep_the_run_count_bounded(tmp_path):
     assert conn.execute("SELECT count(*) FROM band_runs").fetchone()[0] <= band_index.MAX_STORED_RUNS
     index = band_index.load(conn)
     assert len(index) == 40 * (band_index.MAX_STORED_RUNS + 3)  # merged, nothing lost
+
+
+def test_empty_store_from_before_chunked_runs_takes_an_ingest(tmp_path, examples_copy):
+    """An old store that never held an article still has the old band table: it is upgraded too."""
+    path = tmp_path / "old-empty.db"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE band_runs (id INTEGER PRIMARY KEY, keys BLOB NOT NULL, owners BLOB NOT NULL)")
+    old.commit()
+    old.close()
+    out = run_cli("ingest", examples_copy, "--db", path)
+    assert "stories: 6" in out.stderr

@@ -176,3 +176,24 @@ def test_old_articles_without_stored_sets_are_still_matched(tmp_path, examples_c
     conn.close()
     out = run_cli("ingest", *files[1:], "--db", store)
     assert "occurrences folded: 2" in out.stderr
+
+
+def test_reading_an_upgraded_store_never_waits_for_the_writer(tmp_path, examples_copy):
+    """A store from before `placements` is copied over once; after that, opening it (search,
+    show, export) must not need the write lock that a running ingest holds."""
+    path = tmp_path / "old.db"
+    run_cli("ingest", examples_copy, "--db", path)
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE articles ADD COLUMN story_id TEXT")  # as an older version's schema had it
+    conn.commit()
+    conn.close()
+    Store(path).close()  # the one-time copy
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # an ingest in progress
+    try:
+        with Store(path) as store:  # would wait for the lock, then fail, if it tried to write
+            store.conn.execute("PRAGMA busy_timeout=500")
+            assert len(store.stories()) == 6
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

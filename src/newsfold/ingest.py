@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
+import queue
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -115,19 +116,26 @@ def process_chunk(items: list[Capture | RawRow]) -> ChunkResult:
 
 
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
-            on_problem: Callable[[Problem], None]) -> Iterator[Capture | RawRow]:
+            problems: queue.SimpleQueue) -> Iterator[Capture | RawRow]:
+    """The captures and rows to ingest. Runs on the pool's feeding threads (one at a time):
+    unreadable files go to `problems`, for the main thread to report."""
     for item in discover(paths):
         if isinstance(item, Problem):
-            report.problems.append(item)
-            on_problem(item)
+            problems.put(item)
             continue
         report.files += 1
         for cap in read_path(item, text_field):
             if isinstance(cap, Problem):
-                report.problems.append(cap)
-                on_problem(cap)
+                problems.put(cap)
             else:
                 yield cap
+
+
+def _report_problems(problems: queue.SimpleQueue, report: IngestReport, on_problem: Callable[[Problem], None]) -> None:
+    while not problems.empty():
+        problem = problems.get()
+        report.problems.append(problem)
+        on_problem(problem)
 
 
 def _chunks(items: Iterable, n: int) -> Iterator[list]:
@@ -163,7 +171,7 @@ class _Matcher:
     def __init__(self, conn) -> None:
         self.conn = conn
         self.store_had_articles = conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
-        self.index = band_index.load(conn) if self.store_had_articles else band_index.BandIndex()
+        self.index = band_index.load(conn)  # fences only; also upgrades a store from before chunked runs
         self.body_owner: dict[int, int] = {}  # this run's first article per body hash (64-bit prefix)
         self.cache: OrderedDict[int, Fingerprint] = OrderedDict()  # article id → fingerprint, LRU order
         self.sketches = Sketches()  # what the prefilter needs of this run's articles
@@ -267,12 +275,14 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="ingest", file=sys.stderr,
                disable=True if progress is False else None, mininterval=0.5)
     matcher = _Matcher(conn)
-    chunks = _chunks(_inputs(paths, text_field, report, on_problem), CHUNK_CAPTURES)
+    problems: queue.SimpleQueue = queue.SimpleQueue()
+    chunks = _chunks(_inputs(paths, text_field, report, problems), CHUNK_CAPTURES)
     results = ordered_map(process_chunk, chunks, workers)
     try:
         batch: list[ChunkResult] = []
         n_articles = 0
         for chunk in results:
+            _report_problems(problems, report, on_problem)
             bar.update(sum(res.size for res in chunk.captures))
             batch.append(chunk)
             n_articles += len(chunk.articles)
@@ -283,6 +293,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     finally:
         results.close()  # stops the workers, also on Ctrl-C
         bar.close()
+    _report_problems(problems, report, on_problem)
     with db.Transaction(conn):
         band_index.compact(conn, matcher.index, matcher.batch_runs)
     del matcher  # its index and cache are not needed to cluster

@@ -118,6 +118,8 @@ def _upgrade_story_column(conn) -> None:
     """A store from before `placements` kept each article's story in `articles.story_id`: copy it, once."""
     if "story_id" not in {row[1] for row in conn.execute("PRAGMA table_info(articles)")}:
         return
+    if conn.execute("SELECT 1 FROM meta WHERE key='placements_copied'").fetchone():
+        return  # copied already: a reader must not wait for the write lock
     with Transaction(conn):
         if conn.execute("SELECT 1 FROM meta WHERE key='placements_copied'").fetchone():
             return

@@ -109,6 +109,9 @@ def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None
                 conn.send(task)  # blocks until the worker reads it: its next task, waiting
             except OSError:  # the worker is gone (killed on exit)
                 break
+            except BaseException as err:  # e.g. a task that cannot be pickled: the caller raises
+                failure.append(f"could not send task {task[0]}: {err!r}")
+                break
         with arrived:
             arrived.notify_all()
 
@@ -122,7 +125,9 @@ def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None
                     live.remove(conn)
                     if not feed.stop.is_set():
                         failure.append("a worker process died")
-                    value = None
+                    seq = None
+                except BaseException as err:  # a result that cannot be read back: the caller raises
+                    failure.append(f"could not read a result: {err!r}")
                     seq = None
                 with arrived:
                     if seq is not None:

@@ -1,0 +1,23 @@
+"""The worker pool: results in input order, errors raised in the caller, never a hang."""
+import subprocess
+import sys
+
+from newsfold.workers import ordered_map
+
+
+def square(x):
+    return x * x
+
+
+def test_results_come_back_in_input_order():
+    assert list(ordered_map(square, range(500), workers=2)) == [x * x for x in range(500)]
+    assert list(ordered_map(square, [], workers=2)) == []
+
+
+def test_a_task_that_cannot_be_sent_is_an_error_not_a_hang():
+    # a lambda cannot be pickled to a worker; run in a subprocess so a regression fails, not stalls
+    code = ("from newsfold.workers import ordered_map\n"
+            "try:\n    list(ordered_map(abs, [1, lambda: 0, 3], workers=2))\n"
+            "except RuntimeError as err:\n    print('raised:', err)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "raised: worker failed: could not send task 1" in done.stdout, done.stdout + done.stderr
