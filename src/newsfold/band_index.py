@@ -6,8 +6,9 @@ with the first key of every chunk (the fences) kept apart. An ingest into a big 
 load them: each query reads only the chunks its keys fall in, so adding 1,000 articles to a
 store of a million reads a few MB, not the whole index. (One blob per run was tried first: SQLite
 reaches a byte of a big blob by walking its overflow pages, so a few reads cost a whole read.)
-A stored run that ends up queried all over (a big ingest) is read once, whole. Each ingest's runs are merged at its end, and the
-smallest stored runs are merged once there are more than MAX_STORED_RUNS.
+A stored run that ends up queried all over (a big ingest) is read once, whole. Each ingest's
+runs are merged into one at its end, and the smallest stored runs are merged once there are
+more than MAX_STORED_RUNS.
 """
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ import json
 import numpy as np
 
 from .match import MAX_BUCKET, bucket_limit, key_weights
+from .store import Transaction
 
 CHUNK = 256  # keys per stored chunk: 2 KB of keys and 1 KB of owners, one row in one SQLite page
 CHUNK_BITS = 24  # a chunk's row id is its run's id << CHUNK_BITS | its number in the run
-MERGE_FACTOR = 4
+MERGE_FACTOR = 4  # in memory, a run is merged into the one before once it is a quarter of its size
 MAX_STORED_RUNS = 16  # past this many stored runs, the smallest are merged into one
 LOAD_SHARE = 0.25  # a stored run is read whole once a query reaches this share of its chunks
 
@@ -190,14 +192,9 @@ def _upgrade(conn) -> None:
     """A store from before chunked runs kept each run as one blob: cut them into chunks, once."""
     if "keys" not in {row[1] for row in conn.execute("PRAGMA table_info(band_runs)")}:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with Transaction(conn):
         old = conn.execute("SELECT keys, owners FROM band_runs ORDER BY id").fetchall()
         conn.execute("DROP TABLE band_runs")
         conn.execute("CREATE TABLE band_runs (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, fences BLOB NOT NULL)")
         for keys, owners in old:
             save_run(conn, (np.frombuffer(keys, dtype=np.int64), np.frombuffer(owners, dtype=np.int32)))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise

@@ -5,7 +5,7 @@ feeds its worker (a send blocks only until that worker reads, so a worker always
 task waiting), and one receiver thread drains every result pipe as results arrive; the caller
 takes results in input order. So the workers keep computing while the caller is busy writing
 a batch to the store (with one task in flight per worker and the main thread doing the I/O,
-they sat idle through every write: a third of a 20k ingest).
+they sat idle through every write), and reading the input is off the caller's thread.
 
 At most `ahead` results wait, computed or in flight, beyond the one the caller is on: memory
 stays bounded. On exit, normal or not (Ctrl-C), the workers are killed outright; the threads
