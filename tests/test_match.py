@@ -3,7 +3,7 @@ import numpy as np
 
 from newsfold.cluster import Node, star_clusters
 from newsfold.fingerprint import NUM_PERM, fingerprint, fingerprint_batch
-from newsfold.match import candidate_pairs, compare
+from newsfold.match import candidate_pairs, compare, prefilter
 
 ARTICLE = [
     "WELLINGTON, June 3 - New Zealand's central bank held its official cash rate at 5.5 percent on Wednesday, "
@@ -122,3 +122,38 @@ def test_clusters_do_not_depend_on_input_order():
     a = star_clusters(nodes, edges)
     b = star_clusters(list(reversed(nodes)), list(reversed(edges)))
     assert a == b
+
+
+def _long_articles(shared, n):
+    """The first `n` pool articles of at least 12 paragraphs (real text, varied lengths)."""
+    import json
+    out = []
+    with open(shared / "corpus" / "reuters21578.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            paras = [p for p in json.loads(line)["body"].split("\n\n") if len(p.split()) >= 15]
+            if len(paras) >= 12:
+                out.append(paras)
+                if len(out) == n:
+                    return out
+    return out
+
+
+def _passes_prefilter(a: str, b: str) -> bool:
+    fa, fb = fingerprint_batch([a, b])
+    return bool(prefilter(fa.signature[None, :].astype(np.uint8), fb.signature[None, :].astype(np.uint8),
+                          np.array([fa.n_words]), np.array([fb.n_words]))[0])
+
+
+def test_prefilter_keeps_briefs_and_rejects_articles_sharing_a_third(shared):
+    """The prefilter skips exact checks of equal-length articles that share too little, but a
+    brief (noisy estimate: few of its shingles in many bins) always reaches the exact check."""
+    articles = _long_articles(shared, 40)
+    assert len(articles) == 40
+    for paras, other in zip(articles[0::2], articles[1::2]):
+        full = "\n\n".join(paras)
+        assert _passes_prefilter("\n\n".join(paras[:2]), full)  # a two-paragraph brief
+        assert _passes_prefilter("\n\n".join(paras[:10] + other[:2]), full)  # an update
+        third = len(paras) // 3
+        mixed = "\n\n".join(paras[:third] + other[: len(paras) - third])  # shares a third, different story
+        assert not compare(fingerprint(mixed), fingerprint(full)).same_story
+        assert not _passes_prefilter(mixed, full)

@@ -19,7 +19,7 @@ from .fingerprint import Fingerprint, shingle_sequence
 
 MIN_CONTAINMENT = 0.6  # share of the shorter body's shingles found in the longer one
 MIN_SCORE = 0.72  # mean of containment and name/figure overlap
-PREFILTER_CONTAINMENT = 0.35  # estimated containment under which a pair is rejected unchecked (see prefilter)
+PREFILTER_SIGMAS = 3.0  # how far under the same-story threshold a pair's estimate must be to skip its exact check
 HIGH_CONTAINMENT = 0.85  # above this the bodies are near-identical whatever their openings
 MIN_LEAD = 0.5  # share of one opening's shingles found in the other body
 MAX_BUCKET = 200  # a body band key shared by more articles is boilerplate, not a duplicate signal
@@ -182,16 +182,20 @@ class Sketches:
 
 
 def prefilter(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
-    """Which pairs are worth an exact check, from their signatures (rows: pairs) and word counts.
-    Containment of the smaller shingle set in the larger is estimated from the signatures
-    (J ≈ share of equal bins; C = J·(|A|+|B|) / ((1+J)·min)), all pairs at once; pairs under
-    PREFILTER_CONTAINMENT (some 5 standard errors below MIN_CONTAINMENT for 128 bins) are far
-    apart. Needs only what the store keeps per article (signature, word count), so old articles
-    are not re-fingerprinted to be rejected."""
+    """Which pairs are worth an exact check, from their signatures (rows: pairs) and word counts,
+    all pairs at once. A pair is rejected unchecked when its share of equal bins is PREFILTER_SIGMAS
+    standard errors below the Jaccard similarity it would have at MIN_CONTAINMENT: for two texts
+    of sizes a ≤ b, containment C means J = C·a / (a + b − C·a), and the share of equal bins of
+    NUM_PERM estimates J with a binomial error. The error is in proportion to the pair, so two
+    articles of equal length are judged tightly (a pair estimated under containment ~0.4 is
+    rejected) while a brief inside a long article, whose estimate is far noisier, is let through
+    to the exact check. Needs only what the store keeps per article (signature, word count)."""
     j = (sig_a == sig_b).mean(axis=1)
     n_a, n_b = n_a.astype(np.float64), n_b.astype(np.float64)
-    est = j * (n_a + n_b) / ((1 + j) * np.maximum(np.minimum(n_a, n_b), 1))
-    return est >= PREFILTER_CONTAINMENT
+    small = np.maximum(np.minimum(n_a, n_b), 1)
+    j_at_threshold = MIN_CONTAINMENT * small / (n_a + n_b - MIN_CONTAINMENT * small)
+    error = np.sqrt(j_at_threshold * (1 - j_at_threshold) / sig_a.shape[1])
+    return j >= j_at_threshold - PREFILTER_SIGMAS * error
 
 
 def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> Iterator[tuple[int, int, PairScores]]:
