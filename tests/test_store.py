@@ -6,6 +6,7 @@ import sqlite3
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from newsfold import Store
 
@@ -164,14 +165,18 @@ def test_extract_command_needs_no_store(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_old_articles_without_stored_sets_are_still_matched(tmp_path, examples_copy):
-    """A store written before verify_sets were kept: a new copy of an old article is checked
-    against a fingerprint rebuilt from the stored text, and folds all the same."""
+@pytest.mark.parametrize("old_version", [
+    "DELETE FROM verify_sets",  # before sets were stored: the fingerprint is rebuilt from the text
+    "UPDATE verify_sets SET sets = substr(sets, 25)",  # first layout, no body hash: joined with articles
+])
+def test_old_articles_with_older_stored_sets_are_still_matched(tmp_path, examples_copy, old_version):
+    """A store written by an older version: a new copy of an old article is checked against what
+    that version left, and folds all the same."""
     store = tmp_path / "old.db"
     files = sorted(examples_copy.iterdir())
     run_cli("ingest", files[0], "--db", store)
     conn = sqlite3.connect(store)
-    conn.execute("DELETE FROM verify_sets")  # as an older version left it
+    conn.execute(old_version)
     conn.commit()
     conn.close()
     out = run_cli("ingest", *files[1:], "--db", store)
