@@ -30,7 +30,8 @@ from . import store as db
 from .cluster import Node, star_clusters
 from .extract import extract
 from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed, own_arrays
-from .match import PairScores, Sketches, candidate_pairs, prefilter, verify, weighty_pairs
+from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify,
+                    weighty_pairs)
 from .model import Article, Capture, Problem
 from .read import RawRow, discover, read_path, resolve
 from .serve import safe
@@ -188,11 +189,11 @@ class _Matcher:
         while len(self.cache) > CACHE_ARTICLES:
             self.cache.popitem(last=False)
 
-    def _prefiltered(self, pairs: set[tuple[int, int]]) -> list[tuple[int, int]]:
-        """The candidate pairs worth an exact check (see match.prefilter)."""
-        if not pairs:
+    def _prefiltered(self, codes: np.ndarray) -> list[tuple[int, int]]:
+        """The candidate pairs (sorted pair codes) worth an exact check (see match.prefilter)."""
+        if not codes.size:
             return []
-        arr = np.array(sorted(pairs), dtype=np.int64)
+        arr = decode_pairs(codes)
         flat = arr.ravel()
         sig, size = self.sketches.get(flat, NUM_PERM)
         unseen = size < 0  # stored before this run: its signature comes from the store
@@ -209,14 +210,16 @@ class _Matcher:
         ids = np.fromiter(batch, dtype=np.int64, count=len(batch))
         keys = np.stack([batch[i].keys for i in ids.tolist()])
         flat_keys, flat_owner = keys.ravel(), np.repeat(ids, keys.shape[1])
-        pairs = candidate_pairs(flat_keys, flat_owner)
-        pairs |= weighty_pairs(*self.index.pairs(flat_keys, flat_owner))
-        if self.store_had_articles:
-            pairs |= db.same_body(self.conn, ids.tolist())
+        found = [candidate_pairs(flat_keys, flat_owner), weighty_pairs(*self.index.pairs(flat_keys, flat_owner))]
+        copies = db.same_body(self.conn, ids.tolist()) if self.store_had_articles else set()
         for aid in ids.tolist():
             first = self.body_owner.setdefault(int(batch[aid].body_hash[:16], 16), aid)
             if first != aid:
-                pairs.add((first, aid))
+                copies.add((first, aid))
+        if copies:
+            a, b = np.array(sorted(copies), dtype=np.int64).T
+            found.append(pair_codes(a, b))
+        pairs = np.unique(np.concatenate(found))
         self.batch_runs.append(band_index.save_run(self.conn, self.index.add(flat_keys, flat_owner)))
         prints = dict(batch)
         self.sketches.add(ids, np.stack([batch[i].signature for i in ids.tolist()]),
