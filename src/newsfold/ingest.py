@@ -40,6 +40,9 @@ from .workers import ordered_map
 NO_ARRAY = np.zeros(0, np.uint32)  # a read-back fingerprint's signature and keys: not needed to verify
 CHUNK_CAPTURES = 64  # captures per task sent to a worker
 BATCH_ARTICLES = 2048  # articles per write transaction
+# worker results allowed to wait: a whole next batch, so the workers compute it while the writer
+# writes this one (with 8, they stalled a few chunks in and the two took turns)
+AHEAD_CHUNKS = 2 * BATCH_ARTICLES // CHUNK_CAPTURES
 CACHE_ARTICLES = 20_000  # fingerprints kept for verification (~4 KB each), least recently used dropped
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 
@@ -280,7 +283,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     matcher = _Matcher(conn)
     problems: queue.SimpleQueue = queue.SimpleQueue()
     chunks = _chunks(_inputs(paths, text_field, report, problems), CHUNK_CAPTURES)
-    results = ordered_map(process_chunk, chunks, workers)
+    results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS)
     try:
         batch: list[ChunkResult] = []
         n_articles = 0
