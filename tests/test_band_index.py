@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsfold import band_index
+from newsfold import band_index, match
 from newsfold import store as db
 from support import read_jsonl, run_cli
 
@@ -39,6 +39,26 @@ def test_chunked_reads_find_what_a_whole_read_finds(n, spread, n_queries, seed):
     stored.stored[0].chunks_read = -10**9  # never fall back to reading the whole run
     assert stored.stored[0].rowid == rowid
     assert pair_rows(stored, queries, query_owners) == pair_rows(in_memory, queries, query_owners)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 2000), spread=st.sampled_from([3, 40, 1000]), seed=st.integers(0, 2**32 - 1))
+def test_lookups_pair_each_query_with_every_article_of_a_small_enough_bucket(n, spread, seed):
+    """Against a plain dict of buckets: every indexed article sharing a query's key, unless the
+    key's bucket is over its limit (MAX_BUCKET for body bands, MAX_LEAD_BUCKET for lead bands)."""
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, spread, n).astype(np.int64) * 2 + rng.integers(0, 2, n)  # lowest bit: lead band
+    index = band_index.BandIndex()
+    for part in np.array_split(np.arange(n), 3):  # several runs, merged or not
+        index.add(keys[part], part)
+    queries = np.unique(keys)[: 50]
+    buckets = {}
+    for owner, key in enumerate(keys.tolist()):
+        buckets.setdefault(key, []).append(owner)
+    limit = dict(zip(queries.tolist(), match.bucket_limit(queries).tolist()))
+    expected = sorted((1000 + i, owner, int(match.key_weights(np.array([key]))[0]))
+                      for i, key in enumerate(queries.tolist()) if len(buckets[key]) <= limit[key] for owner in buckets[key])
+    assert pair_rows(index, queries, np.arange(1000, 1000 + queries.size)) == expected
 
 
 def test_merge_keeps_every_entry_in_order():

@@ -52,16 +52,31 @@ def _pairs_in_run(rk: np.ndarray, ro: np.ndarray, keys: np.ndarray, owners: np.n
         return None
     lo = np.searchsorted(rk, keys, side="left")
     found = rk[np.minimum(lo, rk.size - 1)] == keys
-    # most keys are in no bucket: the second binary search (a cache miss per step in a big run)
-    # is only made for those that are (measured: half the lookup time of a 1M ingest)
+    # most keys are in no bucket, and a bucket is small: its end is found by stepping along it
+    # from its start, not by a second binary search (a cache miss per step in a big run)
     lo, keys, limit, q, qw = lo[found], keys[found], limit[found], owners[found], weights[found]
-    n = np.searchsorted(rk, keys, side="right") - lo
+    n = _bucket_sizes(rk, lo, keys, limit)
     hit = n <= limit
     if not hit.any():
         return None
     lo, n, q, qw = lo[hit], n[hit], q[hit], qw[hit]
     idx = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n) + np.arange(n.sum())
     return np.stack([np.repeat(q, n), ro[idx].astype(np.int64)], axis=1), np.repeat(qw, n)
+
+
+def _bucket_sizes(rk: np.ndarray, lo: np.ndarray, keys: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """How many times each key occurs in `rk` from `lo` on (it occurs at `lo`); past its `limit`,
+    just limit + 1."""
+    n = np.ones(lo.size, np.int64)
+    active = np.flatnonzero(limit >= 1)
+    while active.size:
+        at = lo[active] + n[active]
+        inside = at < rk.size
+        active, at = active[inside], at[inside]
+        active = active[rk[at] == keys[active]]
+        n[active] += 1
+        active = active[n[active] <= limit[active]]
+    return n
 
 
 class StoredRun:
