@@ -1,4 +1,5 @@
 """The worker pool: results in input order, errors raised in the caller, never a hang."""
+import os
 import subprocess
 import sys
 
@@ -21,3 +22,14 @@ def test_a_task_that_cannot_be_sent_is_an_error_not_a_hang():
             "except RuntimeError as err:\n    print('raised:', err)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "raised: worker failed: could not send task 1" in done.stdout, done.stdout + done.stderr
+
+
+def niceness(_):
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_workers_yield_the_cpu_to_the_caller_when_asked():
+    """The writer of a big ingest is its bottleneck: its workers run at a lower priority."""
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert set(ordered_map(niceness, range(8), workers=2, nice=5)) == {min(mine + 5, 19)}
+    assert set(ordered_map(niceness, range(8), workers=2)) == {mine}

@@ -15,6 +15,7 @@ dropped for that: terminating it joins a feeder thread that can be stuck writing
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
 import threading
 import traceback
@@ -22,8 +23,10 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 
 
-def _serve(tasks: Connection, results: Connection, func: Callable, parent_ends: list[Connection]) -> None:
+def _serve(tasks: Connection, results: Connection, func: Callable, parent_ends: list[Connection], nice: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if nice:
+        os.nice(nice)
     for conn in parent_ends:  # copies forked with us: closed, a dead parent means EOF on `tasks`
         conn.close()
     while True:
@@ -75,8 +78,10 @@ class _Feed:
             return self.issued - 1, item
 
 
-def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None = None) -> Iterator:
-    """`map(func, items)` over `workers` forked processes, results in input order."""
+def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None = None, nice: int = 0) -> Iterator:
+    """`map(func, items)` over `workers` forked processes, results in input order. `nice`: how much
+    lower the workers' CPU priority is than the caller's (a caller that is the bottleneck then
+    never waits for a core)."""
     if workers <= 1:
         yield from map(func, items)
         return
@@ -90,7 +95,7 @@ def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None
         result_r, result_w = ctx.Pipe(duplex=False)
         task_ends.append(task_w)
         result_ends.append(result_r)
-        p = ctx.Process(target=_serve, args=(task_r, result_w, func, task_ends + result_ends), daemon=True)
+        p = ctx.Process(target=_serve, args=(task_r, result_w, func, task_ends + result_ends, nice), daemon=True)
         p.start()
         task_r.close()
         result_w.close()
