@@ -61,6 +61,20 @@ def test_lookups_pair_each_query_with_every_article_of_a_small_enough_bucket(n, 
     assert pair_rows(index, queries, np.arange(1000, 1000 + queries.size)) == expected
 
 
+def test_two_level_lookups_in_big_runs_find_what_a_binary_search_finds(monkeypatch):
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 50_000, 200_000).astype(np.int64) * 2 + rng.integers(0, 2, 200_000)
+    index = band_index.BandIndex()
+    for part in np.array_split(np.arange(keys.size), 7):
+        index.add(keys[part], part)
+    queries = np.concatenate([rng.choice(keys, 3000), rng.integers(-10, 100_010, 3000)]).astype(np.int64)
+    owners = np.arange(10**6, 10**6 + queries.size)
+    plain = pair_rows(index, queries, owners)
+    monkeypatch.setattr(band_index, "SAMPLED_RUN", 1)  # every run sampled
+    assert pair_rows(index, queries, owners) == plain and len(plain) > 1000
+    assert index.samples  # the sampled path was taken
+
+
 def test_merge_keeps_every_entry_in_order():
     rng = np.random.default_rng(1)
     a = band_index.sorted_run(rng.integers(0, 50, 500), np.arange(500))
