@@ -183,7 +183,6 @@ class BandIndex:
             return np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
         return np.concatenate([p for p, _ in found]), np.concatenate([w for _, w in found])
 
-
     def _sample(self, rk: np.ndarray) -> np.ndarray | None:
         """A big run's sample, made once per run (runs change only by merging into new ones)."""
         if rk.size < SAMPLED_RUN:

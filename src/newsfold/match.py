@@ -202,7 +202,7 @@ def prefilter(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.nda
     standard errors below the Jaccard similarity it would have at MIN_CONTAINMENT: for two texts
     of sizes a ≤ b, containment C means J = C·a / (a + b − C·a), and the share of equal bins of
     NUM_PERM estimates J with a binomial error. The error is in proportion to the pair, so two
-    articles of equal length are judged tightly (a pair estimated under containment ~0.4 is
+    articles of equal length are judged tightly (a pair estimated under containment ~0.46 is
     rejected) while a brief inside a long article, whose estimate is far noisier, is let through
     to the exact check. Needs only what the store keeps per article (signature, word count)."""
     j = (sig_a == sig_b).mean(axis=1)

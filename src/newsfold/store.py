@@ -99,7 +99,8 @@ def connect(path: str | Path, timeout: float = 60) -> sqlite3.Connection:
     deadline = time.monotonic() + timeout
     while True:  # switching a new file to WAL ignores the busy timeout: retry while another process creates it
         try:
-            conn.execute("PRAGMA page_size=16384")  # a new file only: 4-6 article rows a page, not one with a third left empty
+            # a new file only: several article rows a page, where a 4 KiB page held one, a third left empty
+            conn.execute("PRAGMA page_size=16384")
             conn.execute("PRAGMA journal_mode=WAL")
             break
         except sqlite3.OperationalError as err:
