@@ -165,7 +165,13 @@ class BandIndex:
         while len(self.runs) > 1 and self.runs[-1][0].size * MERGE_FACTOR >= self.runs[-2][0].size:
             newer = self.runs.pop()
             self.runs.append(merge(self.runs.pop(), newer))
+        self._forget_merged()
         return run
+
+    def _forget_merged(self) -> None:
+        """Drop the samples of runs merged away (a sample holds its run's keys: hundreds of MB at 1M)."""
+        live = {id(rk) for rk, _ in self.runs}
+        self.samples = {k: v for k, v in self.samples.items() if k in live}
 
     def pairs(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(m × 2) array of (owner of a query key, indexed article) sharing a key, and that key's weight."""
@@ -174,7 +180,6 @@ class BandIndex:
         weights = key_weights(keys)
         limit = bucket_limit(keys)
         found = [_pairs_in_run(rk, ro, keys, owners, weights, limit, self._sample(rk)) for rk, ro in self.runs]
-        self.samples = {id(rk): self.samples[id(rk)] for rk, _ in self.runs if id(rk) in self.samples}
         for run in self.stored:
             part, usable = run.covering(keys)
             found.append(_pairs_in_run(*part, keys[usable], owners[usable], weights[usable], limit[usable]))
@@ -219,6 +224,7 @@ def _delete_runs(conn, rowids: list[int]) -> None:
 def compact(conn, index: BandIndex, batch_runs: list[int]) -> None:
     """At the end of an ingest: its per-batch stored runs become one merged run, and
     if the store then holds too many runs, the smallest are merged into one."""
+    index.samples = {}  # the runs are merged below: their samples would keep their keys alive
     if len(batch_runs) > 1:
         _delete_runs(conn, batch_runs)
         merged = index.runs.pop()

@@ -198,7 +198,10 @@ SETS_V2 = 0xFFFFFFFF
 
 
 def pack_sets(body_hash: str, n_words: int, shingles: np.ndarray, lead: np.ndarray, entities: np.ndarray) -> bytes:
-    head = np.array([SETS_V2, n_words], np.uint32).tobytes() + bytes.fromhex(body_hash)
+    digest = bytes.fromhex(body_hash)
+    if len(digest) != 16:  # the layout has room for a 128-bit hash, no more, no less
+        raise ValueError(f"body hash of {len(digest)} bytes, expected 16")
+    head = np.array([SETS_V2, n_words], np.uint32).tobytes() + digest
     return head + np.concatenate([np.array([shingles.size, lead.size], np.uint32), shingles, lead, entities]).tobytes()
 
 
