@@ -144,9 +144,9 @@ class Transaction:
         self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
-def by_ids(conn, sql: str, ids: Iterable[int]) -> Iterator[tuple]:
-    """Rows of `sql` for the given ids: its `{ids}` becomes a list of placeholders, 500 ids a query
-    (under SQLite's limit on parameters)."""
+def by_ids(conn, sql: str, ids: Iterable) -> Iterator[tuple]:
+    """Rows of `sql` for the given ids (or other keys, such as capture names): its `{ids}` becomes
+    a list of placeholders, 500 a query (under SQLite's limit on parameters)."""
     ids = sorted(ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
@@ -155,13 +155,8 @@ def by_ids(conn, sql: str, ids: Iterable[int]) -> Iterator[tuple]:
 
 def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which (name, content hash) pairs are already in the store (looked up by name: the indexed column)."""
-    out = set()
-    names = sorted({n for n, _ in keys})
-    for i in range(0, len(names), 400):
-        chunk = names[i : i + 400]
-        q = f"SELECT name, content_hash FROM captures WHERE name IN ({','.join('?' * len(chunk))})"
-        out.update(conn.execute(q, chunk).fetchall())
-    return out & set(keys)
+    names = {n for n, _ in keys}
+    return set(by_ids(conn, "SELECT name, content_hash FROM captures WHERE name IN ({ids})", names)) & set(keys)
 
 
 def insert_captures(conn, items) -> list[list[int]]:
