@@ -270,14 +270,9 @@ def component_edges(conn) -> list[tuple[int, int, float, float, float, float]]:
 
 def same_body(conn, ids: Iterable[int]) -> set[tuple[int, int]]:
     """Pairs of exact copies (same normalised body) that involve one of `ids`."""
-    out = set()
-    for aid in ids:
-        for (other,) in conn.execute(
-            "SELECT o.id FROM articles a JOIN articles o ON o.body_hash = a.body_hash AND o.id <> a.id WHERE a.id=?",
-            (aid,),
-        ):
-            out.add((min(aid, other), max(aid, other)))
-    return out
+    return {(min(aid, other), max(aid, other)) for aid, other in by_ids(
+        conn, "SELECT a.id, o.id FROM articles a JOIN articles o ON o.body_hash = a.body_hash AND o.id <> a.id"
+              " WHERE a.id IN ({ids})", ids)}
 
 
 def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
