@@ -1,11 +1,10 @@
 """Fingerprint stage: normalised words → word n-gram shingles → MinHash signature → LSH band keys.
 
-Fingerprints are computed for a batch of bodies at once, with numpy over the concatenated
-bytes: no Python loop per token, per shingle or per permutation.
+Fingerprints are computed for a batch of bodies at once, by one compiled loop per body
+(`kernels.py`): no Python loop per token, per shingle or per permutation.
 
 - Tokens are `\\w+` runs of the lower-cased (NFKC) text. Each token's hash is a polynomial over
-  its bytes, read off a prefix sum of byte·P^i (mod 2^64) and divided out with P's inverse, so
-  every token of the batch is hashed by a handful of vector operations.
+  its bytes, Σ (byte + 1)·P^i mod 2^64, mixed with the token's length.
 - Shingles are 3-token windows; their hashes combine the token hashes.
 - The signature is one-permutation MinHash (Li, Owen & Zhang 2012) with rotation densification
   (Shrivastava & Li 2014): each shingle is hashed once and falls in one of 128 bins; a bin keeps
@@ -33,8 +32,6 @@ LEAD_CHECK_WORDS = 40  # the opening that a follow-up story rewrites and a copy 
 EMPTY = np.uint32(0xFFFFFFFF)
 
 _U64 = np.uint64
-_P = _U64(0x100000001B3)  # odd, so invertible mod 2^64
-_P_INV = _U64(pow(0x100000001B3, -1, 2**64))
 _GRAM = (_U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F), _U64(0x165667B19E3779F9))
 _MIX1, _MIX2 = _U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB)
 
@@ -49,25 +46,8 @@ _NON_WORD = re.compile(r"[^\w\s]+")
 _WORD = re.compile(r"\w+")
 
 
-class _Powers:
-    """P^i and P^-i mod 2^64, grown on demand."""
-
-    def __init__(self) -> None:
-        self.pow = np.ones(1, dtype=np.uint64)
-        self.inv = np.ones(1, dtype=np.uint64)
-
-    def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if self.pow.size < n:
-            size = max(n, 2 * self.pow.size, 1 << 16)
-            self.pow = np.cumprod(np.full(size, _P, dtype=np.uint64)) * _P_INV
-            self.inv = np.cumprod(np.full(size, _P_INV, dtype=np.uint64)) * _P
-        return self.pow[:n], self.inv[:n]
-
-
-_POWERS = _Powers()
-
-
 def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, vectorised (the same as kernels.mix)."""
     h = h ^ (h >> _U64(30))
     h = h * _MIX1
     h ^= h >> _U64(27)
@@ -104,103 +84,6 @@ class Fingerprint:
     entities: np.ndarray  # sorted unique 32-bit hashes of capitalised words and numbers
     signature: np.ndarray  # uint32[NUM_PERM]
     keys: np.ndarray  # int64 LSH band keys, body bands then lead bands
-
-
-def tokens_of(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Token hashes of all texts, each token's text index, and whether it is a name/figure."""
-    parts = [_prepared(t) for t in texts]
-    low = b" ".join(p[0] for p in parts) + b" "
-    orig = b" ".join(p[1] for p in parts) + b" "
-    starts_of_text = np.cumsum([0] + [len(p[0]) + 1 for p in parts[:-1]])
-    arr = np.frombuffer(low, dtype=np.uint8)
-    word = _WORD_BYTE[arr]
-    edge = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
-    starts = np.flatnonzero(edge == 1)
-    ends = np.flatnonzero(edge == -1)
-    pw, inv = _POWERS.upto(arr.size + 1)
-    with np.errstate(over="ignore"):
-        prefix = np.concatenate((np.zeros(1, np.uint64), np.cumsum((arr.astype(np.uint64) + _U64(1)) * pw[: arr.size], dtype=np.uint64)))
-        raw = (prefix[ends] - prefix[starts]) * inv[starts]
-        hashes = _mix(raw + (ends - starts).astype(np.uint64))
-    text_of = np.searchsorted(starts_of_text, starts, side="right") - 1
-    first_orig = np.frombuffer(orig, dtype=np.uint8)[starts]
-    entity = _ENTITY_BYTE[first_orig] | (first_orig != arr[starts])  # capital, digit, or non-ASCII capital
-    return hashes, text_of, entity
-
-
-def _grams(tok: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """3-token shingle hashes, their text index and their token position inside the text."""
-    first = np.searchsorted(doc, np.arange(n_docs))
-    counts = np.bincount(doc, minlength=n_docs)
-    pos = np.arange(tok.size) - first[doc] if tok.size else np.zeros(0, np.int64)
-    with np.errstate(over="ignore"):
-        if tok.size >= SHINGLE_WORDS:
-            g = tok[:-2] * _GRAM[0] ^ tok[1:-1] * _GRAM[1] ^ tok[2:] * _GRAM[2]
-            ok = doc[:-2] == doc[2:]
-            g, gdoc, gpos = _mix(g[ok]), doc[:-2][ok], pos[:-2][ok]
-        else:
-            g, gdoc, gpos = np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-        short = np.flatnonzero((counts > 0) & (counts < SHINGLE_WORDS))
-        if short.size:  # a one- or two-word body still gets one shingle
-            extra = [np.bitwise_xor.reduce(tok[first[d] : first[d] + counts[d]] * _GRAM[0]) for d in short]
-            g = np.concatenate([g, _mix(np.array(extra, dtype=np.uint64))])
-            gdoc = np.concatenate([gdoc, short])
-            gpos = np.concatenate([gpos, np.zeros(short.size, np.int64)])
-    return g, gdoc, gpos
-
-
-def _one_permutation_minhash(g: np.ndarray, gdoc: np.ndarray, n_docs: int) -> np.ndarray:
-    """OPH signatures (n_docs × NUM_PERM, uint32) with rotation densification of empty bins."""
-    sig = np.full((n_docs, NUM_PERM), EMPTY, dtype=np.uint32)
-    if g.size:
-        with np.errstate(over="ignore"):
-            h = _mix(g ^ _U64(0x5851F42D4C957F2D))
-        # bin: the hash's top 7 bits; value: its low 32. One unbuffered minimum per (text, bin)
-        # cell (measured: 4.7× faster than sorting (cell, value) keys and keeping the first of each)
-        cell = gdoc.astype(np.intp) * NUM_PERM + (h >> _U64(57)).astype(np.intp)
-        np.minimum.at(sig.reshape(-1), cell, (h & _U64(0xFFFFFFFF)).astype(np.uint32))
-    empty = sig == EMPTY
-    nonempty_doc = ~empty.all(axis=1)
-    for step in range(1, NUM_PERM):  # borrow from the next filled bin to the right, offset by distance
-        todo = empty & nonempty_doc[:, None]
-        if not todo.any():
-            break
-        rolled = np.roll(sig, -step, axis=1)
-        take = todo & (rolled != EMPTY) & (np.roll(empty, -step, axis=1) == False)  # noqa: E712
-        with np.errstate(over="ignore"):
-            sig[take] = rolled[take] + np.uint32(step * 0x9E3779B1 & 0xFFFFFFFF)
-        empty &= ~take
-    return sig
-
-
-def band_keys(sig: np.ndarray, bands: int, rows: int, salt: int, lead: bool) -> np.ndarray:
-    """(n × bands) int64 keys: equal keys mean equal signature rows in that band. The lowest bit
-    says which signature the band is from (1: the lead), so a key alone tells its weight."""
-    m = sig[:, : bands * rows].astype(np.uint64).reshape(sig.shape[0], bands, rows)
-    with np.errstate(over="ignore"):
-        h = np.full((sig.shape[0], bands), _U64(salt) * _U64(0x9E3779B97F4A7C15), dtype=np.uint64)
-        h += np.arange(bands, dtype=np.uint64)[None, :]
-        for r in range(rows):
-            h = _mix(h ^ m[:, :, r])
-    h = (h & ~_U64(1)) | _U64(int(lead))
-    return h.view(np.int64)
-
-
-def _split_sorted_unique(values: np.ndarray, doc: np.ndarray, n_docs: int) -> list[np.ndarray]:
-    """Per-text sorted unique values, kept to their top 32 bits (uint32: half the memory, and two
-    sets of a few thousand share a false value with odds ~1e-4): one sort of (text << 32 | value)
-    instead of a two-key lexsort."""
-    if values.size == 0:
-        return [np.zeros(0, np.uint32) for _ in range(n_docs)]
-    key = (doc.astype(np.uint64) << _U64(32)) | (values >> _U64(32))
-    key.sort()
-    key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-    bounds = np.searchsorted(key >> _U64(32), np.arange(n_docs + 1, dtype=np.uint64))
-    vals = (key & _U64(0xFFFFFFFF)).astype(np.uint32)
-    return [vals[bounds[i] : bounds[i + 1]] for i in range(n_docs)]
-
-
-SLICE = 64  # texts per vector pass: big enough to amortise numpy's per-call cost, small enough for the CPU cache
 
 
 class PackedPrints:
@@ -241,38 +124,38 @@ class PackedPrints:
                    np.concatenate([p.signatures for p in parts]), np.concatenate([p.keys for p in parts]), sets)
 
 
-def _sorted_unique_sets(values: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-text sorted unique values, kept to their top 32 bits (uint32: half the memory, and two
-    sets of a few thousand share a false value with odds ~1e-4), as (values, offsets): one sort
-    of (text << 32 | value) instead of a two-key lexsort."""
-    if values.size == 0:
-        return np.zeros(0, np.uint32), np.zeros(n_docs + 1, np.int64)
-    key = (doc.astype(np.uint64) << _U64(32)) | (values >> _U64(32))
-    key.sort()
-    key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-    offsets = np.searchsorted(key >> _U64(32), np.arange(n_docs + 1, dtype=np.uint64))
-    return (key & _U64(0xFFFFFFFF)).astype(np.uint32), offsets
+def _prepared_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The texts' lower-cased and original-case bytes, one space apart, and where each starts
+    (n + 1 bounds)."""
+    parts = [_prepared(t) for t in texts]
+    low = b" ".join(p[0] for p in parts)
+    orig = b" ".join(p[1] for p in parts)
+    bounds = np.zeros(len(parts) + 1, np.int64)
+    if parts:
+        bounds[1:] = np.cumsum([len(p[0]) + 1 for p in parts])
+        bounds[-1] -= 1
+    return np.frombuffer(low, np.uint8), np.frombuffer(orig, np.uint8), bounds
+
+
+def _kernel_prints(texts: list[str]) -> tuple:
+    from . import kernels  # numba: imported only by the commands that fingerprint
+
+    low, orig, bounds = _prepared_batch(texts)
+    return kernels.fingerprint_texts(low, orig, bounds, _WORD_BYTE, _ENTITY_BYTE, NUM_PERM, BANDS, ROWS,
+                                     LEAD_BANDS, LEAD_ROWS, LEAD_WORDS, LEAD_CHECK_WORDS)
 
 
 def fingerprint_packed(texts: list[str]) -> PackedPrints:
-    n = len(texts)
-    if n > SLICE:  # measured: 4× slower per text when one pass spans thousands of texts (cache misses)
-        return PackedPrints.concat([fingerprint_packed(texts[i : i + SLICE]) for i in range(0, n, SLICE)])
-    tok, tdoc, entity = tokens_of(texts) if n else (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool))
-    g, gdoc, gpos = _grams(tok, tdoc, n)
-    sig = _one_permutation_minhash(g, gdoc, n)
-    in_lead = gpos <= LEAD_WORDS - SHINGLE_WORDS
-    lead_sig = _one_permutation_minhash(g[in_lead], gdoc[in_lead], n)
-    keys = np.concatenate([band_keys(sig, BANDS, ROWS, 1, False), band_keys(lead_sig, LEAD_BANDS, LEAD_ROWS, 2, True)],
-                          axis=1)
-    check = gpos <= LEAD_CHECK_WORDS - SHINGLE_WORDS
-    bounds = np.searchsorted(tdoc, np.arange(n + 1))
-    hashes = [xxhash.xxh3_128_hexdigest(tok[bounds[i] : bounds[i + 1]].tobytes()) for i in range(n)]
-    return PackedPrints(hashes, np.diff(bounds), sig, keys, {
-        "shingles": _sorted_unique_sets(g, gdoc, n),
-        "lead": _sorted_unique_sets(g[check], gdoc[check], n),
-        "entities": _sorted_unique_sets(tok[entity], tdoc[entity], n),
-    })
+    """The fingerprints of a batch of texts, computed by one compiled pass per text."""
+    tok, tok_off, sig, keys, sh, sh_off, lead, lead_off, ent, ent_off = _kernel_prints(texts)
+    hashes = [xxhash.xxh3_128_hexdigest(tok[tok_off[i] : tok_off[i + 1]].tobytes()) for i in range(len(texts))]
+    return PackedPrints(hashes, np.diff(tok_off), sig, keys,
+                        {"shingles": (sh, sh_off), "lead": (lead, lead_off), "entities": (ent, ent_off)})
+
+
+def token_hashes(text: str) -> np.ndarray:
+    """The hashes of a text's tokens, in text order."""
+    return _kernel_prints([text])[0]
 
 
 def own_arrays(fp: Fingerprint) -> Fingerprint:
@@ -292,7 +175,7 @@ def fingerprint(text: str) -> Fingerprint:
 
 def shingle_sequence(text: str) -> tuple[list[str], np.ndarray]:
     """The words of a text and its shingle hashes in text order (for locating shared passages)."""
-    tok, _, _ = tokens_of([text])
+    tok = token_hashes(text)
     words = normalise_words(text)
     if len(words) != tok.size:  # tokenisers disagree on an odd character: stay consistent with the hashes
         words = [f"w{i}" for i in range(tok.size)]

@@ -1,0 +1,198 @@
+"""Compiled inner loops of the fingerprint and match stages (numba).
+
+Fingerprinting walks every byte of every body and every shingle of it; verification walks two
+sorted sets per candidate pair. In numpy those were a dozen full-array passes per step (0.21 ms
+per 3,000-character body, the largest single cost of an ingest); as one loop each they are a
+tenth of that. The arithmetic is exactly what `fingerprint.py` documents (the same token,
+shingle, MinHash and band-key hashes), so stores written before stay comparable.
+
+Compiled on first use and cached on disk next to this file (`cache=True`); numba is imported
+only by the commands that fingerprint or verify.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_U64 = np.uint64
+P = _U64(0x100000001B3)
+G0, G1, G2 = _U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F), _U64(0x165667B19E3779F9)
+MIX1, MIX2 = _U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB)
+OPH_SALT = _U64(0x5851F42D4C957F2D)
+SALT_MUL = _U64(0x9E3779B97F4A7C15)
+EMPTY = np.uint32(0xFFFFFFFF)
+DENSIFY_STEP = np.uint32(0x9E3779B1)
+LOW32 = _U64(0xFFFFFFFF)
+S30, S27, S31, S32, S57 = _U64(30), _U64(27), _U64(31), _U64(32), _U64(57)
+ONE = _U64(1)
+
+
+@njit(cache=True, nogil=True)
+def mix(h):
+    """splitmix64's finaliser (uint64 → uint64)."""
+    h = h ^ (h >> S30)
+    h = h * MIX1
+    h = h ^ (h >> S27)
+    h = h * MIX2
+    return h ^ (h >> S31)
+
+
+@njit(cache=True, nogil=True)
+def _oph(grams, positions, n, max_pos, sig):
+    """One-permutation MinHash of grams[:n] whose position is ≤ max_pos into sig (uint32[bins]),
+    then rotation densification: an empty bin takes the nearest filled bin to its right
+    (circularly) plus distance × DENSIFY_STEP."""
+    bins = sig.size
+    for j in range(bins):
+        sig[j] = EMPTY
+    filled = False
+    for i in range(n):
+        if positions[i] > max_pos:
+            continue
+        h = mix(grams[i] ^ OPH_SALT)
+        b = np.int64(h >> S57)
+        v = np.uint32(h & LOW32)
+        if v < sig[b]:
+            sig[b] = v
+        filled = True
+    if not filled:
+        return
+    src = sig.copy()
+    for j in range(bins):
+        if src[j] != EMPTY:
+            continue
+        for step in range(1, bins):
+            k = (j + step) % bins
+            if src[k] != EMPTY:
+                sig[j] = src[k] + np.uint32(step) * DENSIFY_STEP
+                break
+
+
+@njit(cache=True, nogil=True)
+def _band_keys(sig, bands, rows, salt, lead, out, at):
+    """Band keys of one signature into out[at:at+bands]: equal keys ⇔ equal rows in that band;
+    the lowest bit says whether it is a lead band."""
+    base = _U64(salt) * SALT_MUL
+    for b in range(bands):
+        h = base + _U64(b)
+        for r in range(rows):
+            h = mix(h ^ _U64(sig[b * rows + r]))
+        h = (h & ~ONE) | _U64(lead)
+        out[at + b] = np.int64(h)
+
+
+@njit(cache=True, nogil=True)
+def _sorted_unique_top32(values, n, out, at):
+    """The distinct top 32 bits of values[:n], sorted, written at out[at:]; returns the new end."""
+    if n == 0:
+        return at
+    tops = np.empty(n, np.uint32)
+    for i in range(n):
+        tops[i] = np.uint32(values[i] >> S32)
+    tops.sort()
+    out[at] = tops[0]
+    at += 1
+    for i in range(1, n):
+        if tops[i] != tops[i - 1]:
+            out[at] = tops[i]
+            at += 1
+    return at
+
+
+@njit(cache=True, nogil=True)
+def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, rows, lead_bands, lead_rows,
+                      lead_words, check_words):
+    """Everything a batch of bodies needs, in one pass per body. `low`/`orig`: the bodies' lower-cased
+    and original-case bytes (same length), body i at [bounds[i], bounds[i+1]).
+
+    Returns (token hashes, token offsets per body, signatures, band keys, then values and offsets
+    of the shingle, lead-shingle and name/figure sets)."""
+    n_texts = bounds.size - 1
+    cap = low.size // 2 + 2  # a token is at least one byte and a separator
+    tok = np.empty(cap, np.uint64)
+    ent = np.empty(cap, np.bool_)
+    tok_off = np.zeros(n_texts + 1, np.int64)
+    sigs = np.empty((n_texts, n_perm), np.uint32)
+    keys = np.empty((n_texts, bands + lead_bands), np.int64)
+    shingles = np.empty(cap, np.uint32)
+    sh_off = np.zeros(n_texts + 1, np.int64)
+    lead = np.empty(n_texts * check_words + 1, np.uint32)
+    lead_off = np.zeros(n_texts + 1, np.int64)
+    ents = np.empty(cap, np.uint32)
+    ent_off = np.zeros(n_texts + 1, np.int64)
+    lead_sig = np.empty(n_perm, np.uint32)
+    nt = 0
+    n_sh = n_lead = n_ent = 0
+    for t in range(n_texts):
+        first = nt
+        i, end = bounds[t], bounds[t + 1]
+        while i < end:  # tokens: runs of word bytes, hashed as Σ (byte + 1)·P^k, then mixed with the length
+            if not word_byte[low[i]]:
+                i += 1
+                continue
+            start = i
+            h = _U64(0)
+            pw = ONE
+            while i < end and word_byte[low[i]]:
+                h += (_U64(low[i]) + ONE) * pw
+                pw *= P
+                i += 1
+            tok[nt] = mix(h + _U64(i - start))
+            ent[nt] = entity_byte[orig[start]] or orig[start] != low[start]
+            nt += 1
+        m = nt - first
+        tok_off[t + 1] = nt
+        # shingles: 3-token windows; a one- or two-word body still gets one
+        n_g = m - 2 if m >= 3 else (1 if m > 0 else 0)
+        grams = np.empty(n_g, np.uint64)
+        pos = np.empty(n_g, np.int64)
+        if m >= 3:
+            for k in range(n_g):
+                grams[k] = mix(tok[first + k] * G0 ^ tok[first + k + 1] * G1 ^ tok[first + k + 2] * G2)
+                pos[k] = k
+        elif m > 0:
+            x = _U64(0)
+            for k in range(m):
+                x ^= tok[first + k] * G0
+            grams[0] = mix(x)
+            pos[0] = 0
+        sig = sigs[t]
+        _oph(grams, pos, n_g, np.int64(1) << 62, sig)
+        _oph(grams, pos, n_g, lead_words - 3, lead_sig)
+        _band_keys(sig, bands, rows, 1, 0, keys[t], 0)
+        _band_keys(lead_sig, lead_bands, lead_rows, 2, 1, keys[t], bands)
+        n_sh = _sorted_unique_top32(grams, n_g, shingles, n_sh)
+        sh_off[t + 1] = n_sh
+        n_check = 0
+        for k in range(n_g):
+            if pos[k] <= check_words - 3:
+                n_check += 1
+        n_lead = _sorted_unique_top32(grams, n_check, lead, n_lead)  # positions ascend: a prefix
+        lead_off[t + 1] = n_lead
+        names = np.empty(m, np.uint64)
+        n_names = 0
+        for k in range(m):
+            if ent[first + k]:
+                names[n_names] = tok[first + k]
+                n_names += 1
+        n_ent = _sorted_unique_top32(names, n_names, ents, n_ent)
+        ent_off[t + 1] = n_ent
+    return (tok[:nt].copy(), tok_off, sigs, keys, shingles[:n_sh].copy(), sh_off, lead[:n_lead].copy(), lead_off,
+            ents[:n_ent].copy(), ent_off)
+
+
+@njit(cache=True, nogil=True)
+def count_in(part, whole):
+    """How many values of `part` are in `whole` (both sorted, distinct): one merge walk."""
+    i = j = found = 0
+    while i < part.size and j < whole.size:
+        a, b = part[i], whole[j]
+        if a == b:
+            found += 1
+            i += 1
+            j += 1
+        elif a < b:
+            i += 1
+        else:
+            j += 1
+    return found
