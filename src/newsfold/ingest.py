@@ -15,7 +15,7 @@ import functools
 import os
 import queue
 import sys
-from collections import OrderedDict
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +29,7 @@ from . import band_index
 from . import store as db
 from .cluster import Node, star_clusters
 from .extract import extract
-from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed, own_arrays
+from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed
 from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify,
                     weighty_pairs)
 from .model import Article, Capture, Problem
@@ -46,7 +46,7 @@ AHEAD_CHUNKS = 2 * BATCH_ARTICLES // CHUNK_CAPTURES
 # the single writer is the bottleneck of a big ingest: workers yield it the CPU (with as many
 # workers as cores, they took a third of its core at 1M and its work took 1.7× as long)
 WORKER_NICE = 10
-CACHE_ARTICLES = 20_000  # fingerprints kept for verification (~4 KB each), least recently used dropped
+CACHE_ARTICLES = 20_000  # recent articles whose fingerprints are kept for verification (~4 KB each)
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 
 
@@ -83,12 +83,14 @@ class Extracted(NamedTuple):
 
 
 class ChunkResult(NamedTuple):
-    """A worker's result for a chunk of captures: their articles in order, and the articles'
-    fingerprints packed in a few arrays (cheap to send between processes)."""
+    """A worker's result for a chunk of captures: their articles in order as store rows, the
+    articles' fingerprints packed in a few arrays, and their verification-set blobs (all cheap
+    to send between processes, and nothing left for the single writer to compute)."""
 
     captures: list[Extracted]
-    articles: list[Article]
+    rows: list[tuple]  # per article: (position, title, caption, credit, text, url, date)
     prints: PackedPrints
+    sets: list[bytes]  # per article: db.pack_sets of its fingerprint
 
 
 def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
@@ -106,7 +108,7 @@ def process_chunk(items: list[Capture | RawRow]) -> ChunkResult:
     """Pure work for a chunk of inputs (runs in a worker): parse rows, extract, then fingerprint all
     bodies of the chunk at once."""
     captures: list[Extracted] = []
-    articles: list[Article] = []
+    rows: list[tuple] = []
     for item in items:
         cap = resolve(item)
         size = len(item.data) if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
@@ -118,8 +120,10 @@ def process_chunk(items: list[Capture | RawRow]) -> ChunkResult:
             captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
         else:
             captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts)))
-            articles.extend(arts)
-    return ChunkResult(captures, articles, fingerprint_packed([a.text for a in articles]))
+            rows.extend((a.position, a.title, a.caption, a.credit, a.text, a.url, a.date) for a in arts)
+    prints = fingerprint_packed([r[4] for r in rows])
+    return ChunkResult(captures, rows, prints, [db.pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities)
+                                                for fp in prints])
 
 
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
@@ -172,6 +176,18 @@ def print_problem(p: Problem) -> None:
     tqdm.write(f"newsfold: {safe(str(p))}", file=sys.stderr)
 
 
+class _Written(NamedTuple):
+    """Articles a batch stored: their ids (ascending) and where their fingerprints are in `prints`."""
+
+    ids: np.ndarray
+    at: np.ndarray
+    prints: PackedPrints
+
+    def get(self, aid: int) -> Fingerprint | None:
+        i = int(np.searchsorted(self.ids, aid))
+        return self.prints[int(self.at[i])] if i < self.ids.size and self.ids[i] == aid else None
+
+
 class _Matcher:
     """Finds and verifies each batch's same-story pairs as the batch is written."""
 
@@ -180,20 +196,22 @@ class _Matcher:
         self.store_had_articles = conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
         self.index = band_index.load(conn)  # fences only; also upgrades a store from before chunked runs
         self.body_owner: dict[int, int] = {}  # this run's first article per body hash (64-bit prefix)
-        self.cache: OrderedDict[int, Fingerprint] = OrderedDict()  # article id → fingerprint, LRU order
+        # the last batches' fingerprints, newest first, for verifying against recent articles
+        # without a store read; kept as the batches' packed arrays, not an object per article
+        self.recent: deque[_Written] = deque()
         self.sketches = Sketches()  # what the prefilter needs of this run's articles
         self.batch_runs: list[int] = []  # band runs this ingest stored, one per batch (merged at its end)
 
-    def _remember(self, prints: dict[int, Fingerprint]) -> None:
-        for aid, fp in prints.items():
-            if aid in self.cache and fp.shingles.base is not None:
-                # a fingerprint is a view into its worker chunk's arrays: one kept on alone, long
-                # after its chunk-mates left the cache, gets arrays of its own
-                fp = own_arrays(fp)
-            self.cache[aid] = fp
-            self.cache.move_to_end(aid)
-        while len(self.cache) > CACHE_ARTICLES:
-            self.cache.popitem(last=False)
+    def _remember(self, batch: _Written) -> None:
+        self.recent.appendleft(batch)
+        while sum(b.ids.size for b in self.recent) - self.recent[-1].ids.size >= CACHE_ARTICLES:
+            self.recent.pop()
+
+    def _recent(self, aid: int) -> Fingerprint | None:
+        for batch in self.recent:
+            if batch.ids.size and batch.ids[0] <= aid <= batch.ids[-1]:
+                return batch.get(aid)
+        return None
 
     def _prefiltered(self, codes: np.ndarray) -> list[tuple[int, int]]:
         """The candidate pairs (sorted pair codes) worth an exact check (see match.prefilter)."""
@@ -211,15 +229,15 @@ class _Matcher:
         keep = prefilter(sig[0::2], sig[1::2], size[0::2], size[1::2])
         return [tuple(p) for p in arr[keep].tolist()]
 
-    def edges_for(self, batch: dict[int, Fingerprint]) -> list[tuple[int, int, PairScores]]:
+    def edges_for(self, batch: _Written) -> list[tuple[int, int, PairScores]]:
         """Verified edges of a batch; its band keys join the index (and the store, in the caller's transaction)."""
-        ids = np.fromiter(batch, dtype=np.int64, count=len(batch))
-        keys = np.stack([batch[i].keys for i in ids.tolist()])
+        ids, at, packed = batch
+        keys = packed.keys[at]
         flat_keys, flat_owner = keys.ravel(), np.repeat(ids, keys.shape[1])
         found = [candidate_pairs(flat_keys, flat_owner), weighty_pairs(*self.index.pairs(flat_keys, flat_owner))]
         copies = db.same_body(self.conn, ids.tolist()) if self.store_had_articles else set()
-        for aid in ids.tolist():
-            first = self.body_owner.setdefault(int(batch[aid].body_hash[:16], 16), aid)
+        for aid, i in zip(ids.tolist(), at.tolist()):
+            first = self.body_owner.setdefault(int(packed.body_hashes[i][:16], 16), aid)
             if first != aid:
                 copies.add((first, aid))
         if copies:
@@ -227,15 +245,17 @@ class _Matcher:
             found.append(pair_codes(a, b))
         pairs = np.unique(np.concatenate(found))
         self.batch_runs.append(band_index.save_run(self.conn, self.index.add(flat_keys, flat_owner)))
-        prints = dict(batch)
-        self.sketches.add(ids, np.stack([batch[i].signature for i in ids.tolist()]),
-                          np.array([batch[i].n_words for i in ids.tolist()]))
+        self.sketches.add(ids, packed.signatures[at], packed.n_words[at])
+        self._remember(batch)
         pairs = self._prefiltered(pairs)
-        for aid in {x for p in pairs for x in p if x not in prints}:
-            fp = self.cache.get(aid)
-            if fp is not None:
+        prints: dict[int, Fingerprint] = {}
+        missing = []
+        for aid in sorted({x for p in pairs for x in p}):
+            fp = self._recent(aid)
+            if fp is None:
+                missing.append(aid)
+            else:
                 prints[aid] = fp
-        missing = sorted({x for p in pairs for x in p if x not in prints})
         if missing:  # an older article still in the running: its sets are read back from the store
             for aid, (body_hash, n_words, shingles, lead, entities) in db.verify_sets(self.conn, missing).items():
                 prints[aid] = Fingerprint(body_hash, n_words, shingles, lead, entities, NO_ARRAY, NO_ARRAY)
@@ -243,7 +263,6 @@ class _Matcher:
             if older:  # stored by a version that kept no sets: rebuild its fingerprint from the text
                 texts = db.article_texts(self.conn, older)
                 prints.update(zip(texts, fingerprint_batch(list(texts.values()))))
-        self._remember(prints)
         return list(verify(pairs, prints))
 
 
@@ -294,7 +313,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
             _report_problems(problems, report, on_problem)
             bar.update(sum(res.size for res in chunk.captures))
             batch.append(chunk)
-            n_articles += len(chunk.articles)
+            n_articles += len(chunk.rows)
             if n_articles >= BATCH_ARTICLES:
                 _write_batch(conn, batch, report, matcher, on_problem)
                 batch, n_articles = [], 0
@@ -315,17 +334,19 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
                  on_problem: Callable[[Problem], None]) -> None:
     if not chunks:
         return
-    batch = []  # (capture, its articles, their fingerprints)
+    prints = PackedPrints.concat([c.prints for c in chunks])
+    rows = [r for c in chunks for r in c.rows]
+    sets = [b for c in chunks for b in c.sets]
+    batch = []  # (capture, index of its first article in rows/prints)
+    at = 0
     for chunk in chunks:
-        at = 0
         for res in chunk.captures:
-            batch.append((res, chunk.articles[at : at + res.n_articles],
-                          [chunk.prints[i] for i in range(at, at + res.n_articles)]))
+            batch.append((res, at))
             at += res.n_articles
     with db.Transaction(conn):
-        stored = db.stored_captures(conn, [(r.name, r.content_hash) for r, _, _ in batch if r.content_hash])
+        stored = db.stored_captures(conn, [(r.name, r.content_hash) for r, _ in batch if r.content_hash])
         fresh = []
-        for res, articles, prints in batch:
+        for res, first in batch:
             key = (res.name, res.content_hash)
             if res.content_hash and key in stored:
                 report.skipped += 1
@@ -334,15 +355,12 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
                 on_problem(res.problem)
             else:
                 stored.add(key)  # the same capture twice in one run is stored once
-                fresh.append((res.name, res.content_hash, res.kind, articles, prints))
-        ids = db.insert_captures(conn, fresh)
-        written: dict[int, Fingerprint] = {}
-        for (*_, prints), these in zip(fresh, ids):
-            written.update(zip(these, prints))
+                fresh.append((res.name, res.content_hash, res.kind, first, res.n_articles))
+        ids, taken = db.insert_captures(conn, fresh, rows, prints, sets)
         report.captures += len(fresh)
-        report.articles += len(written)
-        if written:
-            db.insert_edges(conn, matcher.edges_for(written))
+        report.articles += ids.size
+        if ids.size:
+            db.insert_edges(conn, matcher.edges_for(_Written(ids, taken, prints)))
 
 
 def _cluster_pending(conn, report: IngestReport) -> None:

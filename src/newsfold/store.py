@@ -159,30 +159,32 @@ def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     return set(by_ids(conn, "SELECT name, content_hash FROM captures WHERE name IN ({ids})", names)) & set(keys)
 
 
-def insert_captures(conn, items) -> list[list[int]]:
-    """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, articles, prints).
+def insert_captures(conn, items, rows: list[tuple], prints, sets: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, first, n),
+    the capture's articles being rows[first:first + n] (position, title, caption, credit, text, url,
+    date), with their fingerprints (`prints`, a PackedPrints) and verification-set blobs (`sets`)
+    at the same places. Returns the new article ids and the index of each in `rows`.
     Ids are handed out here (max + 1 …): the caller holds the write lock (BEGIN IMMEDIATE)."""
     next_capture = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM captures").fetchone()[0]
     next_article = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
     now = time.time()
-    capture_rows, article_rows, ids = [], [], []
-    for cid, (name, content_hash, kind, articles, prints) in enumerate(items, start=next_capture):
-        capture_rows.append((cid, name, content_hash, kind, len(articles), now))
-        these = list(range(next_article, next_article + len(articles)))
-        next_article += len(articles)
-        ids.append(these)
-        for aid, art, fp in zip(these, articles, prints):
-            article_rows.append((aid, cid, art.position, art.title, art.caption, art.credit, art.text, art.url,
-                                 art.date, fp.body_hash, fp.n_words, fp.signature.tobytes()))
+    capture_rows = [(cid, name, content_hash, kind, n, now)
+                    for cid, (name, content_hash, kind, _, n) in enumerate(items, start=next_capture)]
+    taken = np.array([i for *_, first, n in items for i in range(first, first + n)], dtype=np.int64)
+    ids = np.arange(next_article, next_article + taken.size, dtype=np.int64)
+    owners = [cid for cid, (*_, n) in enumerate(items, start=next_capture) for _ in range(n)]
+    at = taken.tolist()
+    hashes, n_words, sigs = prints.body_hashes, prints.n_words.tolist(), prints.signatures
     conn.executemany("INSERT INTO captures (id, name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?,?)",
                      capture_rows)
     conn.executemany("INSERT INTO articles (id, capture_id, position, title, caption, credit, text, url, date,"
-                     " body_hash, n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", article_rows)
-    conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((row[0],) for row in article_rows))
+                     " body_hash, n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                     ((aid, cid, *rows[i], hashes[i], n_words[i], sigs[i].tobytes())
+                      for aid, cid, i in zip(ids.tolist(), owners, at)))
+    conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((aid,) for aid in ids.tolist()))
     conn.executemany("INSERT INTO verify_sets (article_id, sets) VALUES (?, ?)",
-                     ((aid, pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities))
-                      for these, (*_, prints) in zip(ids, items) for aid, fp in zip(these, prints)))
-    return ids
+                     ((aid, sets[i]) for aid, i in zip(ids.tolist(), at)))
+    return ids, taken
 
 
 # A verification-set blob is uint32s: [SETS_V2, n_words, body hash (4), n_shingles, n_lead, shingles,
