@@ -29,9 +29,11 @@ def repair(text: str) -> str:
     if "&" in text:
         # html.unescape only touches entity-shaped runs, so "AT&T" and "<IBM>" survive
         text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _INVISIBLE.sub("", text)
-    return text.replace("\u00a0", " ").replace("\t", " ")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # invisible characters and no-break spaces are never ASCII
+        text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
+    return text.replace("\t", " ") if "\t" in text else text
 
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -99,6 +101,18 @@ def words(line: str) -> list[str]:
     return WORD.findall(line)
 
 
+_AT_LEAST: dict[int, re.Pattern] = {}
+
+
+def has_words(line: str, n: int) -> bool:
+    """`len(words(line)) >= n`, without building the list: a match that stops at the n-th word
+    (possessive, so a line with fewer words fails without backtracking)."""
+    pattern = _AT_LEAST.get(n)
+    if pattern is None:
+        pattern = _AT_LEAST[n] = re.compile(rf"(?:\W*+\w++){{{n}}}")
+    return pattern.match(line) is not None
+
+
 def is_separator(line: str) -> bool:
     """`-----`, `* * *`, `=== Next article ===`: an explicit break between articles."""
     s = line.strip()
@@ -129,10 +143,19 @@ def is_widget(line: str) -> bool:
     return not any(c.isalpha() for c in s) and not any(c.isdigit() for c in s)
 
 
-def is_social(line: str) -> bool:
+def _first_word(line: str) -> str | None:
+    """The first `\\w+` run: most lines open with a plain word, found without a regex."""
+    head = line.partition(" ")[0]
+    if head.isalnum():  # all word characters, and a space or the end after it
+        return head
     first = WORD.search(line)
+    return first.group() if first else None
+
+
+def is_social(line: str) -> bool:
+    first = _first_word(line)
     # every word must be a share-bar word: the first one decides most lines without the slower scan
-    if first is None or first.group().lower() not in _SOCIAL or line.count(" ") > 20 or not _SOCIAL_HINT.search(line.lower()):
+    if first is None or first.lower() not in _SOCIAL or line.count(" ") > 20 or not _SOCIAL_HINT.search(line.lower()):
         return False
     toks = [t.lower() for t in words(line)]
     return bool(toks) and len(toks) <= 16 and set(toks) <= _SOCIAL and bool(set(toks) & _SOCIAL_CORE)
@@ -162,8 +185,13 @@ def is_residue(line: str) -> bool:
         return True
     s = line.strip().lower()
     n = s.count(" ") + 1
-    return (n <= 24 and bool(_RESIDUE.match(s))) or (n <= 10 and bool(_PROMPT.match(s))) or (
-        n <= 12 and bool(_FOOTER.search(s)))
+    if n <= 24 and _RESIDUE.match(s):
+        return True
+    if n <= 10 and _PROMPT.match(s):
+        return True
+    # every footer phrase has one of these words: four substring tests (an `any()` over them cost
+    # more than the regex search they spare)
+    return n <= 12 and ("rights" in s or "privacy" in s or "terms" in s or "cookie" in s) and bool(_FOOTER.search(s))
 
 
 def is_list_header(line: str) -> bool:
@@ -176,13 +204,12 @@ def is_bullet(line: str) -> bool:
 
 def is_byline(line: str) -> bool:
     """`By Maria Santos | 1 June 2025`, `Published 3 May 2024`, a date alone."""
-    n = len(words(line))
-    if n > 16 or line.rstrip().endswith((".", "?", "!")) and n > 8:
+    if has_words(line, 17) or line.rstrip().endswith((".", "?", "!")) and has_words(line, 9):
         return False
     if _BYLINE.match(line) or _STAMP.match(line):
         return True
     date = _DATE.search(line)
-    return bool(date) and n <= 10 and len(date.group(0)) >= len(line.strip()) * 0.3
+    return bool(date) and not has_words(line, 11) and len(date.group(0)) >= len(line.strip()) * 0.3
 
 
 def starts_with_dateline(line: str) -> bool:
@@ -191,7 +218,7 @@ def starts_with_dateline(line: str) -> bool:
     if not m:
         return False
     place = re.split(r"[,(]", m.group(0))[0]
-    return len(words(place)) <= 4 and len(words(line)) >= 10
+    return not has_words(place, 5) and has_words(line, 10)
 
 
 def credit_of(caption: str) -> str:
@@ -204,14 +231,13 @@ def credit_of(caption: str) -> str:
 
 
 def is_credit_line(line: str) -> bool:
-    return bool(_CREDIT_LINE.match(line)) and len(words(line)) <= 12
+    return bool(_CREDIT_LINE.match(line)) and not has_words(line, 13)
 
 
 def is_headline_shape(line: str) -> bool:
     """Short, not a sentence fragment, not furniture: could be a headline (or a crosshead)."""
-    n = len(words(line))
     s = line.strip()
-    if n < 2 or n > 30 or len(s) > 250:
+    if len(s) > 250 or not has_words(line, 2) or has_words(line, 31):
         return False
     if s.endswith((",", ";", ":")) or (s.endswith(".") and not s.endswith("...") and not _ABBREV_END.search(s)):
         return False
@@ -223,13 +249,12 @@ def is_headline_shape(line: str) -> bool:
 def is_headline_candidate(line: str) -> bool:
     """Looser than `is_headline_shape`: a cut-off headline (`CASH PORK CALLED MIXED,`) or one in lower
     case. Only taken as a headline with strong evidence (a repeat, a byline right under it)."""
-    n = len(words(line))
     s = line.strip()
-    if n < 2 or n > 30 or len(s) > 250 or is_bullet(s) or is_residue(s) or is_byline(s) or meta_field(s):
+    if len(s) > 250 or not has_words(line, 2) or has_words(line, 31) or is_bullet(s) or is_residue(s) or is_byline(s) \
+            or meta_field(s):
         return False
-    return not starts_with_dateline(s) and not (n >= 15 and s.endswith((".", "?", "!")))
+    return not starts_with_dateline(s) and not (s.endswith((".", "?", "!")) and has_words(line, 15))
 
 
 def is_prose(line: str) -> bool:
-    n = len(words(line))
-    return n >= 15 or (n >= 5 and line.rstrip().endswith((".", "?", "!", '"', "”", "’", "'")))
+    return has_words(line, 15) or (line.rstrip().endswith((".", "?", "!", '"', "”", "’", "'")) and has_words(line, 5))

@@ -10,7 +10,8 @@ A crosshead inside an article has none of these, so it stays in the body.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from typing import NamedTuple
 
 from ..model import Article
 from . import lines as L
@@ -19,21 +20,33 @@ REPEAT_WINDOW = 10  # how far (in non-blank lines) a headline's repeat may follo
 EVIDENCE_WINDOW = 3  # how far a byline/dateline/caption may follow a headline
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):  # a tuple: a capture has thousands of lines, and a dataclass cost 1 µs each
     text: str
     gap: int  # blank lines before this one (the start of the capture counts as many)
 
 
+# white space other than a plain space or a line end: looked for one character at a time (each
+# `in` is a memchr; a regex character class scanned the text 20 times slower)
+_ODD_SPACES = tuple(chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in " \n")
+_ODD_ASCII_SPACES = tuple(c for c in _ODD_SPACES if c.isascii())
+_ODD_SPACE = re.compile("[" + "".join(map(re.escape, _ODD_SPACES)) + "]+")
+_new_line = tuple.__new__  # builds a Line without NamedTuple's Python-level __new__
+
+
 def split_lines(text: str) -> list[Line]:
+    """Non-blank lines, white space runs folded to one space (as `" ".join(line.split())`)."""
+    if any(c in text for c in (_ODD_ASCII_SPACES if text.isascii() else _ODD_SPACES)):
+        text = _ODD_SPACE.sub(" ", text)
     out: list[Line] = []
     gap = 99
     for raw in text.split("\n"):
-        s = " ".join(raw.split())
+        s = raw.strip(" ")
         if not s:
             gap += 1
             continue
-        out.append(Line(s, gap))
+        if "  " in s:
+            s = " ".join(s.split())
+        out.append(_new_line(Line, (s, gap)))
         gap = 0
     return out
 
@@ -52,7 +65,7 @@ def residue_mask(lines: list[Line]) -> list[bool]:
             mask[i], in_list = True, True
             continue
         if in_list:
-            short = len(L.words(x.text)) <= 20 and not L.is_prose(x.text)
+            short = not L.has_words(x.text, 21) and not L.is_prose(x.text)
             if x.gap <= 1 and (L.is_bullet(x.text) or short or mask[i]):
                 mask[i] = True
                 continue
