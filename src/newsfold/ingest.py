@@ -29,7 +29,7 @@ from . import band_index
 from . import store as db
 from .cluster import Node, star_clusters
 from .extract import extract
-from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed
+from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed, load_kernels
 from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify,
                     weighty_pairs)
 from .model import Article, Capture, Problem
@@ -183,10 +183,6 @@ class _Written(NamedTuple):
     at: np.ndarray
     prints: PackedPrints
 
-    def get(self, aid: int) -> Fingerprint | None:
-        i = int(np.searchsorted(self.ids, aid))
-        return self.prints[int(self.at[i])] if i < self.ids.size and self.ids[i] == aid else None
-
 
 class _Matcher:
     """Finds and verifies each batch's same-story pairs as the batch is written."""
@@ -207,11 +203,18 @@ class _Matcher:
         while sum(b.ids.size for b in self.recent) - self.recent[-1].ids.size >= CACHE_ARTICLES:
             self.recent.pop()
 
-    def _recent(self, aid: int) -> Fingerprint | None:
+    def _recent(self, ids: np.ndarray) -> dict[int, Fingerprint]:
+        """The fingerprints of those of `ids` that are in one of the recent batches."""
+        found: dict[int, Fingerprint] = {}
         for batch in self.recent:
-            if batch.ids.size and batch.ids[0] <= aid <= batch.ids[-1]:
-                return batch.get(aid)
-        return None
+            if not batch.ids.size:
+                continue
+            here = ids[(ids >= batch.ids[0]) & (ids <= batch.ids[-1])]
+            at = np.searchsorted(batch.ids, here)
+            for aid, i in zip(here.tolist(), at.tolist()):
+                if batch.ids[i] == aid:
+                    found[aid] = batch.prints[int(batch.at[i])]
+        return found
 
     def _prefiltered(self, codes: np.ndarray) -> list[tuple[int, int]]:
         """The candidate pairs (sorted pair codes) worth an exact check (see match.prefilter)."""
@@ -248,14 +251,9 @@ class _Matcher:
         self.sketches.add(ids, packed.signatures[at], packed.n_words[at])
         self._remember(batch)
         pairs = self._prefiltered(pairs)
-        prints: dict[int, Fingerprint] = {}
-        missing = []
-        for aid in sorted({x for p in pairs for x in p}):
-            fp = self._recent(aid)
-            if fp is None:
-                missing.append(aid)
-            else:
-                prints[aid] = fp
+        needed = np.unique(np.array(pairs, dtype=np.int64).ravel()) if pairs else np.zeros(0, np.int64)
+        prints = self._recent(needed)
+        missing = [aid for aid in needed.tolist() if aid not in prints]
         if missing:  # an older article still in the running: its sets are read back from the store
             for aid, (body_hash, n_words, shingles, lead, entities) in db.verify_sets(self.conn, missing).items():
                 prints[aid] = Fingerprint(body_hash, n_words, shingles, lead, entities, NO_ARRAY, NO_ARRAY)
@@ -303,6 +301,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="ingest", file=sys.stderr,
                disable=True if progress is False else None, mininterval=0.5)
     matcher = _Matcher(conn)
+    load_kernels()  # before the workers are forked: they inherit the compiled code
     problems: queue.SimpleQueue = queue.SimpleQueue()
     chunks = _chunks(_inputs(paths, text_field, report, problems), CHUNK_CAPTURES)
     results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS, nice=WORKER_NICE)

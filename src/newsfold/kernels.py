@@ -45,7 +45,7 @@ def _oph(grams, positions, n, max_pos, sig):
     bins = sig.size
     for j in range(bins):
         sig[j] = EMPTY
-    filled = False
+    filled = -1
     for i in range(n):
         if positions[i] > max_pos:
             continue
@@ -54,18 +54,21 @@ def _oph(grams, positions, n, max_pos, sig):
         v = np.uint32(h & LOW32)
         if v < sig[b]:
             sig[b] = v
-        filled = True
-    if not filled:
+        filled = b
+    if filled < 0:
         return
-    src = sig.copy()
-    for j in range(bins):
-        if src[j] != EMPTY:
-            continue
-        for step in range(1, bins):
-            k = (j + step) % bins
-            if src[k] != EMPTY:
-                sig[j] = src[k] + np.uint32(step) * DENSIFY_STEP
-                break
+    # walk left from a filled bin, all the way round: the last filled bin seen is the nearest
+    # one to the right of each empty bin (no copy of the signature needed)
+    last = sig[filled]
+    dist = 0
+    for s in range(1, bins):
+        j = (filled - s) % bins
+        if sig[j] != EMPTY:
+            last = sig[j]
+            dist = 0
+        else:
+            dist += 1
+            sig[j] = last + np.uint32(dist) * DENSIFY_STEP
 
 
 @njit(cache=True, nogil=True)
@@ -82,19 +85,35 @@ def _band_keys(sig, bands, rows, salt, lead, out, at):
 
 
 @njit(cache=True, nogil=True)
-def _sorted_unique_top32(values, n, out, at):
-    """The distinct top 32 bits of values[:n], sorted, written at out[at:]; returns the new end."""
+def _sorted_unique_top32(values, n, scratch, out, at):
+    """The distinct top 32 bits of values[:n], sorted, written at out[at:]; returns the new end.
+    A 4-pass byte radix sort (a few hundred values: several times faster than a comparison sort)."""
     if n == 0:
         return at
-    tops = np.empty(n, np.uint32)
+    a = scratch[0, :n]
+    b = scratch[1, :n]
     for i in range(n):
-        tops[i] = np.uint32(values[i] >> S32)
-    tops.sort()
-    out[at] = tops[0]
+        a[i] = np.uint32(values[i] >> S32)
+    counts = np.empty(256, np.int64)
+    for shift in range(0, 32, 8):
+        counts[:] = 0
+        for i in range(n):
+            counts[(a[i] >> np.uint32(shift)) & np.uint32(0xFF)] += 1
+        total = 0
+        for d in range(256):
+            c = counts[d]
+            counts[d] = total
+            total += c
+        for i in range(n):
+            d = (a[i] >> np.uint32(shift)) & np.uint32(0xFF)
+            b[counts[d]] = a[i]
+            counts[d] += 1
+        a, b = b, a
+    out[at] = a[0]  # four passes: the sorted values are back in scratch[0]
     at += 1
     for i in range(1, n):
-        if tops[i] != tops[i - 1]:
-            out[at] = tops[i]
+        if a[i] != a[i - 1]:
+            out[at] = a[i]
             at += 1
     return at
 
@@ -121,6 +140,13 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
     ents = np.empty(cap, np.uint32)
     ent_off = np.zeros(n_texts + 1, np.int64)
     lead_sig = np.empty(n_perm, np.uint32)
+    longest = 1  # per-body scratch, allocated once: at most one token per two bytes of the longest body
+    for t in range(n_texts):
+        longest = max(longest, (bounds[t + 1] - bounds[t]) // 2 + 2)
+    grams = np.empty(longest, np.uint64)
+    pos = np.empty(longest, np.int64)
+    names = np.empty(longest, np.uint64)
+    scratch = np.empty((2, longest), np.uint32)
     nt = 0
     n_sh = n_lead = n_ent = 0
     for t in range(n_texts):
@@ -144,8 +170,6 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
         tok_off[t + 1] = nt
         # shingles: 3-token windows; a one- or two-word body still gets one
         n_g = m - 2 if m >= 3 else (1 if m > 0 else 0)
-        grams = np.empty(n_g, np.uint64)
-        pos = np.empty(n_g, np.int64)
         if m >= 3:
             for k in range(n_g):
                 grams[k] = mix(tok[first + k] * G0 ^ tok[first + k + 1] * G1 ^ tok[first + k + 2] * G2)
@@ -161,21 +185,20 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
         _oph(grams, pos, n_g, lead_words - 3, lead_sig)
         _band_keys(sig, bands, rows, 1, 0, keys[t], 0)
         _band_keys(lead_sig, lead_bands, lead_rows, 2, 1, keys[t], bands)
-        n_sh = _sorted_unique_top32(grams, n_g, shingles, n_sh)
+        n_sh = _sorted_unique_top32(grams, n_g, scratch, shingles, n_sh)
         sh_off[t + 1] = n_sh
         n_check = 0
         for k in range(n_g):
             if pos[k] <= check_words - 3:
                 n_check += 1
-        n_lead = _sorted_unique_top32(grams, n_check, lead, n_lead)  # positions ascend: a prefix
+        n_lead = _sorted_unique_top32(grams, n_check, scratch, lead, n_lead)  # positions ascend: a prefix
         lead_off[t + 1] = n_lead
-        names = np.empty(m, np.uint64)
         n_names = 0
         for k in range(m):
             if ent[first + k]:
                 names[n_names] = tok[first + k]
                 n_names += 1
-        n_ent = _sorted_unique_top32(names, n_names, ents, n_ent)
+        n_ent = _sorted_unique_top32(names, n_names, scratch, ents, n_ent)
         ent_off[t + 1] = n_ent
     return (tok[:nt].copy(), tok_off, sigs, keys, shingles[:n_sh].copy(), sh_off, lead[:n_lead].copy(), lead_off,
             ents[:n_ent].copy(), ent_off)

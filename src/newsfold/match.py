@@ -10,6 +10,7 @@ lead, while copies, rewrites and updates keep theirs (measured on the devset and
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -68,12 +69,17 @@ def compare(a: Fingerprint, b: Fingerprint) -> PairScores:
     )
 
 
+@functools.cache
+def _kernels():
+    from . import kernels  # numba: imported only by the commands that verify
+
+    return kernels
+
+
 def _count_in(part: np.ndarray, whole: np.ndarray) -> int:
     """How many of `part` are in `whole` (both sorted, unique): one compiled merge walk
     (three numpy calls per set pair cost more than the walk itself)."""
-    from . import kernels  # numba: imported only by the commands that verify
-
-    return kernels.count_in(part, whole)
+    return _kernels().count_in(part, whole)
 
 
 def _share_in(part: np.ndarray, whole: np.ndarray) -> float:

@@ -53,13 +53,11 @@ def split_lines(text: str) -> list[Line]:
 
 def residue_mask(lines: list[Line]) -> list[bool]:
     """True for page furniture: widgets, share bars, menus, ads, footers and 'Related' link lists."""
-    # a paragraph-length line (over 30 spaces) can only be furniture as a long menu, and is never
-    # a separator or a list header: one check instead of a dozen, for most lines of most captures
-    mask = [L.is_navigation(x.text) if x.text.count(" ") > 30 else L.is_residue(x.text) or L.is_separator(x.text)
-            for x in lines]
+    spaces = [x.text.count(" ") for x in lines]
+    mask = [L.is_furniture(x.text, n) for x, n in zip(lines, spaces)]
     in_list = False
     for i, x in enumerate(lines):
-        if not in_list and x.text.count(" ") > 6:  # too long to be a list header (is_list_header's own test)
+        if not in_list and spaces[i] > 6:  # too long to be a list header (is_list_header's own test)
             continue
         if L.is_list_header(x.text):
             mask[i], in_list = True, True
