@@ -5,6 +5,7 @@ import pytest
 
 from newsfold import extract, extract_text
 from newsfold.extract.lines import repair
+from newsfold.extract.text import split_lines
 
 from support import EXAMPLES, FIXTURES, read_jsonl
 
@@ -104,3 +105,11 @@ def test_a_bare_body_with_a_given_title_is_one_article():
 
 def test_text_without_any_article_gives_nothing():
     assert extract_text("TT\n20\nShare on Facebook\n© 2025 Example") == []
+
+
+def test_every_kind_of_white_space_inside_a_line_folds_to_one_space():
+    # a scraped line may carry any Unicode space (tabs, no-break, ideographic, line separators)
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) != "\n"]
+    line = "Markets" + "".join(f"{s}word{i}" for i, s in enumerate(spaces)) + "  end"
+    lines = split_lines(f"{line}\n\n  {spaces[-1]}indented{spaces[0]}\n")
+    assert [x.text for x in lines] == [" ".join(line.split()), "indented"]

@@ -82,15 +82,43 @@ class Extracted(NamedTuple):
     problem: Problem | None = None
 
 
+class BatchPrints(NamedTuple):
+    """What the writer needs of some articles' fingerprints, in article order: body hash, word
+    count, signature and band keys, and the verification sets as the blob the store keeps. The
+    sets travel from the worker once, as that blob (sending them as arrays too doubled the bytes
+    through the pipe); a fingerprint to verify is unpacked from it when a pair needs it."""
+
+    body_hashes: list[str]
+    n_words: np.ndarray
+    signatures: np.ndarray
+    keys: np.ndarray
+    sets: list[bytes]
+
+    @classmethod
+    def of(cls, prints: PackedPrints) -> BatchPrints:
+        return cls(prints.body_hashes, prints.n_words, prints.signatures, prints.keys,
+                   [db.pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities) for fp in prints])
+
+    @classmethod
+    def concat(cls, parts: list[BatchPrints]) -> BatchPrints:
+        return cls([h for p in parts for h in p.body_hashes], np.concatenate([p.n_words for p in parts]),
+                   np.concatenate([p.signatures for p in parts]), np.concatenate([p.keys for p in parts]),
+                   [b for p in parts for b in p.sets])
+
+    def fingerprint(self, i: int) -> Fingerprint:
+        """The i-th article's fingerprint, as verification needs it (no signature or keys)."""
+        body_hash, n_words, shingles, lead, entities = db.unpack_sets(self.sets[i])
+        return Fingerprint(body_hash, n_words, shingles, lead, entities, NO_ARRAY, NO_ARRAY)
+
+
 class ChunkResult(NamedTuple):
-    """A worker's result for a chunk of captures: their articles in order as store rows, the
-    articles' fingerprints packed in a few arrays, and their verification-set blobs (all cheap
-    to send between processes, and nothing left for the single writer to compute)."""
+    """A worker's result for a chunk of captures: their articles in order as store rows, and the
+    articles' fingerprints (all cheap to send between processes, and nothing left for the single
+    writer to compute)."""
 
     captures: list[Extracted]
     rows: list[tuple]  # per article: (position, title, caption, credit, text, url, date)
-    prints: PackedPrints
-    sets: list[bytes]  # per article: db.pack_sets of its fingerprint
+    prints: BatchPrints
 
 
 def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
@@ -121,9 +149,7 @@ def process_chunk(items: list[Capture | RawRow]) -> ChunkResult:
         else:
             captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts)))
             rows.extend((a.position, a.title, a.caption, a.credit, a.text, a.url, a.date) for a in arts)
-    prints = fingerprint_packed([r[4] for r in rows])
-    return ChunkResult(captures, rows, prints, [db.pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities)
-                                                for fp in prints])
+    return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[4] for r in rows])))
 
 
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
@@ -181,7 +207,7 @@ class _Written(NamedTuple):
 
     ids: np.ndarray
     at: np.ndarray
-    prints: PackedPrints
+    prints: BatchPrints
 
 
 class _Matcher:
@@ -213,7 +239,7 @@ class _Matcher:
             at = np.searchsorted(batch.ids, here)
             for aid, i in zip(here.tolist(), at.tolist()):
                 if batch.ids[i] == aid:
-                    found[aid] = batch.prints[int(batch.at[i])]
+                    found[aid] = batch.prints.fingerprint(int(batch.at[i]))
         return found
 
     def _prefiltered(self, codes: np.ndarray) -> list[tuple[int, int]]:
@@ -333,9 +359,8 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
                  on_problem: Callable[[Problem], None]) -> None:
     if not chunks:
         return
-    prints = PackedPrints.concat([c.prints for c in chunks])
+    prints = BatchPrints.concat([c.prints for c in chunks])
     rows = [r for c in chunks for r in c.rows]
-    sets = [b for c in chunks for b in c.sets]
     batch = []  # (capture, index of its first article in rows/prints)
     at = 0
     for chunk in chunks:
@@ -355,7 +380,7 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
             else:
                 stored.add(key)  # the same capture twice in one run is stored once
                 fresh.append((res.name, res.content_hash, res.kind, first, res.n_articles))
-        ids, taken = db.insert_captures(conn, fresh, rows, prints, sets)
+        ids, taken = db.insert_captures(conn, fresh, rows, prints)
         report.captures += len(fresh)
         report.articles += ids.size
         if ids.size:

@@ -68,14 +68,14 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_b ON edges(b);
-CREATE TABLE IF NOT EXISTS stories (
+CREATE TABLE IF NOT EXISTS stories (  -- keyed by its id alone: one b-tree to insert into, not a table and an index
     id TEXT PRIMARY KEY,
     canonical_id INTEGER NOT NULL,
     size INTEGER NOT NULL,
     title TEXT NOT NULL,
     first_seen REAL NOT NULL,
     last_seen REAL NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS merges (
     article_id INTEGER PRIMARY KEY,
     story_id TEXT NOT NULL,
@@ -159,11 +159,11 @@ def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     return set(by_ids(conn, "SELECT name, content_hash FROM captures WHERE name IN ({ids})", names)) & set(keys)
 
 
-def insert_captures(conn, items, rows: list[tuple], prints, sets: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def insert_captures(conn, items, rows: list[tuple], prints) -> tuple[np.ndarray, np.ndarray]:
     """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, first, n),
     the capture's articles being rows[first:first + n] (position, title, caption, credit, text, url,
-    date), with their fingerprints (`prints`, a PackedPrints) and verification-set blobs (`sets`)
-    at the same places. Returns the new article ids and the index of each in `rows`.
+    date), with their fingerprints at the same places of `prints` (body_hashes, n_words, signatures
+    and the verification-set blobs, `sets`). Returns the new article ids and the index of each in `rows`.
     Ids are handed out here (max + 1 …): the caller holds the write lock (BEGIN IMMEDIATE)."""
     next_capture = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM captures").fetchone()[0]
     next_article = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
@@ -174,7 +174,7 @@ def insert_captures(conn, items, rows: list[tuple], prints, sets: list[bytes]) -
     ids = np.arange(next_article, next_article + taken.size, dtype=np.int64)
     owners = [cid for cid, (*_, n) in enumerate(items, start=next_capture) for _ in range(n)]
     at = taken.tolist()
-    hashes, n_words, sigs = prints.body_hashes, prints.n_words.tolist(), prints.signatures
+    hashes, n_words, sigs, sets = prints.body_hashes, prints.n_words.tolist(), prints.signatures, prints.sets
     conn.executemany("INSERT INTO captures (id, name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?,?)",
                      capture_rows)
     conn.executemany("INSERT INTO articles (id, capture_id, position, title, caption, credit, text, url, date,"
@@ -202,7 +202,7 @@ def pack_sets(body_hash: str, n_words: int, shingles: np.ndarray, lead: np.ndarr
     return head + np.concatenate([np.array([shingles.size, lead.size], np.uint32), shingles, lead, entities]).tobytes()
 
 
-def _unpack_sets(blob: bytes) -> tuple[str | None, int, np.ndarray, np.ndarray, np.ndarray]:
+def unpack_sets(blob: bytes) -> tuple[str | None, int, np.ndarray, np.ndarray, np.ndarray]:
     arr = np.frombuffer(blob, dtype=np.uint32)
     body_hash, n_words = None, -1
     if arr.size and arr[0] == SETS_V2:
@@ -215,7 +215,7 @@ def _unpack_sets(blob: bytes) -> tuple[str | None, int, np.ndarray, np.ndarray, 
 def verify_sets(conn, ids: Iterable[int]) -> dict[int, tuple[str, int, np.ndarray, np.ndarray, np.ndarray]]:
     """id → (body hash, word count, shingles, lead, entities) of stored articles that have their
     sets stored (all but those written by a version before verify_sets)."""
-    out = {aid: _unpack_sets(blob) for aid, blob in by_ids(
+    out = {aid: unpack_sets(blob) for aid, blob in by_ids(
         conn, "SELECT article_id, sets FROM verify_sets WHERE article_id IN ({ids})", ids)}
     older = [aid for aid, sets in out.items() if sets[0] is None]
     for aid, body_hash, n_words in by_ids(conn, "SELECT id, body_hash, n_words FROM articles WHERE id IN ({ids})", older):

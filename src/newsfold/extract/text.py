@@ -27,7 +27,8 @@ class Line(NamedTuple):  # a tuple: a capture has thousands of lines, and a data
 
 # white space other than a plain space or a line end: looked for one character at a time (each
 # `in` is a memchr; a regex character class scanned the text 20 times slower)
-_ODD_SPACES = tuple(chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in " \n")
+_ODD_SPACES = ("\t", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680",
+               *map(chr, range(0x2000, 0x200B)), "\u2028", "\u2029", "\u202f", "\u205f", "\u3000")  # str.isspace()
 _ODD_ASCII_SPACES = tuple(c for c in _ODD_SPACES if c.isascii())
 _ODD_SPACE = re.compile("[" + "".join(map(re.escape, _ODD_SPACES)) + "]+")
 _new_line = tuple.__new__  # builds a Line without NamedTuple's Python-level __new__
