@@ -3,7 +3,7 @@ import numpy as np
 
 from newsfold.cluster import Node, star_clusters
 from newsfold.fingerprint import NUM_PERM, fingerprint, fingerprint_batch
-from newsfold.match import candidate_pairs, compare, decode_pairs, prefilter
+from newsfold.match import candidate_pairs, compare, decode_pairs, prefilter, verify
 
 ARTICLE = [
     "WELLINGTON, June 3 - New Zealand's central bank held its official cash rate at 5.5 percent on Wednesday, "
@@ -157,3 +157,20 @@ def test_prefilter_keeps_briefs_and_rejects_articles_sharing_a_fifth(shared):
         mixed = "\n\n".join(paras[:fifth] + other[: len(paras) - fifth])  # shares a fifth, different story
         assert not compare(fingerprint(mixed), fingerprint(full)).same_story
         assert not _passes_prefilter(mixed, full)
+
+
+def test_batch_verification_gives_each_pair_the_scores_of_compare(shared):
+    """`verify` walks all pairs' sets in one compiled call; its verdicts and scores must be those
+    of `compare`, pair by pair (copies, briefs, updates, mixed stories, empty and tiny bodies)."""
+    articles = _long_articles(shared, 12)
+    texts = []
+    for paras, other in zip(articles[0::2], articles[1::2]):
+        texts += ["\n\n".join(paras), "\n\n".join(paras[:2]), "\n\n".join(paras[:8] + other[:3]),
+                  "\n\n".join(paras[:3] + other[3:])]
+    texts += [texts[0], "", "Two words", "no Names here at all 1999"]
+    prints = dict(enumerate(fingerprint_batch(texts)))
+    pairs = [(a, b) for a in prints for b in prints if a < b]
+    expected = {(a, b): s for a, b in pairs if (s := compare(prints[a], prints[b])).same_story}
+    got = {(a, b): s for a, b, s in verify(pairs, prints)}
+    assert got == expected
+    assert len(expected) >= 12  # the briefs and updates were found, so the comparison is not empty

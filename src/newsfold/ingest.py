@@ -331,6 +331,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     problems: queue.SimpleQueue = queue.SimpleQueue()
     chunks = _chunks(_inputs(paths, text_field, report, problems), CHUNK_CAPTURES)
     results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS, nice=WORKER_NICE)
+    checkpoints = db.Checkpointer(conn)  # fsyncs off the writer's path
     try:
         batch: list[ChunkResult] = []
         n_articles = 0
@@ -341,10 +342,12 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
             n_articles += len(chunk.rows)
             if n_articles >= BATCH_ARTICLES:
                 _write_batch(conn, batch, report, matcher, on_problem)
+                checkpoints.nudge()
                 batch, n_articles = [], 0
         _write_batch(conn, batch, report, matcher, on_problem)
     finally:
         results.close()  # stops the workers, also on Ctrl-C
+        checkpoints.close()
         bar.close()
     _report_problems(problems, report, on_problem)
     with db.Transaction(conn):
