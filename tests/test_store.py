@@ -239,3 +239,29 @@ def test_a_long_ingest_keeps_the_wal_short_and_loses_nothing(tmp_path, shared, m
     # WAL file stops growing: it is written from its start again; unbounded, it grew at every batch
     assert len(sizes) >= 12 and sizes[-1] == sizes[len(sizes) // 2]
     assert autocheckpoint == 1000  # the writer has its own checkpoints back after the ingest
+
+
+def test_a_bulk_ingest_builds_its_lookup_indexes_at_the_end(tmp_path, examples_copy):
+    """An ingest into an empty store drops the lookup indexes it never reads and builds them at its
+    end. One killed before that end leaves them missing: readers still work (and never build them:
+    they must not take the write lock), and the next ingest builds them first."""
+    from newsfold import store as store_mod
+
+    def indexes(db):
+        with sqlite3.connect(db) as c:
+            return {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db)
+    assert set(store_mod.BULK_INDEXES) <= indexes(db)
+    stories = run_cli("stories", "--db", db).stdout
+    with sqlite3.connect(db) as c:  # as a bulk ingest killed before its end leaves the store
+        for name in store_mod.BULK_INDEXES:
+            c.execute(f"DROP INDEX {name}")
+    assert run_cli("stories", "--db", db).stdout == stories
+    story = stories.split()[0] if stories.split() else ""
+    assert run_cli("show", story, "--db", db).returncode == 0
+    assert not set(store_mod.BULK_INDEXES) & indexes(db)  # the readers built nothing
+    shutil.copy(FIXTURES / "dateline_dump.txt", examples_copy / "more.txt")
+    run_cli("ingest", examples_copy, "--db", db)
+    assert set(store_mod.BULK_INDEXES) <= indexes(db)

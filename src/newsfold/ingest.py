@@ -327,6 +327,11 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="ingest", file=sys.stderr,
                disable=True if progress is False else None, mininterval=0.5)
     matcher = _Matcher(conn)
+    with db.Transaction(conn):
+        if matcher.store_had_articles:
+            db.create_bulk_indexes(conn)  # rebuilds what a killed bulk ingest dropped; else nothing
+        else:
+            db.drop_bulk_indexes(conn)  # built at the end, in one sort each
     load_kernels()  # before the workers are forked: they inherit the compiled code
     problems: queue.SimpleQueue = queue.SimpleQueue()
     chunks = _chunks(_inputs(paths, text_field, report, problems), CHUNK_CAPTURES)
@@ -354,6 +359,8 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         band_index.compact(conn, matcher.index, matcher.batch_runs)
     del matcher  # its index and cache are not needed to cluster
     _cluster_pending(conn, report)
+    with db.Transaction(conn):
+        db.create_bulk_indexes(conn)
     report.stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
     return report
 

@@ -37,14 +37,12 @@ CREATE TABLE IF NOT EXISTS articles (
     text TEXT NOT NULL,
     UNIQUE (capture_id, position)
 );
-CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
 -- an article's story lives apart from its (wide) row: placing a million articles then writes
 -- narrow rows instead of rewriting every article's text
 CREATE TABLE IF NOT EXISTS placements (
     article_id INTEGER PRIMARY KEY,
     story_id TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS placements_story ON placements(story_id);
 CREATE TABLE IF NOT EXISTS pending (article_id INTEGER PRIMARY KEY);  -- stored, story not yet decided
 -- what an exact check needs of an article (its shingle, lead and name/figure sets, uint32):
 -- a later candidate pair reads it back instead of re-fingerprinting the stored text
@@ -87,12 +85,32 @@ CREATE TABLE IF NOT EXISTS merges (
     lead_overlap REAL NOT NULL,
     score REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS merges_story ON merges(story_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, caption, text, content='articles', content_rowid='id'
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+
+
+# Lookup indexes that an ingest into an empty store never reads: such an ingest drops them and
+# builds them at its end, in one sort each, instead of a random insert per row into a b-tree that
+# outgrows the page cache (at 1M articles, inserting the articles took 43 µs each, 23 at 100k).
+BULK_INDEXES = {
+    "articles_body_hash": "ON articles(body_hash)",  # exact copies against the store
+    "placements_story": "ON placements(story_id)",  # a story's members
+    "merges_story": "ON merges(story_id)",  # a story's merge evidence
+}
+
+
+def create_bulk_indexes(conn) -> None:
+    """Build the lookup indexes that are missing (all of them after a bulk ingest; none usually)."""
+    for name, target in BULK_INDEXES.items():
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} {target}")
+
+
+def drop_bulk_indexes(conn) -> None:
+    for name in BULK_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def connect(path: str | Path, timeout: float = 60) -> sqlite3.Connection:
@@ -112,7 +130,11 @@ def connect(path: str | Path, timeout: float = 60) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache: index pages stay in memory in bulk ingests
     conn.execute("PRAGMA temp_store=MEMORY")
+    new_store = conn.execute("SELECT 1 FROM sqlite_master WHERE name='articles'").fetchone() is None
     conn.executescript(SCHEMA)
+    if new_store:
+        # only here: a reader must never build an index an ingest dropped (the next ingest does)
+        create_bulk_indexes(conn)
     _upgrade_story_column(conn)
     return conn
 
