@@ -29,7 +29,6 @@ BANDS, ROWS = 28, 3
 LEAD_WORDS = 60
 LEAD_BANDS, LEAD_ROWS = 12, 3
 LEAD_CHECK_WORDS = 40  # the opening that a follow-up story rewrites and a copy keeps
-EMPTY = np.uint32(0xFFFFFFFF)
 
 _U64 = np.uint64
 _GRAM = (_U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F), _U64(0x165667B19E3779F9))
@@ -87,9 +86,8 @@ class Fingerprint:
 
 
 class PackedPrints:
-    """The fingerprints of a batch of texts as a few flat arrays: what a worker sends to the writer
-    (pickling six small arrays per article cost more than computing them). `packed[i]` is the
-    i-th Fingerprint, as views into these arrays."""
+    """The fingerprints of a batch of texts as the few flat arrays the kernel makes (not six small
+    arrays per article). `packed[i]` is the i-th Fingerprint, as views into these arrays."""
 
     def __init__(self, body_hashes: list[str], n_words: np.ndarray, signatures: np.ndarray, keys: np.ndarray,
                  sets: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
@@ -109,19 +107,6 @@ class PackedPrints:
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
-
-    @classmethod
-    def concat(cls, parts: list[PackedPrints]) -> PackedPrints:
-        if len(parts) == 1:
-            return parts[0]
-        sets = {}
-        for name in ("shingles", "lead", "entities"):
-            values = np.concatenate([p.sets[name][0] for p in parts])
-            ends = np.cumsum([0] + [p.sets[name][0].size for p in parts])
-            offsets = np.concatenate([[0]] + [p.sets[name][1][1:] + base for p, base in zip(parts, ends)])
-            sets[name] = values, offsets
-        return cls([h for p in parts for h in p.body_hashes], np.concatenate([p.n_words for p in parts]),
-                   np.concatenate([p.signatures for p in parts]), np.concatenate([p.keys for p in parts]), sets)
 
 
 def _prepared_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
