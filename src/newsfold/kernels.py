@@ -54,7 +54,7 @@ def _oph(grams, positions, n, max_pos, sig):
         v = np.uint32(h & LOW32)
         if v < sig[b]:
             sig[b] = v
-        filled = b
+            filled = b  # a bin holding EMPTY's own value (odds 2^-32) counts as empty, as it always did
     if filled < 0:
         return
     # walk left from a filled bin, all the way round: the last filled bin seen is the nearest

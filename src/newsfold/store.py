@@ -164,10 +164,11 @@ class Checkpointer:
     committed) its thread runs a PASSIVE checkpoint instead: it never blocks the writer, and the GIL
     is released while SQLite works. The same bytes reach the same file with the same guarantees.
 
-    The WAL starts again from its beginning only after a checkpoint that saw it idle, which a writer
-    that never pauses rarely allows: the WAL grew to gigabytes at 1M. So once it holds
-    MAX_WAL_PAGES, `nudge` waits for the thread's copy of what was just committed and finishes
-    with a RESTART checkpoint of its own (one wait per ~250 MB instead of one fsync per 16 MB).
+    The WAL starts again from its beginning only when a write transaction begins with all of it
+    copied, which a writer that never pauses rarely allows: the WAL grew to gigabytes at 1M. So
+    once it holds MAX_WAL_PAGES, `nudge` waits for the thread's copy of what was just committed
+    (one wait per ~250 MB instead of one fsync per 16 MB). The bound is soft: the WAL can pass it
+    by what the writer commits during one checkpoint round.
     The thread starts at the first nudge, so worker processes forked before then never inherit it."""
 
     MAX_WAL_PAGES = 16384  # 256 MiB of 16 KiB pages
@@ -186,22 +187,21 @@ class Checkpointer:
         if not self.path:  # an in-memory store has no WAL
             return
         if self.thread is None:
+            self.autocheckpoint = self.writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
             self.writer.execute("PRAGMA wal_autocheckpoint=0")
             self.thread = threading.Thread(target=self._run, name="newsfold-checkpoint", daemon=True)
             self.thread.start()
         with self.changed:
             self.requested += 1
             self.changed.notify_all()
-            long = self.wal_pages >= self.MAX_WAL_PAGES
-            if long:  # let the thread copy what was just committed, then start the WAL over
+            if self.wal_pages >= self.MAX_WAL_PAGES:
+                # let the thread copy all that was just committed: the next write transaction then
+                # starts the WAL over (unless a reader still reads from it: then the WAL grows, as
+                # SQLite's own checkpoints let it, and the writer never waits on a reader)
                 target = self.requested
                 while self.finished < target and self.thread.is_alive():
                     self.changed.wait(1.0)
-        if long:
-            # RESTART: what is left to copy, then the next write transaction starts at the WAL's
-            # beginning (after PASSIVE rounds alone it did not: they never found the WAL idle)
-            busy, pages, _ = self.writer.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
-            self.wal_pages = self.wal_pages if busy else pages
+                self.wal_pages = 0  # the thread's next round reports what is there now
 
     def _run(self) -> None:
         conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
@@ -237,7 +237,7 @@ class Checkpointer:
             self.changed.notify_all()
         self.thread.join()
         self.thread = None
-        self.writer.execute("PRAGMA wal_autocheckpoint=1000")  # SQLite's default
+        self.writer.execute(f"PRAGMA wal_autocheckpoint={self.autocheckpoint}")
 
 
 class Transaction:
