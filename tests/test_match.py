@@ -160,8 +160,9 @@ def test_prefilter_keeps_briefs_and_rejects_articles_sharing_a_fifth(shared):
 
 
 def test_batch_verification_gives_each_pair_the_scores_of_compare(shared):
-    """`verify` walks all pairs' sets in one compiled call; its verdicts and scores must be those
-    of `compare`, pair by pair (copies, briefs, updates, mixed stories, empty and tiny bodies)."""
+    """`verify` scores all pairs of a batch in one call; its verdicts and scores must be those of
+    `compare`, one pair at a time: batching must never pair up the wrong sets (copies, briefs,
+    updates, mixed stories, empty and tiny bodies)."""
     articles = _long_articles(shared, 12)
     texts = []
     for paras, other in zip(articles[0::2], articles[1::2]):

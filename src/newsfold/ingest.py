@@ -106,9 +106,14 @@ class BatchPrints(NamedTuple):
                    [b for p in parts for b in p.sets])
 
     def fingerprint(self, i: int) -> Fingerprint:
-        """The i-th article's fingerprint, as verification needs it (no signature or keys)."""
-        body_hash, n_words, shingles, lead, entities = db.unpack_sets(self.sets[i])
-        return Fingerprint(body_hash, n_words, shingles, lead, entities, NO_ARRAY, NO_ARRAY)
+        """The i-th article's fingerprint, as verification needs it."""
+        return _for_verification(*db.unpack_sets(self.sets[i]))
+
+
+def _for_verification(body_hash: str, n_words: int, shingles: np.ndarray, lead: np.ndarray,
+                      entities: np.ndarray) -> Fingerprint:
+    """A fingerprint from its verification sets (no signature or band keys: verifying needs neither)."""
+    return Fingerprint(body_hash, n_words, shingles, lead, entities, NO_ARRAY, NO_ARRAY)
 
 
 class ChunkResult(NamedTuple):
@@ -281,8 +286,8 @@ class _Matcher:
         prints = self._recent(needed)
         missing = [aid for aid in needed.tolist() if aid not in prints]
         if missing:  # an older article still in the running: its sets are read back from the store
-            for aid, (body_hash, n_words, shingles, lead, entities) in db.verify_sets(self.conn, missing).items():
-                prints[aid] = Fingerprint(body_hash, n_words, shingles, lead, entities, NO_ARRAY, NO_ARRAY)
+            for aid, sets in db.verify_sets(self.conn, missing).items():
+                prints[aid] = _for_verification(*sets)
             older = [aid for aid in missing if aid not in prints]
             if older:  # stored by a version that kept no sets: rebuild its fingerprint from the text
                 texts = db.article_texts(self.conn, older)
@@ -296,7 +301,7 @@ def ingest_lock(conn):
     process holds it. Two ingests at once would each match only against what the store held when
     it started, and miss each other's copies. A POSIX lock dies with its process, even on SIGKILL,
     and is not inherited by forked workers, so it never outlives the ingest that took it."""
-    path = next((file for _, name, file in conn.execute("PRAGMA database_list") if name == "main"), "")
+    path = db.file_path(conn)
     if not path:  # in-memory store: no other process can see it
         yield
         return

@@ -53,20 +53,8 @@ class PairScores:
 
 
 def compare(a: Fingerprint, b: Fingerprint) -> PairScores:
-    if a.body_hash == b.body_hash:
-        return PairScores(1.0, 1.0, 1.0)
-    inter = _count_in(a.shingles, b.shingles)
-    na, nb = a.shingles.size, b.shingles.size
-    union = na + nb - inter
-    small, large = (a, b) if (na, a.body_hash) <= (nb, b.body_hash) else (b, a)
-    ent = _share_in(small.entities, large.entities) if small.entities.size else 1.0
-    lead = max(_share_in(a.lead, b.shingles), _share_in(b.lead, a.shingles))
-    return PairScores(
-        jaccard=inter / union if union else 1.0,
-        containment=inter / min(na, nb) if min(na, nb) else 0.0,
-        entity_overlap=ent,
-        lead_overlap=lead,
-    )
+    """The scores of one pair (see `pair_scores`)."""
+    return pair_scores([a, b], np.array([0]), np.array([1]))[0]
 
 
 @functools.cache
@@ -74,16 +62,6 @@ def _kernels():
     from . import kernels  # numba: imported only by the commands that verify
 
     return kernels
-
-
-def _count_in(part: np.ndarray, whole: np.ndarray) -> int:
-    """How many of `part` are in `whole` (both sorted, unique): one compiled merge walk
-    (three numpy calls per set pair cost more than the walk itself)."""
-    return _kernels().count_in(part, whole)
-
-
-def _share_in(part: np.ndarray, whole: np.ndarray) -> float:
-    return _count_in(part, whole) / part.size if part.size else 0.0
 
 
 def bucket_limit(keys: np.ndarray) -> np.ndarray:
@@ -234,17 +212,13 @@ def _share(count: np.ndarray, size: np.ndarray, empty: float) -> np.ndarray:
     return np.where(size > 0, count / np.maximum(size, 1), empty)
 
 
-def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> Iterator[tuple[int, int, PairScores]]:
-    """The pairs that are the same story, checked on the real shingle sets, with their scores:
-    `compare` for every pair, all pairs' set walks in one compiled call."""
-    pairs = sorted(pairs)
-    if not pairs:
-        return
-    ids = sorted({x for p in pairs for x in p})
-    at = {aid: i for i, aid in enumerate(ids)}
-    fps = [prints[aid] for aid in ids]
-    ia = np.array([at[a] for a, _ in pairs], np.int64)
-    ib = np.array([at[b] for _, b in pairs], np.int64)
+def pair_scores(fps: list[Fingerprint], ia: np.ndarray, ib: np.ndarray) -> list[PairScores]:
+    """Scores of the pairs (fps[ia[k]], fps[ib[k]]), checked on the real shingle sets, all pairs'
+    set walks in one compiled call: the share of the smaller body's shingles in the other
+    (containment), their Jaccard, the smaller body's names/figures found in the larger one
+    (ties in size broken by body hash), and how much of either opening is in the other body.
+    Two copies of one body score 1 on everything."""
+    ia, ib = np.asarray(ia, np.int64), np.asarray(ib, np.int64)
     size = np.array([f.shingles.size for f in fps], np.int64)
     hashes = [f.body_hash for f in fps]
     na, nb = size[ia], size[ib]
@@ -261,9 +235,21 @@ def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> 
     lead_overlap = np.maximum(_share(counts[:, 1], lead_size[ia], 0.0), _share(counts[:, 2], lead_size[ib], 0.0))
     small = np.where(small_is_a, ia, ib)
     entity_overlap = _share(counts[:, 3], ent_size[small], 1.0)
-    rows = zip(pairs, ia.tolist(), ib.tolist(), jaccard.tolist(), containment.tolist(), entity_overlap.tolist(),
+    rows = zip(ia.tolist(), ib.tolist(), jaccard.tolist(), containment.tolist(), entity_overlap.tolist(),
                lead_overlap.tolist())
-    for (a, b), i, j, jac, cont, ent_share, lead_share in rows:
-        s = PairScores(1.0, 1.0, 1.0) if hashes[i] == hashes[j] else PairScores(jac, cont, ent_share, lead_share)
+    return [PairScores(1.0, 1.0, 1.0) if hashes[i] == hashes[j] else PairScores(jac, cont, ent_share, lead_share)
+            for i, j, jac, cont, ent_share, lead_share in rows]
+
+
+def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> Iterator[tuple[int, int, PairScores]]:
+    """The pairs that are the same story, with their scores (`pair_scores`, all at once)."""
+    pairs = sorted(pairs)
+    if not pairs:
+        return
+    ids = sorted({x for p in pairs for x in p})
+    at = {aid: i for i, aid in enumerate(ids)}
+    scores = pair_scores([prints[aid] for aid in ids], np.array([at[a] for a, _ in pairs], np.int64),
+                         np.array([at[b] for _, b in pairs], np.int64))
+    for (a, b), s in zip(pairs, scores):
         if s.same_story:
             yield a, b, s

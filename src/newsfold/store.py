@@ -153,6 +153,11 @@ def _upgrade_story_column(conn) -> None:
         conn.execute("INSERT INTO meta (key, value) VALUES ('placements_copied', 1)")
 
 
+def file_path(conn: sqlite3.Connection) -> str:
+    """The file of the connection's main database ('' for an in-memory one)."""
+    return next((f for _, name, f in conn.execute("PRAGMA database_list") if name == "main"), "")
+
+
 class Checkpointer:
     """Copies the WAL into the database file from a connection and thread of its own, while the
     writer goes on.
@@ -175,7 +180,7 @@ class Checkpointer:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.writer = conn
-        self.path = next((f for _, name, f in conn.execute("PRAGMA database_list") if name == "main"), "")
+        self.path = file_path(conn)
         self.changed = threading.Condition()
         self.requested = self.finished = 0  # checkpoint rounds asked for, and done
         self.wal_pages = 0  # frames in the WAL at the last checkpoint
