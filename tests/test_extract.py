@@ -86,6 +86,18 @@ def test_mojibake_and_stray_entities_are_repaired():
     assert repair("Campeau Corp <CMP.T> said") == "Campeau Corp <CMP.T> said"
 
 
+def test_every_character_mojibake_repair_looks_for_gets_it_to_look():
+    # repair skips its (slow) mojibake regex unless a byte search finds a character it looks for:
+    # a character missed there would leave its damage unrepaired
+    from newsfold.extract.lines import _MOJIBAKE_HINT, _may_be_damaged
+
+    hinted = [c for c in map(chr, range(0x80, 0x110000))
+              if _MOJIBAKE_HINT.search(c) or _MOJIBAKE_HINT.match(c + "\u20ac")]
+    assert len(hinted) > 100
+    assert all(_may_be_damaged(f"Plain words \u201c{c}\u201d more") for c in hinted)
+    assert not _may_be_damaged("Curly \u201cquotes\u201d \u2014 and dashes \u2019 only")
+
+
 def test_extraction_never_invents_words():
     source = (EXAMPLES / "004_7ab83e06146d686d.txt").read_text(encoding="utf-8")
     source_words = set(re.findall(r"\w+", source))
