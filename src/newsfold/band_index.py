@@ -30,17 +30,17 @@ SAMPLED_RUN = 1 << 20  # ... of a run this big or bigger (a smaller one stays in
 Run = tuple[np.ndarray, np.ndarray]  # (int64 keys, sorted; int32 owners)
 
 
+def _kernels():
+    from . import kernels  # numba: loaded by the commands that match
+
+    return kernels
+
+
 def merge(a: Run, b: Run) -> Run:
-    """Two sorted runs → one, in linear time and with no index array of the whole (unlike argsort)."""
+    """Two sorted runs → one, in one compiled pass (numpy's version took an index array, a mask
+    and four scattered copies of the whole)."""
     (ka, oa), (kb, ob) = a, b
-    at = np.searchsorted(ka, kb, side="right") + np.arange(kb.size)
-    from_b = np.zeros(ka.size + kb.size, dtype=bool)
-    from_b[at] = True
-    keys = np.empty(from_b.size, dtype=np.int64)
-    owners = np.empty(from_b.size, dtype=np.int32)
-    keys[at], owners[at] = kb, ob
-    keys[~from_b], owners[~from_b] = ka, oa
-    return keys, owners
+    return _kernels().merge_runs(ka, oa.astype(np.int32, copy=False), kb, ob.astype(np.int32, copy=False))
 
 
 def sorted_run(keys: np.ndarray, owners: np.ndarray) -> Run:
@@ -48,54 +48,19 @@ def sorted_run(keys: np.ndarray, owners: np.ndarray) -> Run:
     return keys[order], owners[order].astype(np.int32)
 
 
-def _lower_bound(rk: np.ndarray, keys: np.ndarray, sample: np.ndarray | None) -> np.ndarray:
-    """np.searchsorted(rk, keys, side="left"); with `sample` (every SAMPLE_EVERY-th key of a big
-    run: a few MB, cache-resident) the search ends inside one block of the run, a few cache lines,
-    instead of missing the cache at every step (measured on a 40M-key run: 15 ms against 30)."""
-    if sample is None:
-        return np.searchsorted(rk, keys, side="left")
-    lo = np.maximum(np.searchsorted(sample, keys, side="left") - 1, 0) * SAMPLE_EVERY
-    hi = np.minimum(lo + SAMPLE_EVERY, rk.size)
-    for _ in range(SAMPLE_EVERY.bit_length()):  # a binary search of every block at once
-        mid = (lo + hi) >> 1
-        below = (lo < hi) & (rk[np.minimum(mid, rk.size - 1)] < keys)
-        lo = np.where(below, mid + 1, lo)
-        hi = np.where(below, hi, mid)
-    return lo
+NO_SAMPLE = np.zeros(0, np.int64)
 
 
 def _pairs_in_run(rk: np.ndarray, ro: np.ndarray, keys: np.ndarray, owners: np.ndarray,
                   weights: np.ndarray, limit: np.ndarray, sample: np.ndarray | None = None,
                   ) -> tuple[np.ndarray, np.ndarray] | None:
-    if rk.size == 0:
+    """(owner of a query key, the run's owner) for every occurrence in the run of a query key
+    whose bucket there is within its limit, and the key's weight (kernels.band_lookup)."""
+    if rk.size == 0 or keys.size == 0:
         return None
-    lo = _lower_bound(rk, keys, sample)
-    found = rk[np.minimum(lo, rk.size - 1)] == keys
-    # most keys are in no bucket, and a bucket is small: its end is found by stepping along it
-    # from its start, not by a second binary search (a cache miss per step in a big run)
-    lo, keys, limit, q, qw = lo[found], keys[found], limit[found], owners[found], weights[found]
-    n = _bucket_sizes(rk, lo, keys, limit)
-    hit = n <= limit
-    if not hit.any():
-        return None
-    lo, n, q, qw = lo[hit], n[hit], q[hit], qw[hit]
-    idx = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n) + np.arange(n.sum())
-    return np.stack([np.repeat(q, n), ro[idx].astype(np.int64)], axis=1), np.repeat(qw, n)
-
-
-def _bucket_sizes(rk: np.ndarray, lo: np.ndarray, keys: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """How many times each key occurs in `rk` from `lo` on (it occurs at `lo`); past its `limit`,
-    just limit + 1."""
-    n = np.ones(lo.size, np.int64)
-    active = np.flatnonzero(limit >= 1)
-    while active.size:
-        at = lo[active] + n[active]
-        inside = at < rk.size
-        active, at = active[inside], at[inside]
-        active = active[rk[at] == keys[active]]
-        n[active] += 1
-        active = active[n[active] <= limit[active]]
-    return n
+    pairs, pair_weights = _kernels().band_lookup(rk, ro, NO_SAMPLE if sample is None else sample, SAMPLE_EVERY,
+                                                 keys, owners, weights, limit)
+    return (pairs, pair_weights) if pair_weights.size else None
 
 
 class StoredRun:
@@ -175,10 +140,10 @@ class BandIndex:
 
     def pairs(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(m × 2) array of (owner of a query key, indexed article) sharing a key, and that key's weight."""
-        order = np.argsort(keys)  # sorted needles: each binary search starts where the last one ended
-        keys, owners = keys[order], owners[order]
-        weights = key_weights(keys)
-        limit = bucket_limit(keys)
+        order = np.argsort(keys)  # sorted needles: a repeated key is looked up once
+        keys, owners = keys[order].astype(np.int64, copy=False), owners[order].astype(np.int64, copy=False)
+        weights = key_weights(keys).astype(np.int64, copy=False)
+        limit = bucket_limit(keys).astype(np.int64, copy=False)
         found = [_pairs_in_run(rk, ro, keys, owners, weights, limit, self._sample(rk)) for rk, ro in self.runs]
         for run in self.stored:
             part, usable = run.covering(keys)

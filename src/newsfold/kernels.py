@@ -237,3 +237,82 @@ def pair_overlaps(ia, ib, small_is_a, sh, sh_off, lead, lead_off, ent, ent_off):
         small, large = (a, b) if small_is_a[k] else (b, a)
         out[k, 3] = count_in(ent[ent_off[small]:ent_off[small + 1]], ent[ent_off[large]:ent_off[large + 1]])
     return out
+
+
+@njit(cache=True, nogil=True)
+def _lower_bound(values, key, lo, hi):
+    """First index in values[lo:hi] (sorted) whose value is ≥ key (hi if none)."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if values[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def band_lookup(rk, ro, sample, sample_every, keys, owners, weights, limits):
+    """The band index's query of one sorted run (keys rk, owners ro): for each of `keys` (sorted)
+    found in the run at most limits[i] times, a pair (owners[i], the run's owner) per occurrence,
+    with weights[i]. With a `sample` (every sample_every-th key of a big run, small enough to stay
+    in the CPU cache) a search ends inside one block of the run, a few cache lines, instead of
+    missing the cache at every step of a search over the whole run."""
+    m, n = keys.size, rk.size
+    start = np.empty(m, np.int64)
+    count = np.zeros(m, np.int64)
+    total = 0
+    for i in range(m):
+        key = keys[i]
+        if i > 0 and key == keys[i - 1]:  # the same bucket as the key before
+            start[i], count[i] = start[i - 1], count[i - 1]
+            total += count[i]
+            continue
+        if sample.size:
+            block = max(_lower_bound(sample, key, 0, sample.size) - 1, 0) * sample_every
+            at = _lower_bound(rk, key, block, min(block + sample_every, n))
+        else:
+            at = _lower_bound(rk, key, 0, n)
+        c = 0
+        while at + c < n and rk[at + c] == key and c <= limits[i]:  # a bucket is short: step along it
+            c += 1
+        if c > limits[i]:  # boilerplate: too many articles share it
+            c = 0
+        start[i], count[i] = at, c
+        total += c
+    pairs = np.empty((total, 2), np.int64)
+    pair_weights = np.empty(total, np.int64)
+    k = 0
+    for i in range(m):
+        for t in range(count[i]):
+            pairs[k, 0] = owners[i]
+            pairs[k, 1] = ro[start[i] + t]
+            pair_weights[k] = weights[i]
+            k += 1
+    return pairs, pair_weights
+
+
+@njit(cache=True, nogil=True)
+def merge_runs(ka, oa, kb, ob):
+    """Two sorted runs (keys, owners) → one, in one pass; on equal keys a's entries come first."""
+    na, nb = ka.size, kb.size
+    keys = np.empty(na + nb, np.int64)
+    owners = np.empty(na + nb, np.int32)
+    i = j = k = 0
+    while i < na and j < nb:
+        if kb[j] < ka[i]:
+            keys[k], owners[k] = kb[j], ob[j]
+            j += 1
+        else:
+            keys[k], owners[k] = ka[i], oa[i]
+            i += 1
+        k += 1
+    while i < na:
+        keys[k], owners[k] = ka[i], oa[i]
+        i += 1
+        k += 1
+    while j < nb:
+        keys[k], owners[k] = kb[j], ob[j]
+        j += 1
+        k += 1
+    return keys, owners
