@@ -29,15 +29,14 @@ from . import band_index
 from . import store as db
 from .cluster import Node, star_clusters
 from .extract import extract
-from .fingerprint import NUM_PERM, Fingerprint, PackedPrints, fingerprint_batch, fingerprint_packed, load_kernels
-from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify,
+from .fingerprint import NUM_PERM, PackedPrints, fingerprint_batch, fingerprint_packed, load_kernels
+from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify_packed,
                     weighty_pairs)
 from .model import Article, Capture, Problem
 from .read import RawRow, discover, read_path, resolve
 from .serve import safe
 from .workers import ordered_map
 
-NO_ARRAY = np.zeros(0, np.uint32)  # a read-back fingerprint's signature and keys: not needed to verify
 CHUNK_CAPTURES = 64  # captures per task sent to a worker
 BATCH_ARTICLES = 2048  # articles per write transaction
 # worker results allowed to wait: a whole next batch, so the workers compute it while the writer
@@ -86,7 +85,7 @@ class BatchPrints(NamedTuple):
     """What the writer needs of some articles' fingerprints, in article order: body hash, word
     count, signature and band keys, and the verification sets as the blob the store keeps. The
     sets travel from the worker once, as that blob (sending them as arrays too doubled the bytes
-    through the pipe); a fingerprint to verify is unpacked from it when a pair needs it."""
+    through the pipe); verification reads the sets from the blobs."""
 
     body_hashes: list[str]
     n_words: np.ndarray
@@ -104,16 +103,6 @@ class BatchPrints(NamedTuple):
         return cls([h for p in parts for h in p.body_hashes], np.concatenate([p.n_words for p in parts]),
                    np.concatenate([p.signatures for p in parts]), np.concatenate([p.keys for p in parts]),
                    [b for p in parts for b in p.sets])
-
-    def fingerprint(self, i: int) -> Fingerprint:
-        """The i-th article's fingerprint, as verification needs it."""
-        return _for_verification(*db.unpack_sets(self.sets[i]))
-
-
-def _for_verification(body_hash: str, n_words: int, shingles: np.ndarray, lead: np.ndarray,
-                      entities: np.ndarray) -> Fingerprint:
-    """A fingerprint from its verification sets (no signature or band keys: verifying needs neither)."""
-    return Fingerprint(body_hash, n_words, shingles, lead, entities, NO_ARRAY, NO_ARRAY)
 
 
 class ChunkResult(NamedTuple):
@@ -234,9 +223,9 @@ class _Matcher:
         while sum(b.ids.size for b in self.recent) - self.recent[-1].ids.size >= CACHE_ARTICLES:
             self.recent.pop()
 
-    def _recent(self, ids: np.ndarray) -> dict[int, Fingerprint]:
-        """The fingerprints of those of `ids` that are in one of the recent batches."""
-        found: dict[int, Fingerprint] = {}
+    def _recent(self, ids: np.ndarray) -> dict[int, bytes]:
+        """The verification-set blobs of those of `ids` that are in one of the recent batches."""
+        found: dict[int, bytes] = {}
         for batch in self.recent:
             if not batch.ids.size:
                 continue
@@ -244,7 +233,7 @@ class _Matcher:
             at = np.searchsorted(batch.ids, here)
             for aid, i in zip(here.tolist(), at.tolist()):
                 if batch.ids[i] == aid:
-                    found[aid] = batch.prints.fingerprint(int(batch.at[i]))
+                    found[aid] = batch.prints.sets[int(batch.at[i])]
         return found
 
     def _prefiltered(self, codes: np.ndarray) -> list[tuple[int, int]]:
@@ -283,16 +272,16 @@ class _Matcher:
         self._remember(batch)
         pairs = self._prefiltered(pairs)
         needed = np.unique(np.array(pairs, dtype=np.int64).ravel()) if pairs else np.zeros(0, np.int64)
-        prints = self._recent(needed)
-        missing = [aid for aid in needed.tolist() if aid not in prints]
+        blobs = self._recent(needed)
+        missing = [aid for aid in needed.tolist() if aid not in blobs]
         if missing:  # an older article still in the running: its sets are read back from the store
-            for aid, sets in db.verify_sets(self.conn, missing).items():
-                prints[aid] = _for_verification(*sets)
-            older = [aid for aid in missing if aid not in prints]
+            blobs.update(db.verify_blobs(self.conn, missing))
+            older = [aid for aid in missing if aid not in blobs]
             if older:  # stored by a version that kept no sets: rebuild its fingerprint from the text
                 texts = db.article_texts(self.conn, older)
-                prints.update(zip(texts, fingerprint_batch(list(texts.values()))))
-        return list(verify(pairs, prints))
+                for aid, fp in zip(texts, fingerprint_batch(list(texts.values()))):
+                    blobs[aid] = db.pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities)
+        return verify_packed(pairs, blobs)
 
 
 @contextmanager

@@ -222,20 +222,21 @@ def count_in(part, whole):
 
 
 @njit(cache=True, nogil=True)
-def pair_overlaps(ia, ib, small_is_a, sh, sh_off, lead, lead_off, ent, ent_off):
-    """For each candidate pair (fingerprints ia[k], ib[k] of the flattened sets): shared shingles,
-    a's lead shingles in b's body, b's lead in a's body, and the smaller body's names/figures in
-    the larger's. All pairs of a batch in one call (a call per set pair cost more than its walk)."""
+def pair_overlaps(ia, ib, small_is_a, buf, sh_start, sh_end, lead_start, lead_end, ent_start, ent_end):
+    """For each candidate pair (articles ia[k], ib[k], whose sets are slices of `buf`): shared
+    shingles, a's lead shingles in b's body, b's lead in a's body, and the smaller body's
+    names/figures in the larger's. All pairs of a batch in one call (a call per set pair cost
+    more than its walk)."""
     n = ia.size
     out = np.empty((n, 4), np.int64)
     for k in range(n):
         a, b = ia[k], ib[k]
-        sa, sb = sh[sh_off[a]:sh_off[a + 1]], sh[sh_off[b]:sh_off[b + 1]]
+        sa, sb = buf[sh_start[a]:sh_end[a]], buf[sh_start[b]:sh_end[b]]
         out[k, 0] = count_in(sa, sb)
-        out[k, 1] = count_in(lead[lead_off[a]:lead_off[a + 1]], sb)
-        out[k, 2] = count_in(lead[lead_off[b]:lead_off[b + 1]], sa)
+        out[k, 1] = count_in(buf[lead_start[a]:lead_end[a]], sb)
+        out[k, 2] = count_in(buf[lead_start[b]:lead_end[b]], sa)
         small, large = (a, b) if small_is_a[k] else (b, a)
-        out[k, 3] = count_in(ent[ent_off[small]:ent_off[small + 1]], ent[ent_off[large]:ent_off[large + 1]])
+        out[k, 3] = count_in(buf[ent_start[small]:ent_end[small]], buf[ent_start[large]:ent_end[large]])
     return out
 
 

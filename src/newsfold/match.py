@@ -11,8 +11,9 @@ lead, while copies, rewrites and updates keep theirs (measured on the devset and
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -202,10 +203,41 @@ def prefilter(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.nda
     return (estimate >= PREFILTER_CONTAINMENT) | (j >= j_at_threshold - PREFILTER_SIGMAS * error)
 
 
-def _flat(sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    offsets = np.zeros(len(sets) + 1, np.int64)
-    offsets[1:] = np.cumsum([x.size for x in sets])
-    return (np.concatenate(sets) if sets else np.zeros(0, np.uint32)), offsets
+class PackedSets(NamedTuple):
+    """Verification sets of n articles in one uint32 buffer: article i's shingles are
+    buf[sh_start[i]:sh_end[i]], its lead and names/figures likewise; hashes[i] its body hash."""
+
+    buf: np.ndarray
+    sh_start: np.ndarray
+    sh_end: np.ndarray
+    lead_start: np.ndarray
+    lead_end: np.ndarray
+    ent_start: np.ndarray
+    ent_end: np.ndarray
+    hashes: list
+
+    @classmethod
+    def of_prints(cls, fps: list[Fingerprint]) -> PackedSets:
+        parts = [x for f in fps for x in (f.shingles, f.lead, f.entities)]
+        sizes = np.array([x.size for x in parts], np.int64).reshape(-1, 3)
+        ends = np.cumsum(sizes.ravel()).reshape(-1, 3)
+        starts = ends - sizes
+        buf = np.concatenate(parts).astype(np.uint32, copy=False) if parts else np.zeros(0, np.uint32)
+        return cls(buf, starts[:, 0], ends[:, 0], starts[:, 1], ends[:, 1], starts[:, 2], ends[:, 2],
+                   [f.body_hash for f in fps])
+
+    @classmethod
+    def of_blobs(cls, blobs: list[bytes]) -> PackedSets:
+        """From the blobs the store keeps (store.pack_sets layout: [SETS_V2, n_words, body hash
+        (4 words), n_shingles, n_lead, shingles, lead, entities]), without unpacking each."""
+        lengths = np.array([len(b) for b in blobs], np.int64) // 4
+        ends = np.cumsum(lengths)
+        at = ends - lengths
+        buf = np.frombuffer(b"".join(blobs), np.uint32)
+        n_sh, n_lead = buf[at + 6].astype(np.int64), buf[at + 7].astype(np.int64)
+        sh_start = at + 8
+        return cls(buf, sh_start, sh_start + n_sh, sh_start + n_sh, sh_start + n_sh + n_lead, sh_start + n_sh + n_lead,
+                   ends, [b[8:24].hex() for b in blobs])
 
 
 def _share(count: np.ndarray, size: np.ndarray, empty: float) -> np.ndarray:
@@ -213,43 +245,66 @@ def _share(count: np.ndarray, size: np.ndarray, empty: float) -> np.ndarray:
 
 
 def pair_scores(fps: list[Fingerprint], ia: np.ndarray, ib: np.ndarray) -> list[PairScores]:
-    """Scores of the pairs (fps[ia[k]], fps[ib[k]]), checked on the real shingle sets, all pairs'
-    set walks in one compiled call: the share of the smaller body's shingles in the other
-    (containment), their Jaccard, the smaller body's names/figures found in the larger one
-    (ties in size broken by body hash), and how much of either opening is in the other body.
-    Two copies of one body score 1 on everything."""
+    """Scores of the pairs (fps[ia[k]], fps[ib[k]]) (see `score_pairs`)."""
+    return [PairScores(*row) for row in zip(*(a.tolist() for a in score_pairs(PackedSets.of_prints(fps), ia, ib)))]
+
+
+def score_pairs(sets: PackedSets, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(jaccard, containment, entity overlap, lead overlap) arrays of the pairs (ia[k], ib[k]) of
+    `sets`, checked on the real shingle sets, all pairs' set walks in one compiled call: the
+    share of the smaller body's shingles in the other (containment), their Jaccard, the smaller
+    body's names/figures found in the larger one (ties in size broken by body hash), and how much
+    of either opening is in the other body. Two copies of one body score 1 on everything."""
     ia, ib = np.asarray(ia, np.int64), np.asarray(ib, np.int64)
-    size = np.array([f.shingles.size for f in fps], np.int64)
-    hashes = [f.body_hash for f in fps]
+    size = sets.sh_end - sets.sh_start
+    hashes = sets.hashes
     na, nb = size[ia], size[ib]
-    small_is_a = np.array([(na[k], hashes[a]) <= (nb[k], hashes[b]) for k, (a, b) in enumerate(zip(ia.tolist(), ib.tolist()))],
+    pairs = list(zip(ia.tolist(), ib.tolist()))
+    small_is_a = np.array([(x, hashes[a]) <= (y, hashes[b]) for x, y, (a, b) in zip(na.tolist(), nb.tolist(), pairs)],
                           dtype=bool)
-    (sh, sh_off), (lead, lead_off), (ent, ent_off) = (_flat([getattr(f, name) for f in fps])
-                                                      for name in ("shingles", "lead", "entities"))
-    counts = _kernels().pair_overlaps(ia, ib, small_is_a, sh, sh_off, lead, lead_off, ent, ent_off)
+    counts = _kernels().pair_overlaps(ia, ib, small_is_a, *sets[:7])
     inter = counts[:, 0]
     union = na + nb - inter
     jaccard = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
     containment = _share(inter, np.minimum(na, nb), 0.0)
-    lead_size, ent_size = np.diff(lead_off), np.diff(ent_off)
+    lead_size, ent_size = sets.lead_end - sets.lead_start, sets.ent_end - sets.ent_start
     lead_overlap = np.maximum(_share(counts[:, 1], lead_size[ia], 0.0), _share(counts[:, 2], lead_size[ib], 0.0))
     small = np.where(small_is_a, ia, ib)
     entity_overlap = _share(counts[:, 3], ent_size[small], 1.0)
-    rows = zip(ia.tolist(), ib.tolist(), jaccard.tolist(), containment.tolist(), entity_overlap.tolist(),
-               lead_overlap.tolist())
-    return [PairScores(1.0, 1.0, 1.0) if hashes[i] == hashes[j] else PairScores(jac, cont, ent_share, lead_share)
-            for i, j, jac, cont, ent_share, lead_share in rows]
+    same = np.array([hashes[a] == hashes[b] for a, b in pairs], dtype=bool)
+    for arr in (jaccard, containment, entity_overlap, lead_overlap):
+        arr[same] = 1.0
+    return jaccard, containment, entity_overlap, lead_overlap
 
 
-def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> Iterator[tuple[int, int, PairScores]]:
-    """The pairs that are the same story, with their scores (`pair_scores`, all at once)."""
+def same_story(jaccard: np.ndarray, containment: np.ndarray, entity_overlap: np.ndarray,
+               lead_overlap: np.ndarray) -> np.ndarray:
+    """`PairScores.same_story` of many pairs at once (the same float operations)."""
+    score = (containment + entity_overlap) / 2
+    return ((containment >= MIN_CONTAINMENT) & (score >= MIN_SCORE)
+            & ((containment >= HIGH_CONTAINMENT) | (lead_overlap >= MIN_LEAD)))
+
+
+def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> list[tuple[int, int, PairScores]]:
+    """The pairs that are the same story, with their scores (`score_pairs`, all at once)."""
+    return _verified(pairs, lambda ids: PackedSets.of_prints([prints[aid] for aid in ids]))
+
+
+def verify_packed(pairs: Iterable[tuple[int, int]], blobs: dict[int, bytes]) -> list[tuple[int, int, PairScores]]:
+    """`verify` from the articles' set blobs as the store keeps them, never unpacked one by one."""
+    return _verified(pairs, lambda ids: PackedSets.of_blobs([blobs[aid] for aid in ids]))
+
+
+def _verified(pairs: Iterable[tuple[int, int]], packed: Callable[[list[int]], PackedSets],
+              ) -> list[tuple[int, int, PairScores]]:
     pairs = sorted(pairs)
     if not pairs:
-        return
+        return []
     ids = sorted({x for p in pairs for x in p})
     at = {aid: i for i, aid in enumerate(ids)}
-    scores = pair_scores([prints[aid] for aid in ids], np.array([at[a] for a, _ in pairs], np.int64),
-                         np.array([at[b] for _, b in pairs], np.int64))
-    for (a, b), s in zip(pairs, scores):
-        if s.same_story:
-            yield a, b, s
+    ia = np.array([at[a] for a, _ in pairs], np.int64)
+    ib = np.array([at[b] for _, b in pairs], np.int64)
+    scores = score_pairs(packed(ids), ia, ib)
+    keep = np.flatnonzero(same_story(*scores)).tolist()  # a PairScores only for an edge
+    rows = zip(*(a[keep].tolist() for a in scores))
+    return [(*pairs[k], PairScores(*row)) for k, row in zip(keep, rows)]

@@ -307,6 +307,7 @@ def insert_captures(conn, items, rows: list[tuple], prints) -> tuple[np.ndarray,
 # body hash and word count to a join with `articles`: a second random read per partner, which
 # was half the partner-reading time of a 1M ingest.
 SETS_V2 = 0xFFFFFFFF
+_V2_TAG = np.array([SETS_V2], np.uint32).tobytes()
 
 
 def pack_sets(body_hash: str, n_words: int, shingles: np.ndarray, lead: np.ndarray, entities: np.ndarray) -> bytes:
@@ -335,6 +336,16 @@ def verify_sets(conn, ids: Iterable[int]) -> dict[int, tuple[str, int, np.ndarra
     older = [aid for aid, sets in out.items() if sets[0] is None]
     for aid, body_hash, n_words in by_ids(conn, "SELECT id, body_hash, n_words FROM articles WHERE id IN ({ids})", older):
         out[aid] = (body_hash, n_words, *out[aid][2:])
+    return out
+
+
+def verify_blobs(conn, ids: Iterable[int]) -> dict[int, bytes]:
+    """id → verification-set blob in the current layout (`pack_sets`) of stored articles that
+    have their sets stored; a blob of the older layout is rewritten to it."""
+    out = dict(by_ids(conn, "SELECT article_id, sets FROM verify_sets WHERE article_id IN ({ids})", ids))
+    older = [aid for aid, blob in out.items() if blob[:4] != _V2_TAG]
+    for aid, sets in verify_sets(conn, older).items():
+        out[aid] = pack_sets(*sets)
     return out
 
 
