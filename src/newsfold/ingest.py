@@ -95,8 +95,7 @@ class BatchPrints(NamedTuple):
 
     @classmethod
     def of(cls, prints: PackedPrints) -> BatchPrints:
-        return cls(prints.body_hashes, prints.n_words, prints.signatures, prints.keys,
-                   [db.pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities) for fp in prints])
+        return cls(prints.body_hashes, prints.n_words, prints.signatures, prints.keys, db.pack_all_sets(prints))
 
     @classmethod
     def concat(cls, parts: list[BatchPrints]) -> BatchPrints:
@@ -402,16 +401,18 @@ def _cluster_pending(conn, report: IngestReport) -> None:
         if not affected:
             return
         pending = set(pending)
-        old = {sid for _, sid in db.story_of(conn, affected) if sid}
+        old = db.component_stories(conn)
         db.drop_stories(conn, old)
-        scores = {(a, b): PairScores(j, c, e, lead) for a, b, j, c, e, lead in db.component_edges(conn)}
-        node_rows = db.nodes(conn, affected)
-        clusters = star_clusters((Node(*r) for r in node_rows), scores)
+        scores = {(a, b): (j, c, e, lead) for a, b, j, c, e, lead in db.component_edges(conn)}
+        node_rows = db.component_nodes(conn)
+        clusters = star_clusters((Node(*r[:3]) for r in node_rows), scores)
         hashes = {r[0]: r[2] for r in node_rows}
+        details = {r[0]: (r[3], r[4]) for r in node_rows}
         del node_rows
-        stories = [(hashes[c][:16], c, members) for c, members in clusters.items()]
-        db.write_stories(conn, stories, db.node_details(conn, affected))
-        merges = [(m, sid, c, scores[(min(m, c), max(m, c))]) for sid, c, members in stories for m in members[1:]]
+        stories = sorted((hashes[c][:16], c, members) for c, members in clusters.items())
+        db.write_stories(conn, stories, details)
+        merges = [(m, sid, c, PairScores(*scores[(min(m, c), max(m, c))]))
+                  for sid, c, members in stories for m in members[1:]]
         db.write_merges(conn, merges)
         report.new_stories += sum(sid not in old for sid, _, _ in stories)
         report.folded += sum(m in pending for m, *_ in merges)

@@ -317,3 +317,29 @@ def merge_runs(ka, oa, kb, ob):
         j += 1
         k += 1
     return keys, owners
+
+
+@njit(cache=True, nogil=True)
+def pack_set_blobs(tag, n_words, digests, sh, sh_off, lead, lead_off, ent, ent_off):
+    """Every article's verification-set blob (store.pack_sets' layout: tag, word count, body hash
+    as 4 words, set sizes, shingles, lead, names/figures) in one uint32 buffer; article i's is
+    buf[at[i]:at[i + 1]]."""
+    n = n_words.size
+    at = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        at[i + 1] = at[i] + 8 + (sh_off[i + 1] - sh_off[i]) + (lead_off[i + 1] - lead_off[i]) + (ent_off[i + 1] - ent_off[i])
+    buf = np.empty(at[n], np.uint32)
+    for i in range(n):
+        k = at[i]
+        buf[k] = tag
+        buf[k + 1] = n_words[i]
+        for w in range(4):
+            buf[k + 2 + w] = digests[i, w]
+        buf[k + 6] = sh_off[i + 1] - sh_off[i]
+        buf[k + 7] = lead_off[i + 1] - lead_off[i]
+        k += 8
+        for values, off in ((sh, sh_off), (lead, lead_off), (ent, ent_off)):
+            for j in range(off[i], off[i + 1]):
+                buf[k] = values[j]
+                k += 1
+    return buf, at
