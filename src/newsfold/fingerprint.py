@@ -138,12 +138,6 @@ def fingerprint_packed(texts: list[str]) -> PackedPrints:
                         {"shingles": (sh, sh_off), "lead": (lead, lead_off), "entities": (ent, ent_off)})
 
 
-def load_kernels() -> None:
-    """Load (compiling on first use) the compiled loops now, so that worker processes forked
-    afterwards share them instead of each importing numba and loading them again."""
-    fingerprint_packed(["load the kernels"])
-
-
 def token_hashes(text: str) -> np.ndarray:
     """The hashes of a text's tokens, in text order."""
     return _kernel_prints([text])[0]

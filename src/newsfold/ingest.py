@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import gc
 import os
 import queue
 import sys
@@ -29,7 +30,7 @@ from . import band_index
 from . import store as db
 from .cluster import Node, star_clusters
 from .extract import extract
-from .fingerprint import NUM_PERM, PackedPrints, fingerprint_batch, fingerprint_packed, load_kernels
+from .fingerprint import NUM_PERM, PackedPrints, fingerprint_batch, fingerprint_packed
 from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify_packed,
                     weighty_pairs)
 from .model import Article, Capture, Problem
@@ -46,6 +47,7 @@ AHEAD_CHUNKS = 2 * BATCH_ARTICLES // CHUNK_CAPTURES
 # workers as cores, they took a third of its core at 1M and its work took 1.7× as long)
 WORKER_NICE = 10
 CACHE_ARTICLES = 20_000  # recent articles whose fingerprints are kept for verification (~4 KB each)
+GC_YOUNG = 10_000  # allocations between collections of the youngest generation (see _few_collections)
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 
 
@@ -112,6 +114,12 @@ class ChunkResult(NamedTuple):
     captures: list[Extracted]
     rows: list[tuple]  # per article: (position, title, caption, credit, text, url, date)
     prints: BatchPrints
+
+
+def load_kernels() -> None:
+    """Load (compiling on first use) the compiled loops a worker runs, so that the workers forked
+    afterwards share them instead of each importing numba and loading them again."""
+    BatchPrints.of(fingerprint_packed(["load the kernels"]))
 
 
 def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
@@ -319,13 +327,38 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
     bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="ingest", file=sys.stderr,
                disable=True if progress is False else None, mininterval=0.5)
+    load_kernels()  # before the workers are forked: they inherit the compiled code
+    with _few_collections():
+        _run(conn, paths, text_field, workers, report, bar, on_problem)
+    report.stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+    return report
+
+
+@contextmanager
+def _few_collections():
+    """The garbage collector's settings for an ingest, restored after it. What is alive now
+    (modules, numba's compiled code: 100k objects) is frozen out of collections, before workers
+    are forked, so their collections neither walk it nor copy its pages; and the youngest
+    generation is collected every GC_YOUNG allocations, not 700: an ingest allocates rows by the
+    million, and few of them form cycles (at 100k, ~2 CPU s of the writer went to collections)."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _run(conn, paths: list[str], text_field: str | None, workers: int, report: IngestReport, bar: tqdm,
+         on_problem: Callable[[Problem], None]) -> None:
     matcher = _Matcher(conn)
     with db.Transaction(conn):
         if matcher.store_had_articles:
             db.create_bulk_indexes(conn)  # rebuilds what a killed bulk ingest dropped; else nothing
         else:
             db.drop_bulk_indexes(conn)  # built at the end, in one sort each
-    load_kernels()  # before the workers are forked: they inherit the compiled code
     problems: queue.SimpleQueue = queue.SimpleQueue()
     chunks = _chunks(_inputs(paths, text_field, report, problems), CHUNK_CAPTURES)
     results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS, nice=WORKER_NICE)
@@ -356,8 +389,6 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     _cluster_pending(conn, report)
     with db.Transaction(conn):
         db.create_bulk_indexes(conn)
-    report.stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
-    return report
 
 
 def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher: _Matcher,

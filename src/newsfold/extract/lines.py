@@ -205,23 +205,29 @@ def is_residue(line: str) -> bool:
 
 def is_furniture(line: str, spaces: int) -> bool:
     """`is_residue(line) or is_separator(line)` for a line as `split_lines` gives it (stripped,
-    single spaces) whose spaces are counted: the same tests, each made once, cheapest first
-    (a capture's every line goes through here)."""
+    single spaces) whose spaces are counted: the same tests, each made once, cheapest first, the
+    common case of each inline (a capture's every line goes through here)."""
     if spaces > 30:
         return is_navigation(line)
-    if is_widget(line) or is_navigation(line):
+    # is_widget's first test (a line of more than 3 characters with a letter other than k/m is no widget)
+    if not (len(line) > 3 and _LETTER_NOT_KM.search(line)) and is_widget(line):
         return True
-    first = _first_word(line)
-    if first is not None and first.lower() in _SOCIAL and spaces <= 20 and is_social(line):
+    if ("|" in line or "/" in line or ">" in line or "›" in line or "•" in line or "·" in line) and is_navigation(line):
         return True
-    s = line.lower()
-    if spaces < 24 and _RESIDUE.match(s):
-        return True
-    if spaces < 10 and _PROMPT.match(s):
-        return True
-    if spaces < 12 and ("rights" in s or "privacy" in s or "terms" in s or "cookie" in s) and _FOOTER.search(s):
-        return True
-    return not line[0].isalnum() and spaces <= 8 and bool(_SEPARATOR.match(line))
+    if spaces <= 20:
+        head = line.partition(" ")[0]
+        first = head if head.isalnum() else _first_word(line)
+        if first is not None and first.lower() in _SOCIAL and is_social(line):
+            return True
+    if spaces < 24:
+        s = line.lower()
+        if _RESIDUE.match(s):
+            return True
+        if spaces < 10 and _PROMPT.match(s):
+            return True
+        if spaces < 12 and ("rights" in s or "privacy" in s or "terms" in s or "cookie" in s) and _FOOTER.search(s):
+            return True
+    return spaces <= 8 and not line[0].isalnum() and bool(_SEPARATOR.match(line))
 
 
 def is_list_header(line: str) -> bool:
