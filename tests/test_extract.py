@@ -84,6 +84,8 @@ def test_mojibake_and_stray_entities_are_repaired():
     assert repair(broken) == "The minister’s plan was approved & signed, said José."
     # ticker symbols in angle brackets are text, not markup
     assert repair("Campeau Corp <CMP.T> said") == "Campeau Corp <CMP.T> said"
+    # zero-width characters and soft hyphens, as pasted from a page, are not text
+    assert repair("\ufeffMar\u00adket\u200bs re\u200c\u200dopen\u2060ed\u00a0today") == "Markets reopened today"
 
 
 def test_every_character_mojibake_repair_looks_for_gets_it_to_look():
