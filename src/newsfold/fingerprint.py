@@ -16,6 +16,7 @@ Fingerprints are computed for a batch of bodies at once, by one compiled loop pe
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -65,7 +66,30 @@ def _prepared(text: str) -> tuple[bytes, bytes]:
     """(lower-cased bytes, original-case bytes) of the same length, punctuation as spaces."""
     if text.isascii():
         return text.lower().encode("ascii"), text.encode("ascii")
-    t = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text))
+    text = unicodedata.normalize("NFKC", text)
+    # non-ASCII punctuation blanked in the bytes by a compiled walk (the same tokens as the regex
+    # below, which scans the text a character at a time: ~0.15 ms for an article with curly quotes)
+    low, orig = bytearray(text.lower().encode("utf-8", "surrogatepass")), bytearray(text.encode("utf-8", "surrogatepass"))
+    from . import kernels
+
+    if kernels.blank_non_words(np.frombuffer(low, np.uint8), np.frombuffer(orig, np.uint8), _word_or_space()):
+        return bytes(low), bytes(orig)
+    return _prepared_by_regex(text)
+
+
+@functools.cache
+def _word_or_space() -> np.ndarray:
+    """Per BMP code point: is it a word character or white space, i.e. not matched by _NON_WORD
+    (made with the regex itself, so the two never disagree)."""
+    table = np.ones(0x10000, dtype=bool)
+    for m in _NON_WORD.finditer("".join(map(chr, range(0x10000)))):
+        table[m.start() : m.end()] = False
+    return table
+
+
+def _prepared_by_regex(text: str) -> tuple[bytes, bytes]:
+    """`_prepared` of an NFKC-normalised non-ASCII text, by the definition."""
+    t = _NON_WORD.sub(" ", text)
     low, orig = t.lower().encode("utf-8", "surrogatepass"), t.encode("utf-8", "surrogatepass")
     if len(low) != len(orig):  # a case mapping that changes length (rare): no entity flags
         orig = low

@@ -119,7 +119,7 @@ class ChunkResult(NamedTuple):
 def load_kernels() -> None:
     """Load (compiling on first use) the compiled loops a worker runs, so that the workers forked
     afterwards share them instead of each importing numba and loading them again."""
-    BatchPrints.of(fingerprint_packed(["load the kernels"]))
+    BatchPrints.of(fingerprint_packed(["load the kernels", "and the \u2018non-ASCII\u2019 path"]))
 
 
 def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:

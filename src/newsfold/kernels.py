@@ -343,3 +343,41 @@ def pack_set_blobs(tag, n_words, digests, sh, sh_off, lead, lead_off, ent, ent_o
                 buf[k] = values[j]
                 k += 1
     return buf, at
+
+
+@njit(cache=True, nogil=True)
+def blank_non_words(low, orig, word_or_space):
+    """Overwrite with spaces, in both `orig` (a text's UTF-8) and `low` (its lower-cased UTF-8),
+    every non-ASCII character that `word_or_space` (by code point, U+0000-U+FFFF) says is neither
+    a word character nor white space: the tokens are then those of the text with such characters
+    replaced by spaces. False, with nothing promised about the arrays, where this cannot be done
+    character for character: a character whose lower case is longer or shorter in UTF-8, or one
+    beyond U+FFFF."""
+    n = orig.size
+    if low.size != n:
+        return False
+    i = 0
+    while i < n:
+        b = orig[i]
+        if b < 0x80:
+            if low[i] >= 0x80:
+                return False
+            i += 1
+            continue
+        lb = low[i]
+        if b >= 0xF0 or lb >= 0xF0 or lb < 0xC0 or (b >= 0xE0) != (lb >= 0xE0):
+            return False
+        if b < 0xE0:
+            width = 2
+            cp = ((np.int64(b) & 0x1F) << 6) | (np.int64(orig[i + 1]) & 0x3F)
+        else:
+            width = 3
+            cp = ((np.int64(b) & 0x0F) << 12) | ((np.int64(orig[i + 1]) & 0x3F) << 6) | (np.int64(orig[i + 2]) & 0x3F)
+        if i + width > n:
+            return False
+        if not word_or_space[cp]:
+            for k in range(i, i + width):
+                orig[k] = 32
+                low[k] = 32
+        i += width
+    return True
