@@ -381,3 +381,36 @@ def blank_non_words(low, orig, word_or_space):
                 low[k] = 32
         i += width
     return True
+
+
+@njit(cache=True, nogil=True)
+def bucket_pairs(keys, owners, weights, limits):
+    """Every pair of entries sharing a key (keys sorted) whose bucket holds 2 to limits[i]
+    entries, as (owner, owner) rows with the key's weight."""
+    n = keys.size
+    total = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[j] == keys[i]:
+            j += 1
+        if 2 <= j - i <= limits[i]:
+            total += (j - i) * (j - i - 1) // 2
+        i = j
+    pairs = np.empty((total, 2), np.int64)
+    pair_weights = np.empty(total, np.int64)
+    k = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[j] == keys[i]:
+            j += 1
+        if 2 <= j - i <= limits[i]:
+            for a in range(i, j):
+                for b in range(a + 1, j):
+                    pairs[k, 0] = owners[a]
+                    pairs[k, 1] = owners[b]
+                    pair_weights[k] = weights[a]
+                    k += 1
+        i = j
+    return pairs, pair_weights

@@ -88,27 +88,9 @@ def decode_pairs(codes: np.ndarray) -> np.ndarray:
 def candidate_pairs(keys: np.ndarray, owners: np.ndarray) -> np.ndarray:
     """Sorted codes of the owner pairs whose shared band keys weigh enough."""
     order = np.argsort(keys, kind="stable")
-    k, o = keys[order], owners[order]
-    w = key_weights(k)
-    if k.size < 2:
-        return np.zeros(0, np.int64)
-    cuts = np.flatnonzero(k[1:] != k[:-1]) + 1
-    bounds = np.concatenate(([0], cuts, [k.size]))
-    sizes = np.diff(bounds)
-    start_of = np.repeat(bounds[:-1], sizes)
-    end_of = np.repeat(bounds[1:], sizes)
-    ok = (end_of - start_of >= 2) & (end_of - start_of <= bucket_limit(k))
-    cur = np.flatnonzero(ok)
-    found, found_w = [], []
-    step = 1
-    while cur.size:  # pair each bucket member with the one `step` places after it
-        cur = cur[cur + step < end_of[cur]]
-        found.append(np.stack([o[cur], o[cur + step]], axis=1))
-        found_w.append(w[cur])
-        step += 1
-    pairs = np.concatenate(found) if found else np.zeros((0, 2), np.int64)
-    pw = np.concatenate(found_w) if found_w else np.zeros(0, np.int64)
-    return weighty_pairs(pairs, pw)
+    k, o = keys[order].astype(np.int64, copy=False), owners[order].astype(np.int64, copy=False)
+    pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), bucket_limit(k).astype(np.int64))
+    return weighty_pairs(pairs, weights)
 
 
 def weighty_pairs(pairs: np.ndarray, weights: np.ndarray) -> np.ndarray:
