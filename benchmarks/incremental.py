@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -48,6 +49,9 @@ def main() -> None:
     for stale in store.parent.glob("run.db*"):
         stale.unlink()
     shutil.copyfile(args.db, store)  # the kept store itself stays as the 1M run left it
+    # a store at rest is on disk: without this the timed ingest shares the disk with the write-back
+    # of the gigabytes just copied (10.8 s against 5.5 when measured on 2026-12-01)
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.run([str(args.newsfold), "ingest", str(docs), "--db", str(store), "--text-field", "text",
                            "--quiet"], capture_output=True, text=True)
