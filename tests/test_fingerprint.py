@@ -152,7 +152,8 @@ def by_regex(text):
 
 TRICKY = ["Caf\u00e9 \u201cquoted\u201d \u2014 it\u2019s 5\u00a0km", "\u0130stanbul \u0130\u0130 kap\u0131", "\u1e9e and \u023a swap widths",
           "\u1e9e \u201cquoted\u201d \u023a", "emoji \U0001F600 beyond the BMP", "lone \ud800 surrogate", "line\u2028separator", "com\u0301bining e\u0301",
-          "\u6771\u4eac\u90fd \u65b0\u805e", "\u212a kelvin \ufb01 ligature", "soft\u00adhyphen", "\u00bfQu\u00e9? \u00a1S\u00ed!"]
+          "\u6771\u4eac\u90fd \u65b0\u805e", "\u212a kelvin \ufb01 ligature", "soft\u00adhyphen", "\u00bfQu\u00e9? \u00a1S\u00ed!",
+          "\u03a3.\u039f.\u03a3 \u0391\u03a3\u0395\u03a0:\u03a3 \u0391.\u03a3. \u03a4\u039f\u03a5\u03a3\u2019\u0391"]  # final sigma
 
 
 def test_non_ascii_bodies_get_the_tokens_the_regex_definition_gives():

@@ -298,3 +298,21 @@ def test_a_reader_holding_the_wal_never_stalls_the_ingest(tmp_path, shared, monk
             reader.close()
     assert report.captures == 2225
     assert len(waits) >= 12 and max(waits) < 10
+
+
+def test_an_ingest_gives_the_garbage_collector_back_as_it_found_it(tmp_path, examples_copy):
+    # an ingest freezes what is alive and collects less often while it runs: a program using the
+    # API must get its own settings back, also when the ingest fails
+    import gc
+
+    saved = gc.get_threshold()
+    gc.set_threshold(1234, 7, 3)
+    try:
+        with Store(tmp_path / "nf.db") as store:
+            store.ingest([examples_copy], progress=False)
+            assert gc.get_threshold() == (1234, 7, 3) and gc.get_freeze_count() == 0
+            with pytest.raises(TypeError):
+                store.ingest([examples_copy], progress=False, on_problem=None, workers="two")
+            assert gc.get_threshold() == (1234, 7, 3) and gc.get_freeze_count() == 0
+    finally:
+        gc.set_threshold(*saved)

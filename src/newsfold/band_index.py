@@ -1,5 +1,6 @@
 """The LSH band index: sorted runs of (key, article) merged like an LSM tree, so adding a batch
-and querying it are both vectorised (searchsorted), never a dict of millions of Python objects.
+and querying it are both compiled loops over arrays (kernels.py), never a dict of millions of
+Python objects.
 
 Runs are kept in the store, one per write batch, cut into chunks of CHUNK keys (one row each),
 with the first key of every chunk (the fences) kept apart. An ingest into a big store does not

@@ -16,6 +16,7 @@ import gc
 import os
 import queue
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -334,21 +335,36 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
     return report
 
 
+_gc_lock = threading.Lock()
+_gc_users = 0  # ingests running in this process (in threads, on different stores)
+_gc_threshold: tuple[int, ...] = ()
+_gc_was_frozen = False  # the host program froze objects of its own: they stay frozen after
+
+
 @contextmanager
 def _few_collections():
     """The garbage collector's settings for an ingest, restored after it. What is alive now
     (modules, numba's compiled code: 100k objects) is frozen out of collections, before workers
     are forked, so their collections neither walk it nor copy its pages; and the youngest
     generation is collected every GC_YOUNG allocations, not 700: an ingest allocates rows by the
-    million, and few of them form cycles (at 100k, ~2 CPU s of the writer went to collections)."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG, *threshold[1:])
+    million, and few of them form cycles (at 100k, ~1-2 CPU s of the writer went to collections).
+    Ingests running at once in one process share one setting: the first sets it, the last restores it."""
+    global _gc_users, _gc_threshold, _gc_was_frozen
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_threshold, _gc_was_frozen = gc.get_threshold(), gc.get_freeze_count() > 0
+            gc.freeze()
+            gc.set_threshold(GC_YOUNG, *_gc_threshold[1:])
+        _gc_users += 1
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_threshold)
+                if not _gc_was_frozen:
+                    gc.unfreeze()
 
 
 def _run(conn, paths: list[str], text_field: str | None, workers: int, report: IngestReport, bar: tqdm,

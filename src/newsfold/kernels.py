@@ -256,7 +256,8 @@ def _lower_bound(values, key, lo, hi):
 def band_lookup(rk, ro, sample, sample_every, keys, owners, weights, limits):
     """The band index's query of one sorted run (keys rk, owners ro): for each of `keys` (sorted)
     found in the run at most limits[i] times, a pair (owners[i], the run's owner) per occurrence,
-    with weights[i]. With a `sample` (every sample_every-th key of a big run, small enough to stay
+    with weights[i] (a repeated key reuses its first entry's bucket: limits and weights depend on
+    the key alone). With a `sample` (every sample_every-th key of a big run, small enough to stay
     in the CPU cache) a search ends inside one block of the run, a few cache lines, instead of
     missing the cache at every step of a search over the whole run."""
     m, n = keys.size, rk.size
@@ -367,14 +368,13 @@ def blank_non_words(low, orig, word_or_space):
         lb = low[i]
         if b >= 0xF0 or lb >= 0xF0 or lb < 0xC0 or (b >= 0xE0) != (lb >= 0xE0):
             return False
-        if b < 0xE0:
-            width = 2
-            cp = ((np.int64(b) & 0x1F) << 6) | (np.int64(orig[i + 1]) & 0x3F)
-        else:
-            width = 3
-            cp = ((np.int64(b) & 0x0F) << 12) | ((np.int64(orig[i + 1]) & 0x3F) << 6) | (np.int64(orig[i + 2]) & 0x3F)
+        width = 2 if b < 0xE0 else 3
         if i + width > n:
             return False
+        if width == 2:
+            cp = ((np.int64(b) & 0x1F) << 6) | (np.int64(orig[i + 1]) & 0x3F)
+        else:
+            cp = ((np.int64(b) & 0x0F) << 12) | ((np.int64(orig[i + 1]) & 0x3F) << 6) | (np.int64(orig[i + 2]) & 0x3F)
         if not word_or_space[cp]:
             for k in range(i, i + width):
                 orig[k] = 32

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .fingerprint import Fingerprint, shingle_sequence
+from .store import SETS_V2
 
 MIN_CONTAINMENT = 0.6  # share of the shorter body's shingles found in the longer one
 MIN_SCORE = 0.72  # mean of containment and name/figure overlap
@@ -208,12 +209,14 @@ class PackedSets(NamedTuple):
 
     @classmethod
     def of_blobs(cls, blobs: list[bytes]) -> PackedSets:
-        """From the blobs the store keeps (store.pack_sets layout: [SETS_V2, n_words, body hash
+        """From set blobs in the current layout (store.pack_sets, as store.verify_blobs returns them: [SETS_V2, n_words, body hash
         (4 words), n_shingles, n_lead, shingles, lead, entities]), without unpacking each."""
         lengths = np.array([len(b) for b in blobs], np.int64) // 4
         ends = np.cumsum(lengths)
         at = ends - lengths
         buf = np.frombuffer(b"".join(blobs), np.uint32)
+        if not np.all(buf[at] == SETS_V2):  # an older layout would be read as garbage (store.verify_blobs converts)
+            raise ValueError("a verification-set blob not in the current layout")
         n_sh, n_lead = buf[at + 6].astype(np.int64), buf[at + 7].astype(np.int64)
         sh_start = at + 8
         return cls(buf, sh_start, sh_start + n_sh, sh_start + n_sh, sh_start + n_sh + n_lead, sh_start + n_sh + n_lead,
