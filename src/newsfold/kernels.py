@@ -388,29 +388,27 @@ def bucket_pairs(keys, owners, weights, limits):
     """Every pair of entries sharing a key (keys sorted) whose bucket holds 2 to limits[i]
     entries, as (owner, owner) rows with the key's weight."""
     n = keys.size
-    total = 0
+    starts = np.empty(n, np.int64)  # the buckets worth pairing: [starts[t], ends[t])
+    ends = np.empty(n, np.int64)
+    n_buckets = total = 0
     i = 0
     while i < n:
         j = i + 1
         while j < n and keys[j] == keys[i]:
             j += 1
         if 2 <= j - i <= limits[i]:
+            starts[n_buckets], ends[n_buckets] = i, j
+            n_buckets += 1
             total += (j - i) * (j - i - 1) // 2
         i = j
     pairs = np.empty((total, 2), np.int64)
     pair_weights = np.empty(total, np.int64)
     k = 0
-    i = 0
-    while i < n:
-        j = i + 1
-        while j < n and keys[j] == keys[i]:
-            j += 1
-        if 2 <= j - i <= limits[i]:
-            for a in range(i, j):
-                for b in range(a + 1, j):
-                    pairs[k, 0] = owners[a]
-                    pairs[k, 1] = owners[b]
-                    pair_weights[k] = weights[a]
-                    k += 1
-        i = j
+    for t in range(n_buckets):
+        for a in range(starts[t], ends[t]):
+            for b in range(a + 1, ends[t]):
+                pairs[k, 0] = owners[a]
+                pairs[k, 1] = owners[b]
+                pair_weights[k] = weights[a]
+                k += 1
     return pairs, pair_weights
