@@ -167,7 +167,12 @@ def _first_word(line: str) -> str | None:
 def is_social(line: str) -> bool:
     first = _first_word(line)
     # every word must be a share-bar word: the first one decides most lines without the slower scan
-    if first is None or first.lower() not in _SOCIAL or line.count(" ") > 20 or not _SOCIAL_HINT.search(line.lower()):
+    return first is not None and first.lower() in _SOCIAL and _all_share_words(line)
+
+
+def _all_share_words(line: str) -> bool:
+    """`is_social` past its first-word test."""
+    if line.count(" ") > 20 or not _SOCIAL_HINT.search(line.lower()):
         return False
     toks = [t.lower() for t in words(line)]
     return bool(toks) and len(toks) <= 16 and set(toks) <= _SOCIAL and bool(set(toks) & _SOCIAL_CORE)
@@ -220,7 +225,7 @@ def is_furniture(line: str, spaces: int) -> bool:
     if spaces <= 20:
         head = line.partition(" ")[0]
         first = head if head.isalnum() else _first_word(line)
-        if first is not None and first.lower() in _SOCIAL and is_social(line):
+        if first is not None and first.lower() in _SOCIAL and _all_share_words(line):
             return True
     if spaces < 24:
         s = line.lower()
