@@ -122,9 +122,10 @@ class BandIndex:
     def __len__(self) -> int:
         return sum(k.size for k, _ in self.runs) + sum(r.size for r in self.stored)
 
-    def add(self, keys: np.ndarray, owners: np.ndarray) -> Run:
-        """Index a batch; returns it as a sorted run (what the store keeps)."""
-        run = sorted_run(keys, owners)
+    def add(self, keys: np.ndarray, owners: np.ndarray, presorted: bool = False) -> Run:
+        """Index a batch; returns it as a sorted run (what the store keeps). `presorted`: the keys
+        are sorted already, as `sorted_run` sorts them (owners in order within a key)."""
+        run = (keys, owners.astype(np.int32, copy=False)) if presorted else sorted_run(keys, owners)
         self.runs.append(run)
         # merge while the newest run is over a quarter of the one before: O(log n) runs, amortised
         # O(n log n) merging (measured at 1M articles: adds + queries 15% cheaper than with a factor of 2)
@@ -139,10 +140,13 @@ class BandIndex:
         live = {id(rk) for rk, _ in self.runs}
         self.samples = {k: v for k, v in self.samples.items() if k in live}
 
-    def pairs(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(m × 2) array of (owner of a query key, indexed article) sharing a key, and that key's weight."""
-        order = np.argsort(keys)  # sorted needles: a repeated key is looked up once
-        keys, owners = keys[order].astype(np.int64, copy=False), owners[order].astype(np.int64, copy=False)
+    def pairs(self, keys: np.ndarray, owners: np.ndarray, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(m × 2) array of (owner of a query key, indexed article) sharing a key, and that key's
+        weight. `presorted`: the keys are sorted already."""
+        if not presorted:  # sorted needles: a repeated key is looked up once
+            order = np.argsort(keys)
+            keys, owners = keys[order], owners[order]
+        keys, owners = keys.astype(np.int64, copy=False), owners.astype(np.int64, copy=False)
         weights = key_weights(keys).astype(np.int64, copy=False)
         limit = bucket_limit(keys).astype(np.int64, copy=False)
         found = [_pairs_in_run(rk, ro, keys, owners, weights, limit, self._sample(rk)) for rk, ro in self.runs]

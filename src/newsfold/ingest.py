@@ -264,8 +264,10 @@ class _Matcher:
         """Verified edges of a batch; its band keys join the index (and the store, in the caller's transaction)."""
         ids, at, packed = batch
         keys = packed.keys[at]
-        flat_keys, flat_owner = keys.ravel(), np.repeat(ids, keys.shape[1])
-        found = [candidate_pairs(flat_keys, flat_owner), weighty_pairs(*self.index.pairs(flat_keys, flat_owner))]
+        # sorted once (owners ascending within a key) for the batch's own pairs, the index lookup and the index
+        run_keys, run_owners = band_index.sorted_run(keys.ravel(), np.repeat(ids, keys.shape[1]))
+        found = [candidate_pairs(run_keys, run_owners, presorted=True),
+                 weighty_pairs(*self.index.pairs(run_keys, run_owners, presorted=True))]
         copies = db.same_body(self.conn, ids.tolist()) if self.store_had_articles else set()
         for aid, i in zip(ids.tolist(), at.tolist()):
             first = self.body_owner.setdefault(int(packed.body_hashes[i][:16], 16), aid)
@@ -275,7 +277,7 @@ class _Matcher:
             a, b = np.array(sorted(copies), dtype=np.int64).T
             found.append(pair_codes(a, b))
         pairs = np.unique(np.concatenate(found))
-        self.batch_runs.append(band_index.save_run(self.conn, self.index.add(flat_keys, flat_owner)))
+        self.batch_runs.append(band_index.save_run(self.conn, self.index.add(run_keys, run_owners, presorted=True)))
         self.sketches.add(ids, packed.signatures[at], packed.n_words[at])
         self._remember(batch)
         pairs = self._prefiltered(pairs)

@@ -86,10 +86,13 @@ def decode_pairs(codes: np.ndarray) -> np.ndarray:
     return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
 
 
-def candidate_pairs(keys: np.ndarray, owners: np.ndarray) -> np.ndarray:
-    """Sorted codes of the owner pairs whose shared band keys weigh enough."""
-    order = np.argsort(keys, kind="stable")
-    k, o = keys[order].astype(np.int64, copy=False), owners[order].astype(np.int64, copy=False)
+def candidate_pairs(keys: np.ndarray, owners: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """Sorted codes of the owner pairs whose shared band keys weigh enough. `presorted`: the keys
+    are sorted already (a batch's keys are sorted once for this, the index lookup and the index)."""
+    if not presorted:
+        order = np.argsort(keys, kind="stable")
+        keys, owners = keys[order], owners[order]
+    k, o = keys.astype(np.int64, copy=False), owners.astype(np.int64, copy=False)
     pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), bucket_limit(k).astype(np.int64))
     return weighty_pairs(pairs, weights)
 
