@@ -3,6 +3,7 @@ ingest + export is deterministic; the stories do not depend on the order files a
 from __future__ import annotations
 
 import html
+import io
 import random
 import re
 import unicodedata
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsfold import extract_text
+from newsfold import read as read_module
 from newsfold.extract.lines import repair
 from support import SHARED, read_jsonl, run_cli
 
@@ -151,3 +153,38 @@ def test_stories_do_not_depend_on_input_order(tmp_path):
     for n, run in enumerate(runs[1:], start=1):
         assert run.keys() == runs[0].keys()
         assert ari(runs[0], run) == 1.0, f"shuffle {n}: ARI {ari(runs[0], run):.4f}"
+
+
+# --- JSONL lines: cut a MiB at a time in blocks, numbered and limited as if read line by line ---
+
+def _jsonl_by_definition(data: bytes, limit: int) -> list[tuple[int, bytes | None]]:
+    """(line number, line) of every non-blank line, None for one over the limit."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the end of the last line, not a line
+    return [(n, None if len(line) > limit else line) for n, line in enumerate(lines, start=1)
+            if len(line) > limit or line.strip()]
+
+
+jsonl_line = st.one_of(st.binary(max_size=40), st.sampled_from([b"", b" ", b"\r", b"\t \x0b\x0c", b"x" * 25]))
+
+
+@SETTINGS
+@given(st.lists(jsonl_line, max_size=300), st.booleans(), st.integers(1, 40), st.integers(0, 30))
+def test_jsonl_blocks_hold_every_line_with_its_number(lines, final_newline, read_bytes, over):
+    limit = read_bytes + over  # as in use: a line within one piece read is never over the limit
+    data = b"\n".join(line.replace(b"\n", b"") for line in lines) + (b"\n" if final_newline and lines else b"")
+    saved = read_module.READ_BYTES, read_module.MAX_RECORD_BYTES
+    read_module.READ_BYTES, read_module.MAX_RECORD_BYTES = read_bytes, limit  # tiny: every edge case is hit
+    try:
+        got = []
+        for block in read_module.read_jsonl_stream(io.BytesIO(data), "f.jsonl", None):
+            if isinstance(block, read_module.RowBlock):
+                assert block.n_lines <= read_module.ROWS_PER_BLOCK
+                got += [(row.lineno, row.data) for row in block.rows()]
+            else:
+                assert "longer than" in block.reason
+                got.append((block.line, None))
+    finally:
+        read_module.READ_BYTES, read_module.MAX_RECORD_BYTES = saved
+    assert got == _jsonl_by_definition(data, limit)

@@ -35,7 +35,7 @@ from .fingerprint import NUM_PERM, PackedPrints, fingerprint_batch, fingerprint_
 from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify_packed,
                     weighty_pairs)
 from .model import Article, Capture, Problem
-from .read import RawRow, discover, read_path, resolve
+from .read import RawRow, RowBlock, discover, read_path, resolve
 from .serve import safe
 from .workers import ordered_map
 
@@ -134,14 +134,23 @@ def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
     return content_hash, articles
 
 
-def process_chunk(items: list[Capture | RawRow]) -> ChunkResult:
+def _each(items: list[Capture | RawRow | RowBlock]) -> Iterator[Capture | RawRow]:
+    for item in items:
+        if isinstance(item, RowBlock):
+            yield from item.rows()
+        else:
+            yield item
+
+
+def process_chunk(items: list[Capture | RawRow | RowBlock]) -> ChunkResult:
     """Pure work for a chunk of inputs (runs in a worker): parse rows, extract, then fingerprint all
     bodies of the chunk at once."""
     captures: list[Extracted] = []
     rows: list[tuple] = []
-    for item in items:
+    for item in _each(items):
         cap = resolve(item)
-        size = len(item.data) if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
+        # bytes read, for the progress bar (a row's line end included)
+        size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
         if isinstance(cap, Problem):
             captures.append(Extracted("", "", "", size, problem=cap))
             continue
@@ -155,7 +164,7 @@ def process_chunk(items: list[Capture | RawRow]) -> ChunkResult:
 
 
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
-            problems: queue.SimpleQueue) -> Iterator[Capture | RawRow]:
+            problems: queue.SimpleQueue) -> Iterator[Capture | RowBlock]:
     """The captures and rows to ingest. Runs on the pool's feeding threads (one at a time):
     unreadable files go to `problems`, for the main thread to report."""
     for item in discover(paths):
@@ -163,7 +172,7 @@ def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
             problems.put(item)
             continue
         report.files += 1
-        for cap in read_path(item, text_field):
+        for cap in read_path(item, text_field, blocks=True):
             if isinstance(cap, Problem):
                 problems.put(cap)
             else:
@@ -178,12 +187,15 @@ def _report_problems(problems: queue.SimpleQueue, report: IngestReport, on_probl
 
 
 def _chunks(items: Iterable, n: int) -> Iterator[list]:
+    """Lists of items holding about n captures each (a RowBlock counts its lines)."""
     chunk = []
+    size = 0
     for x in items:
         chunk.append(x)
-        if len(chunk) >= n:
+        size += x.n_lines if isinstance(x, RowBlock) else 1
+        if size >= n:
             yield chunk
-            chunk = []
+            chunk, size = [], 0
     if chunk:
         yield chunk
 
