@@ -1,5 +1,7 @@
 """Fingerprint, match and cluster: which versions are one story, and which must stay apart."""
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsfold.cluster import Node, star_clusters
 from newsfold.fingerprint import NUM_PERM, fingerprint, fingerprint_batch
@@ -175,3 +177,30 @@ def test_batch_verification_gives_each_pair_the_scores_of_compare(shared):
     got = {(a, b): s for a, b, s in verify(pairs, prints)}
     assert got == expected
     assert len(expected) >= 12  # the briefs and updates were found, so the comparison is not empty
+
+
+def _star_clusters_by_definition(nodes, edges):
+    """Star clustering as cluster.py's docstring defines it, a set and a sort at a time."""
+    adj = {}
+    for a, b in edges:
+        adj.setdefault(a, set()).add(b)
+        adj.setdefault(b, set()).add(a)
+    ordered = sorted(nodes, key=lambda n: (-n.n_words, n.body_hash, n.id))
+    rank = {n.id: i for i, n in enumerate(ordered)}
+    placed, stories = set(), {}
+    for n in ordered:
+        if n.id not in placed:
+            members = [n.id] + sorted((m for m in adj.get(n.id, ()) if m not in placed and m in rank and m != n.id),
+                                      key=rank.__getitem__)
+            placed.update(members)
+            stories[n.id] = members
+    return stories
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 5), st.sampled_from(["a", "b", "ab", "c" * 32])),
+                max_size=40, unique_by=lambda t: t[0]),
+       st.lists(st.tuples(st.integers(0, 45), st.integers(0, 45)), max_size=80))
+def test_star_clusters_are_the_definition(rows, edges):
+    nodes = [Node(*r) for r in rows]
+    assert star_clusters(nodes, edges) == _star_clusters_by_definition(nodes, edges)

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from . import band_index
 from . import store as db
-from .cluster import Node, star_clusters
+from .cluster import star_clusters
 from .extract import extract
 from .fingerprint import NUM_PERM, PackedPrints, fingerprint_batch, fingerprint_packed
 from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify_packed,
@@ -466,7 +466,7 @@ def _cluster_pending(conn, report: IngestReport) -> None:
         db.drop_stories(conn, old)
         scores = {(a, b): (j, c, e, lead) for a, b, j, c, e, lead in db.component_edges(conn)}
         node_rows = db.component_nodes(conn)
-        clusters = star_clusters((Node(*r[:3]) for r in node_rows), scores)
+        clusters = star_clusters(node_rows, scores)  # rows start (id, n_words, body_hash), as a Node
         hashes = {r[0]: r[2] for r in node_rows}
         details = {r[0]: (r[3], r[4]) for r in node_rows}
         del node_rows

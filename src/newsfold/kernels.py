@@ -412,3 +412,33 @@ def bucket_pairs(keys, owners, weights, limits):
                 pair_weights[k] = weights[a]
                 k += 1
     return pairs, pair_weights
+
+
+@njit(cache=True, nogil=True)
+def star_members(order, indptr, neighbours):
+    """Star clustering of nodes 0..n-1 (cluster.star_clusters): taken in `order`, each node not yet
+    placed opens a story and takes its unplaced neighbours (neighbours[indptr[v]:indptr[v+1]], in
+    `order`'s order). Returns the members story by story, each canonical first, and where each
+    story starts (n_stories + 1 offsets)."""
+    n = order.size
+    placed = np.zeros(n, np.bool_)
+    members = np.empty(n, np.int64)
+    starts = np.empty(n + 1, np.int64)
+    k = s = 0
+    for r in range(n):
+        v = order[r]
+        if placed[v]:
+            continue
+        starts[s] = k
+        s += 1
+        placed[v] = True
+        members[k] = v
+        k += 1
+        for e in range(indptr[v], indptr[v + 1]):
+            u = neighbours[e]
+            if not placed[u]:
+                placed[u] = True
+                members[k] = u
+                k += 1
+    starts[s] = k
+    return members, starts[: s + 1]
