@@ -152,3 +152,14 @@ def test_empty_store_from_before_chunked_runs_takes_an_ingest(tmp_path, examples
     old.close()
     out = run_cli("ingest", examples_copy, "--db", path)
     assert "stories: 6" in out.stderr
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.integers(-2**63, 2**63 - 1), st.sampled_from([-2**63, -1, 0, 1, 2**63 - 1])), max_size=300))
+def test_a_run_is_its_keys_stably_sorted(values):
+    keys = np.array(values, dtype=np.int64)
+    owners = np.arange(keys.size, dtype=np.int64) // 3  # owners repeat, as a batch's do
+    order = np.argsort(keys, kind="stable")
+    run_keys, run_owners = band_index.sorted_run(keys, owners)
+    assert run_keys.tolist() == keys[order].tolist() and run_owners.tolist() == owners[order].tolist()
+    assert run_owners.dtype == np.int32

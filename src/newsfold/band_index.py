@@ -45,8 +45,8 @@ def merge(a: Run, b: Run) -> Run:
 
 
 def sorted_run(keys: np.ndarray, owners: np.ndarray) -> Run:
-    order = np.argsort(keys, kind="stable")
-    return keys[order], owners[order].astype(np.int32)
+    """The keys sorted, owners in their order within a key (a stable sort)."""
+    return _kernels().radix_sorted_run(np.ascontiguousarray(keys, dtype=np.int64), np.ascontiguousarray(owners, dtype=np.int64))
 
 
 NO_SAMPLE = np.zeros(0, np.int64)

@@ -442,3 +442,37 @@ def star_members(order, indptr, neighbours):
                 k += 1
     starts[s] = k
     return members, starts[: s + 1]
+
+
+SIGN = _U64(1 << 63)
+
+
+@njit(cache=True, nogil=True)
+def radix_sorted_run(keys, owners):
+    """(keys sorted, their owners as int32), stable: an LSD radix sort, 8 passes of a byte, the
+    sign bit flipped so that unsigned byte order is signed order. A batch's 80k keys: ~5 ms,
+    half of numpy's stable argsort and the two gathers after it."""
+    n = keys.size
+    ka = keys.view(np.uint64) ^ SIGN
+    kb = np.empty(n, np.uint64)
+    oa = owners.astype(np.int32)
+    ob = np.empty(n, np.int32)
+    counts = np.empty(256, np.int64)
+    for shift in range(0, 64, 8):
+        s = _U64(shift)
+        counts[:] = 0
+        for i in range(n):
+            counts[(ka[i] >> s) & _U64(0xFF)] += 1
+        total = 0
+        for d in range(256):
+            c = counts[d]
+            counts[d] = total
+            total += c
+        for i in range(n):
+            d = (ka[i] >> s) & _U64(0xFF)
+            kb[counts[d]] = ka[i]
+            ob[counts[d]] = oa[i]
+            counts[d] += 1
+        ka, kb = kb, ka
+        oa, ob = ob, oa
+    return (ka ^ SIGN).view(np.int64), oa  # eight passes: the result is back in the first buffers
