@@ -335,6 +335,7 @@ def _read_jsonl(path: Path, text_field: str | None) -> Iterator[RowBlock | Probl
 
 
 def read_jsonl_stream(raw: io.BufferedIOBase, source: str, text_field: str | None) -> Iterator[RowBlock | Problem]:
+    """The JSONL lines of a binary stream as RowBlocks, a Problem for each line over the limit."""
     lineno = 1
     for block in _line_blocks(raw):
         if block is None:
