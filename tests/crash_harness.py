@@ -35,10 +35,16 @@ def ingest_command(captures: Path, db: Path, workers: int = 2) -> list[str]:
     return [*NEWSFOLD, "ingest", str(captures), "--db", str(db), "--workers", str(workers), "--quiet"]
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    # a shell without job control starts background commands with SIGINT ignored, and a process
+    # that starts so never sees Ctrl-C: the ingest gets the disposition a terminal would give it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_ingest(captures: Path, db: Path) -> subprocess.Popen:
     # own session: a signal to the group reaches the pool workers too, as a real kill or Ctrl-C would
     return subprocess.Popen(ingest_command(captures, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
 
 
 def run_ingest(captures: Path, db: Path) -> subprocess.CompletedProcess:
