@@ -85,6 +85,20 @@ def _band_keys(sig, bands, rows, salt, lead, out, at):
 
 
 @njit(cache=True, nogil=True)
+def _byte_starts(values, n, shift, mask, counts):
+    """The counting half of a radix pass: counts[d] becomes where the values of values[:n] whose
+    byte at `shift` is d start in the pass's output (`shift` and `mask` of the values' type)."""
+    counts[:] = 0
+    for i in range(n):
+        counts[(values[i] >> shift) & mask] += 1
+    total = 0
+    for d in range(256):
+        c = counts[d]
+        counts[d] = total
+        total += c
+
+
+@njit(cache=True, nogil=True)
 def _sorted_unique_top32(values, n, scratch, out, at):
     """The distinct top 32 bits of values[:n], sorted, written at out[at:]; returns the new end.
     A 4-pass byte radix sort (a few hundred values: several times faster than a comparison sort)."""
@@ -96,14 +110,7 @@ def _sorted_unique_top32(values, n, scratch, out, at):
         a[i] = np.uint32(values[i] >> S32)
     counts = np.empty(256, np.int64)
     for shift in range(0, 32, 8):
-        counts[:] = 0
-        for i in range(n):
-            counts[(a[i] >> np.uint32(shift)) & np.uint32(0xFF)] += 1
-        total = 0
-        for d in range(256):
-            c = counts[d]
-            counts[d] = total
-            total += c
+        _byte_starts(a, n, np.uint32(shift), np.uint32(0xFF), counts)
         for i in range(n):
             d = (a[i] >> np.uint32(shift)) & np.uint32(0xFF)
             b[counts[d]] = a[i]
@@ -460,14 +467,7 @@ def radix_sorted_run(keys, owners):
     counts = np.empty(256, np.int64)
     for shift in range(0, 64, 8):
         s = _U64(shift)
-        counts[:] = 0
-        for i in range(n):
-            counts[(ka[i] >> s) & _U64(0xFF)] += 1
-        total = 0
-        for d in range(256):
-            c = counts[d]
-            counts[d] = total
-            total += c
+        _byte_starts(ka, n, s, _U64(0xFF), counts)
         for i in range(n):
             d = (ka[i] >> s) & _U64(0xFF)
             kb[counts[d]] = ka[i]
