@@ -88,16 +88,26 @@ def test_mojibake_and_stray_entities_are_repaired():
     assert repair("\ufeffMar\u00adket\u200bs re\u200c\u200dopen\u2060ed\u00a0today") == "Markets reopened today"
 
 
-def test_every_character_mojibake_repair_looks_for_gets_it_to_look():
-    # repair skips its (slow) mojibake regex unless a byte search finds a character it looks for:
-    # a character missed there would leave its damage unrepaired
-    from newsfold.extract.lines import _MOJIBAKE_HINT, _may_be_damaged
+def test_mojibake_hint_found_by_byte_search_is_the_regex():
+    # repair skips ftfy unless a byte search, then the regex where the search points, finds a
+    # hint of damage: a character missed there would leave its damage unrepaired
+    from newsfold.extract.lines import _MOJIBAKE_HINT, _has_mojibake_hint
 
-    hinted = [c for c in map(chr, range(0x80, 0x110000))
-              if _MOJIBAKE_HINT.search(c) or _MOJIBAKE_HINT.match(c + "\u20ac")]
-    assert len(hinted) > 100
-    assert all(_may_be_damaged(f"Plain words \u201c{c}\u201d more") for c in hinted)
-    assert not _may_be_damaged("Curly \u201cquotes\u201d \u2014 and dashes \u2019 only")
+    def regex(t):
+        return _MOJIBAKE_HINT.search(t) is not None
+
+    every = list(map(chr, range(0x80, 0x20000)))  # all that can match, and the 4-byte start
+    singles = [f"Plain \u201cwords\u201d {c} more" for c in every]
+    assert sum(map(regex, singles)) > 2000  # C1 controls, surrogates, U+FFFD
+    assert list(map(_has_mojibake_hint, singles)) == list(map(regex, singles))
+    # a lead-byte letter (and its neighbours) before any character up to U+3000, a surrogate, or
+    # the specials; also at the very end of the text
+    leads = ["\u00c1", "\u00c2", "\u00c3", "\u00e9", "\u00f4", "\u00f5", "\u00ff"]
+    seconds = every[: 0x3000 - 0x80] + ["\ud800", "\udfff"] + every[0xFF00 - 0x80 : 0x10000 - 0x80] + ["\U0001f600"]
+    pairs = [f"Caf{a}{b} and {a}" for a in leads for b in seconds]
+    assert 300 < sum(map(regex, pairs)) < len(pairs)
+    assert list(map(_has_mojibake_hint, pairs)) == list(map(regex, pairs))
+    assert not _has_mojibake_hint("Curly \u201cquotes\u201d \u2014 caf\u00e9 \u00a3 and dashes \u2019 only")
 
 
 def test_extraction_never_invents_words():
