@@ -137,3 +137,68 @@ def test_every_kind_of_white_space_inside_a_line_folds_to_one_space():
     line = "Markets" + "".join(f"{s}word{i}" for i, s in enumerate(spaces)) + "  end"
     lines = split_lines(f"{line}\n\n  {spaces[-1]}indented{spaces[0]}\n")
     assert [x.text for x in lines] == [" ".join(line.split()), "indented"]
+
+
+# --- the shortcuts in the line rules: each may skip a regex only where it cannot match ---
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from newsfold.extract import lines as L  # noqa: E402
+
+# a line of each kind of furniture the two regexes know, and lines around them
+FURNITURE_LINES = [
+    "Advertisement", "Ads", "Sponsored content", "Paid content", "Story continues below advertisement", "Play video",
+    "Watch now", "5 min read", "12 comments", "Comments (3)", "Show comments", "Leave a comment",
+    "Join the conversation", "Read more: Markets fall", "See also: Weather", "Also read: Budget", "More: Sport",
+    "Related: Elections", "Read full story", "Back to top", "Top of page", "Next article", "Image 2 of 9", "3 of 9",
+    "View gallery", "Enlarge this image", "Zoom", "The Reuters", "AFP", "-- ends --", "Ends",
+    "(Reporting by Jane Doe; Editing by Ed Roe)", "Additional reporting by Sam Poe", "\u00a9 2024 Gazette Ltd",
+    "(c) Gazette", "Copyright 2024 Gazette", "Continue reading", "Scroll down to continue", "Skip ad", "Close ad",
+    "Loading", "Listen to this article", "Click here to subscribe", "Tap here", "Follow us on X", "Subscribe now",
+    "Sign up for our newsletter", "Log in", "Login", "Register", "Accept all cookies", "Manage preferences",
+    "We use cookies", "Cookie settings", "Bac\u212a to top",
+]
+line_word = st.sampled_from(sorted(set(re.findall(r"[a-z]+", L._RESIDUE.pattern + L._PROMPT.pattern)) | L._SOCIAL
+                                   | {"company", "said", "\u212aeep", "\u0130mage", "caf\u00e9", "1.2k", "--", "(",
+                                      ":", '"', "\u00a9", "12", "-"}))
+
+
+def _recase(draw, text: str) -> str:
+    style = draw(st.sampled_from([str, str.upper, str.capitalize, str.title]))
+    return style(text)
+
+
+@st.composite
+def near_furniture(draw) -> str:
+    """A furniture line, a mix of its words and others, or words of the rules run together."""
+    base = draw(st.one_of(st.sampled_from(FURNITURE_LINES), st.lists(line_word, min_size=1, max_size=8).map(" ".join)))
+    tail = draw(st.lists(line_word, max_size=3).map(" ".join))
+    line = _recase(draw, f"{base} {tail}".strip() if draw(st.booleans()) else base)
+    return " ".join(line.split()) or "x"
+
+
+def test_every_furniture_example_is_caught_by_its_regex():
+    # the examples are what the shortcut tests below lean on: each must be a real match
+    for line in FURNITURE_LINES:
+        low = line.lower()
+        assert L._RESIDUE.match(low) or L._PROMPT.match(low), line
+
+
+@settings(max_examples=800, deadline=None)
+@given(near_furniture())
+def test_a_regex_skipped_by_the_opening_words_could_not_have_matched(line):
+    spaces, first, low = line.count(" "), L._first_word(line), line.lower()
+    if spaces < 24 and L._RESIDUE.match(low):
+        assert L.may_open(line, first, spaces, L._RESIDUE_OPENERS, "-(")
+    if spaces < 10 and L._PROMPT.match(low):
+        assert L.may_open(line, first, spaces, L._PROMPT_OPENERS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(sorted(L._SOCIAL | {"The", "News", "\u212a", "Lin\u212a", "e-mail", "!", "|", "2"})),
+                min_size=1, max_size=18).map(" ".join))
+def test_share_bar_shortcut_keeps_the_rule(line):
+    toks = [t.lower() for t in L.words(line)]
+    by_rule = (line.count(" ") <= 20 and bool(toks) and len(toks) <= 16 and set(toks) <= L._SOCIAL
+               and bool(set(toks) & L._SOCIAL_CORE))
+    assert L._all_share_words(line) == by_rule

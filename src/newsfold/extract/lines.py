@@ -186,7 +186,13 @@ def is_social(line: str) -> bool:
 
 def _all_share_words(line: str) -> bool:
     """`is_social` past its first-word test."""
-    if line.count(" ") > 20 or not _SOCIAL_HINT.search(line.lower()):
+    if line.count(" ") > 20:
+        return False
+    low = line.lower()
+    second = low.partition(" ")[2].partition(" ")[0]
+    if second.isascii() and second.isalpha() and second not in _SOCIAL:
+        return False  # a whole word that is no share-bar word: most lines opening "The", "On", "This"
+    if not _SOCIAL_HINT.search(low):
         return False
     toks = [t.lower() for t in words(line)]
     return bool(toks) and len(toks) <= 16 and set(toks) <= _SOCIAL and bool(set(toks) & _SOCIAL_CORE)
@@ -225,27 +231,56 @@ def is_residue(line: str) -> bool:
     return n <= 12 and ("rights" in s or "privacy" in s or "terms" in s or "cookie" in s) and bool(_FOOTER.search(s))
 
 
+# What a line must open with for _RESIDUE (matched on the lower-cased line) or _PROMPT to match
+# it, as far as an ASCII first character shows: one of these first words, followed by a character
+# that is no word character (or the end), on a line of at most that many spaces; or, for _RESIDUE,
+# a digit, "-" or "(". Every alternative of theirs opens so.
+_ANY = 23  # is_furniture tries them on lines of fewer than 24 spaces
+_RESIDUE_OPENERS = dict.fromkeys((
+    "advertisement", "advert", "ad", "ads", "sponsored", "promoted", "paid", "story", "play", "watch", "comment",
+    "comments", "show", "view", "leave", "add", "join", "read", "see", "listen", "also", "more", "related",
+    "recommended", "back", "top", "next", "previous", "image", "gallery", "enlarge", "zoom", "reuters", "reuter",
+    "ap", "afp", "ends", "reporting", "writing", "editing", "additional", "compiled", "copyright"), _ANY) | {"the": 1}
+_PROMPT_OPENERS = dict.fromkeys((
+    "continue", "scroll", "skip", "close", "loading", "listen", "click", "tap", "follow", "subscribe", "sign", "log",
+    "login", "register", "accept", "manage", "we", "cookie"), _ANY)
+
+
+def may_open(line: str, first: str | None, spaces: int, openers: dict[str, int], symbols: str = "") -> bool:
+    """False when the way `line` opens (its ASCII first character; then its first word `first`)
+    rules out a regex whose alternatives open as `openers` and `symbols` say: that regex, of fifty
+    alternatives, took 1 µs a line, and the first word settles most lines."""
+    lead = line[0]
+    if not lead.isascii():
+        return True
+    if lead.isalpha():
+        return spaces <= openers.get(first.lower(), -1)
+    return lead.isdigit() or lead in symbols
+
+
 def is_furniture(line: str, spaces: int) -> bool:
     """`is_residue(line) or is_separator(line)` for a line as `split_lines` gives it (stripped,
     single spaces) whose spaces are counted: the same tests, each made once, cheapest first, the
     common case of each inline (a capture's every line goes through here)."""
     if spaces > 30:
         return is_navigation(line)
-    # is_widget's first test (a line of more than 3 characters with a letter other than k/m is no widget)
-    if not (len(line) > 3 and _LETTER_NOT_KM.search(line)) and is_widget(line):
+    # is_widget's first test (a line of more than 3 characters with a letter other than k/m is no
+    # widget), which the first character settles for most lines
+    lead = line[0]
+    if not (len(line) > 3 and (lead.isalpha() and lead not in "kmKM" or _LETTER_NOT_KM.search(line))) \
+            and is_widget(line):
         return True
     if ("|" in line or "/" in line or ">" in line or "›" in line or "•" in line or "·" in line) and is_navigation(line):
         return True
-    if spaces <= 20:
+    if spaces < 24:
         head = line.partition(" ")[0]
         first = head if head.isalnum() else _first_word(line)
-        if first is not None and first.lower() in _SOCIAL and _all_share_words(line):
+        if spaces <= 20 and first is not None and first.lower() in _SOCIAL and _all_share_words(line):
             return True
-    if spaces < 24:
         s = line.lower()
-        if _RESIDUE.match(s):
+        if may_open(line, first, spaces, _RESIDUE_OPENERS, "-(") and _RESIDUE.match(s):
             return True
-        if spaces < 10 and _PROMPT.match(s):
+        if spaces < 10 and may_open(line, first, spaces, _PROMPT_OPENERS) and _PROMPT.match(s):
             return True
         if spaces < 12 and ("rights" in s or "privacy" in s or "terms" in s or "cookie" in s) and _FOOTER.search(s):
             return True
