@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from newsfold import extract, extract_text
 from newsfold.extract.lines import repair
@@ -139,9 +140,26 @@ def test_every_kind_of_white_space_inside_a_line_folds_to_one_space():
     assert [x.text for x in lines] == [" ".join(line.split()), "indented"]
 
 
-# --- the shortcuts in the line rules: each may skip a regex only where it cannot match ---
+def _lines_by_definition(text: str) -> list[tuple[str, int]]:
+    out, gap = [], 99
+    for raw in text.split("\n"):
+        s = " ".join(raw.split())
+        if not s:
+            gap += 1
+            continue
+        out.append((s, gap))
+        gap = 0
+    return out
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["Markets", "rise", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u2003", "\r", "\r\n",
+                                 "\u2028", "\x85", "\u3000", "\x0c"]), max_size=40).map("".join))
+def test_lines_are_the_folded_non_blank_lines_with_the_blank_lines_before_each(text):
+    assert [tuple(x) for x in split_lines(text)] == _lines_by_definition(text)
+
+
+# --- the shortcuts in the line rules: each may skip a regex only where it cannot match ---
 
 from newsfold.extract import lines as L  # noqa: E402
 
