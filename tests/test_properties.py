@@ -6,6 +6,7 @@ import html
 import io
 import random
 import re
+import sqlite3
 import unicodedata
 from collections import Counter
 from math import comb
@@ -153,6 +154,27 @@ def test_stories_do_not_depend_on_input_order(tmp_path):
     for n, run in enumerate(runs[1:], start=1):
         assert run.keys() == runs[0].keys()
         assert ari(runs[0], run) == 1.0, f"shuffle {n}: ARI {ari(runs[0], run):.4f}"
+
+
+@pytest.mark.skipif(not DEVSET.is_dir(), reason="needs the devset in /work/shared")
+def test_a_first_ingest_places_articles_as_ingests_into_a_filled_store_do(tmp_path):
+    # an ingest into an empty store clusters from what it kept in memory, one into a store that
+    # holds articles from SQL: the same captures, all at once or in three runs, end in the same
+    # stories, with the same canonical versions and merge evidence
+    files = sorted(DEVSET.iterdir())
+    at_once = ingest_export(files, tmp_path, "at_once")
+    db = tmp_path / "parts.db"
+    for part in (files[:40], files[40:200], files[200:]):
+        run_cli("ingest", *part, "--db", db, "--workers", "2", "--quiet")
+    run_cli("export", "--db", db, "--out", tmp_path / "parts.jsonl")
+    assert (tmp_path / "parts.jsonl").read_bytes() == at_once.read_bytes()
+    merges = "SELECT a.position, c.name, m.story_id, m.jaccard, m.containment, m.score FROM merges m" \
+             " JOIN articles a ON a.id = m.article_id JOIN captures c ON c.id = a.capture_id ORDER BY 2, 1"
+    stories = "SELECT id, size, title FROM stories ORDER BY id"
+    for query in (merges, stories):
+        with sqlite3.connect(tmp_path / "at_once.db") as one, sqlite3.connect(db) as parts:
+            rows = one.execute(query).fetchall()
+            assert len(rows) > 50 and rows == parts.execute(query).fetchall()
 
 
 # --- JSONL lines: cut a MiB at a time in blocks, numbered and limited as if read line by line ---

@@ -23,19 +23,32 @@ class Node(NamedTuple):  # a tuple: the end of a 1M ingest clusters hundreds of 
 def star_clusters(nodes: Iterable[Node], edges: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
     """canonical id → member ids (canonical first, the others most complete first). A node is a
     `Node` or any row that starts (id, n_words, body_hash). Edges with an end outside `nodes` are
-    ignored. The order is one lexsort and the walk a compiled loop over sorted neighbour lists
-    (kernels.star_members): with a Python set per node and a sort per story, the end of a 1M
-    ingest spent 8 s here."""
+    ignored."""
     nodes = list(nodes)
     if not nodes:
         return {}
     ids = np.array([n[0] for n in nodes], dtype=np.int64)
-    # completeness: most words, then body hash (numpy's string order is Python's for these
-    # NUL-free strings), then id
-    order = np.lexsort((ids, np.array([n[2] for n in nodes]), -np.array([n[1] for n in nodes], np.int64)))
+    # numpy's string order is Python's for these NUL-free strings
+    members, starts = star_arrays(ids, np.array([n[1] for n in nodes], np.int64), [np.array([n[2] for n in nodes])],
+                                  np.array(list(edges), dtype=np.int64).reshape(-1, 2))
+    member_ids = members.tolist()
+    canonical, ends = members[starts[:-1]].tolist(), starts[1:].tolist()
+    # built by C-level calls (a dict comprehension took 3 µs a story)
+    return dict(zip(canonical, map(member_ids.__getitem__, map(slice, starts[:-1].tolist(), ends))))
+
+
+def star_arrays(ids: np.ndarray, n_words: np.ndarray, body_hash: list[np.ndarray],
+                pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`star_clusters` on arrays: the nodes' ids, word counts and body hashes (as sort keys,
+    most significant first) and the edges as an (n, 2) array of ids. Returns every node's id,
+    story by story (canonical first), and where each story starts (n_stories + 1 bounds). The
+    order is one lexsort and the walk a compiled loop over sorted neighbour lists
+    (kernels.star_members): with a Python set per node and a sort per story, the end of a 1M
+    ingest spent 8 s here."""
+    # completeness: most words, then body hash, then id
+    order = np.lexsort((ids, *reversed(body_hash), -n_words))
     rank = np.empty(order.size, np.int64)
     rank[order] = np.arange(order.size)
-    pairs = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
     # edges as node indexes, both ways, each neighbour list in completeness order
     by_id = np.argsort(ids)
     at = np.minimum(np.searchsorted(ids[by_id], pairs), ids.size - 1)
@@ -48,7 +61,4 @@ def star_clusters(nodes: Iterable[Node], edges: Iterable[tuple[int, int]]) -> di
     from . import kernels  # numba: loaded by the commands that cluster
 
     members, starts = kernels.star_members(order, indptr, neighbours)
-    member_ids = ids[members].tolist()
-    canonical, ends = ids[members[starts[:-1]]].tolist(), starts[1:].tolist()
-    # built by C-level calls (a dict comprehension took 3 µs a story)
-    return dict(zip(canonical, map(member_ids.__getitem__, map(slice, starts[:-1].tolist(), ends))))
+    return ids[members], starts
