@@ -268,6 +268,34 @@ def test_a_bulk_ingest_builds_its_lookup_indexes_at_the_end(tmp_path, examples_c
     assert set(store_mod.BULK_INDEXES) <= indexes(db)
 
 
+def test_a_bulk_ingest_that_outgrows_the_live_body_index_drops_it_and_builds_it_at_the_end(tmp_path, shared,
+                                                                                          monkeypatch):
+    """A bulk ingest keeps the body-hash index up to date while it is small, and drops it (to build
+    it at the end) once the run has stored more than LIVE_INDEX_ARTICLES: either way the store
+    ends with its lookup indexes and the same stories."""
+    from newsfold import ingest as ingest_mod
+    from newsfold import store as store_mod
+
+    def ingest(db):
+        with Store(db) as store:
+            store.ingest([shared / "corpus" / "bbc.jsonl"], text_field="body", progress=False, workers=1)
+            names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+            return names, store.conn.execute("SELECT id, canonical_id, size FROM stories ORDER BY id").fetchall()
+
+    monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 200)
+    dropped = []
+    drop = store_mod.drop_bulk_indexes
+    monkeypatch.setattr(store_mod, "drop_bulk_indexes", lambda conn, keep=(): (dropped.append(set(keep)), drop(conn, keep)))
+    kept_indexes, kept = ingest(tmp_path / "kept.db")
+    assert dropped == [{"articles_body_hash"}]  # at the start only: the run stayed small
+    monkeypatch.setattr(ingest_mod, "LIVE_INDEX_ARTICLES", 500)
+    dropped.clear()
+    outgrown_indexes, outgrown = ingest(tmp_path / "outgrown.db")
+    assert dropped == [{"articles_body_hash"}, set()]  # and once past 500 articles, all of them
+    assert set(store_mod.BULK_INDEXES) <= kept_indexes and set(store_mod.BULK_INDEXES) <= outgrown_indexes
+    assert len(kept) > 1000 and kept == outgrown
+
+
 def test_a_reader_holding_the_wal_never_stalls_the_ingest(tmp_path, shared, monkeypatch):
     """A reader in the middle of a long read pins the WAL; the writer's checkpoints must let the
     WAL grow then, never wait for the reader (SQLite's busy timeout is 60 s a batch)."""
