@@ -249,7 +249,7 @@ class _RunArticles:
         ids, at, prints, seen_at = batch
         self.ids.append(ids)
         self.n_words.append(prints.n_words[at].astype(np.int32))
-        hashes = b"".join(bytes.fromhex(prints.body_hashes[i]) for i in at.tolist())
+        hashes = bytes.fromhex("".join(map(prints.body_hashes.__getitem__, at.tolist())))
         self.digests.append(np.frombuffer(hashes, ">u8").astype(np.uint64).reshape(-1, 2))
         self.times.append(np.full(ids.size, seen_at))
         self.pairs.append(np.array([(a, b) for a, b, _ in edges], np.int64).reshape(-1, 2))

@@ -287,9 +287,12 @@ def insert_captures(conn, items, rows: list[tuple], prints, now: float | None = 
     now = time.time() if now is None else now
     capture_rows = [(cid, name, content_hash, kind, n, now)
                     for cid, (name, content_hash, kind, _, n) in enumerate(items, start=next_capture)]
-    taken = np.array([i for *_, first, n in items for i in range(first, first + n)], dtype=np.int64)
+    firsts = np.array([first for *_, first, _ in items], dtype=np.int64)
+    counts = np.array([n for *_, n in items], dtype=np.int64)
+    # each capture's articles: rows[first:first + n], one after another
+    taken = np.arange(counts.sum(), dtype=np.int64) + np.repeat(firsts - (np.cumsum(counts) - counts), counts)
     ids = np.arange(next_article, next_article + taken.size, dtype=np.int64)
-    owners = [cid for cid, (*_, n) in enumerate(items, start=next_capture) for _ in range(n)]
+    owners = np.repeat(np.arange(next_capture, next_capture + len(items), dtype=np.int64), counts).tolist()
     at = taken.tolist()
     hashes, n_words, sigs, sets = prints.body_hashes, prints.n_words.tolist(), prints.signatures, prints.sets
     conn.executemany("INSERT INTO captures (id, name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?,?)",
