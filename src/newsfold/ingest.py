@@ -530,44 +530,59 @@ def _cluster_pending(conn, report: IngestReport) -> None:
         report.folded += sum(m in pending for m, *_ in merges)
 
 
-def _place_run(conn, report: IngestReport, run: _RunArticles) -> None:
+class _Placement(NamedTuple):
+    """Where a run into an empty store puts its articles (see _plan_placement)."""
+
+    stories: Iterable[tuple[str, int, int, str, float, float]]  # stories rows, in story id order
+    placements: Iterable[tuple[int, str]]  # (article id, story id), in article id order
+    merges: list[tuple[int, str, int, PairScores]]  # (member, story id, canonical, scores)
+
+
+def _plan_placement(run: _RunArticles, titles: Callable[[np.ndarray], dict[int, str]]) -> _Placement:
     """`_cluster_pending` for a run into a store that held no article before it: every pending
     article is this run's, and every edge too, so the stories come from the run's arrays (the
-    same stories, story ids and merge evidence)."""
+    same stories, story ids and merge evidence). `titles`: id → title of stored articles."""
+    ids, n_words, digests, times, pairs, scores = run.arrays()
+    members, starts = star_arrays(ids, n_words.astype(np.int64), [digests[:, 0], digests[:, 1]], pairs)
+    sizes = np.diff(starts)
+    by_id = np.argsort(ids)
+    where = by_id[np.searchsorted(ids[by_id], members)]  # each member's index in the run's arrays
+    canonical, story_hash = members[starts[:-1]], digests[where[starts[:-1]], 0]
+    # in story id order (the canonical's body hash, 64 bits), a story of several after a lone one
+    # with the same id: as the SQL path writes them, so the same row wins
+    order = np.lexsort((canonical, sizes > 1, story_hash))
+    story_ids = [f"{x:016x}" for x in story_hash.tolist()]
+    title = titles(canonical)
+    seen = times[where]
+    stories = zip(map(story_ids.__getitem__, order.tolist()), canonical[order].tolist(), sizes[order].tolist(),
+                  map(title.__getitem__, canonical[order].tolist()),
+                  np.minimum.reduceat(seen, starts[:-1])[order].tolist(),
+                  np.maximum.reduceat(seen, starts[:-1])[order].tolist())
+    story_of = np.repeat(np.arange(sizes.size), sizes)  # each member's story
+    placed = np.argsort(members, kind="stable")  # placements in article order: appended, not inserted
+    placements = zip(members[placed].tolist(), map(story_ids.__getitem__, story_of[placed].tolist()))
+    # merge evidence: each member but the canonical, with its edge to the canonical
+    folded = np.ones(members.size, bool)
+    folded[starts[:-1]] = False
+    m, story = members[folded], story_of[folded]
+    c = canonical[story]
+    base = int(ids.max()) + 1
+    edge_codes = pairs[:, 0] * base + pairs[:, 1]
+    edge_order = np.argsort(edge_codes)
+    edge = edge_order[np.searchsorted(edge_codes[edge_order], np.minimum(m, c) * base + np.maximum(m, c))]
+    merges = [(aid, story_ids[k], cid, PairScores(*row)) for aid, k, cid, row in
+              zip(m.tolist(), story.tolist(), c.tolist(), scores[edge].tolist())]
+    return _Placement(stories, placements, merges)
+
+
+def _place_run(conn, report: IngestReport, run: _RunArticles) -> None:
+    """Place every article of a run into an empty store (see _plan_placement)."""
     with db.Transaction(conn):
         conn.execute("DELETE FROM pending")  # all placed by the end of this transaction
         if not run.ids:  # nothing stored
             return
-        ids, n_words, digests, times, pairs, scores = run.arrays()
-        members, starts = star_arrays(ids, n_words.astype(np.int64), [digests[:, 0], digests[:, 1]], pairs)
-        sizes = np.diff(starts)
-        by_id = np.argsort(ids)
-        where = by_id[np.searchsorted(ids[by_id], members)]  # each member's index in the run's arrays
-        canonical, story_hash = members[starts[:-1]], digests[where[starts[:-1]], 0]
-        # in story id order (the canonical's body hash, 64 bits), a story of several after a lone
-        # one with the same id: as the SQL path writes them, so the same row wins
-        order = np.lexsort((canonical, sizes > 1, story_hash))
-        story_ids = [f"{x:016x}" for x in story_hash.tolist()]
-        titles = db.titles(conn, canonical)
-        seen = times[where]
-        db.write_story_rows(conn, zip(map(story_ids.__getitem__, order.tolist()), canonical[order].tolist(),
-                                      sizes[order].tolist(), map(titles.__getitem__, canonical[order].tolist()),
-                                      np.minimum.reduceat(seen, starts[:-1])[order].tolist(),
-                                      np.maximum.reduceat(seen, starts[:-1])[order].tolist()))
-        story_of = np.repeat(np.arange(sizes.size), sizes)  # each member's story
-        placed = np.argsort(members, kind="stable")  # placements in article order: appended, not inserted
-        db.write_placements(conn, zip(members[placed].tolist(), map(story_ids.__getitem__, story_of[placed].tolist())))
-        # merge evidence: each member but the canonical, with its edge to the canonical
-        folded = np.ones(members.size, bool)
-        folded[starts[:-1]] = False
-        m, story = members[folded], story_of[folded]
-        c = canonical[story]
-        base = int(ids.max()) + 1
-        edge_codes = pairs[:, 0] * base + pairs[:, 1]
-        edge_order = np.argsort(edge_codes)
-        edge = edge_order[np.searchsorted(edge_codes[edge_order], np.minimum(m, c) * base + np.maximum(m, c))]
-        merges = [(aid, story_ids[k], cid, PairScores(*row)) for aid, k, cid, row in
-                  zip(m.tolist(), story.tolist(), c.tolist(), scores[edge].tolist())]
-        db.write_merges(conn, merges)
-        report.new_stories += len(story_ids)
-        report.folded += len(merges)
+        plan = _plan_placement(run, functools.partial(db.titles, conn))
+        report.new_stories += db.write_story_rows(conn, plan.stories)
+        db.write_placements(conn, plan.placements)
+        db.write_merges(conn, plan.merges)
+        report.folded += len(plan.merges)

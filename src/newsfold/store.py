@@ -479,10 +479,11 @@ def titles(conn, ids: np.ndarray) -> dict[int, str]:
     return dict(conn.execute("SELECT a.id, a.title FROM wanted w CROSS JOIN articles a ON a.id = w.id"))
 
 
-def write_story_rows(conn, rows: Iterable[tuple[str, int, int, str, float, float]]) -> None:
-    """(id, canonical, size, title, first seen, last seen) rows of the stories table."""
-    conn.executemany(
-        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)", rows)
+def write_story_rows(conn, rows: Iterable[tuple[str, int, int, str, float, float]]) -> int:
+    """(id, canonical, size, title, first seen, last seen) rows of the stories table; how many."""
+    return conn.executemany(
+        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)",
+        rows).rowcount
 
 
 def write_placements(conn, rows: Iterable[tuple[int, str]]) -> None:
