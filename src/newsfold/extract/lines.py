@@ -184,11 +184,11 @@ def is_social(line: str) -> bool:
     return first is not None and first.lower() in _SOCIAL and _all_share_words(line)
 
 
-def _all_share_words(line: str) -> bool:
-    """`is_social` past its first-word test."""
+def _all_share_words(line: str, low: str | None = None) -> bool:
+    """`is_social` past its first-word test (`low`: the line lower-cased, if the caller has it)."""
     if line.count(" ") > 20:
         return False
-    low = line.lower()
+    low = line.lower() if low is None else low
     second = low.partition(" ")[2].partition(" ")[0]
     if second.isascii() and second.isalpha() and second not in _SOCIAL:
         return False  # a whole word that is no share-bar word: most lines opening "The", "On", "This"
@@ -275,9 +275,9 @@ def is_furniture(line: str, spaces: int) -> bool:
     if spaces < 24:
         head = line.partition(" ")[0]
         first = head if head.isalnum() else _first_word(line)
-        if spaces <= 20 and first is not None and first.lower() in _SOCIAL and _all_share_words(line):
-            return True
         s = line.lower()
+        if spaces <= 20 and first is not None and first.lower() in _SOCIAL and _all_share_words(line, s):
+            return True
         if may_open(line, first, spaces, _RESIDUE_OPENERS, "-(") and _RESIDUE.match(s):
             return True
         if spaces < 10 and may_open(line, first, spaces, _PROMPT_OPENERS) and _PROMPT.match(s):
