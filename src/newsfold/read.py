@@ -305,14 +305,14 @@ def resolve(item: Capture | RawRow | Problem) -> Capture | Problem:
     return parse_row(item) if isinstance(item, RawRow) else item
 
 
-ROWS_PER_BLOCK = 64  # JSONL lines per RowBlock (one worker task's worth)
+ROWS_PER_BLOCK = 64  # JSONL lines per RowBlock (ingest puts blocks together into a worker task)
 READ_BYTES = 1 << 20  # JSONL is read a MiB at a time and cut into blocks of lines there
 assert READ_BYTES <= MAX_RECORD_BYTES  # so only a line that spans pieces can be over the limit
 
 
 class RowBlock(NamedTuple):
     """Consecutive JSONL lines, not parsed yet, as one bytes object: the reader only finds where
-    lines end and hands a worker 64 at once. Reading a line at a time and sending each as a
+    lines end and hands them on 64 at a time. Reading a line at a time and sending each as a
     RawRow took the reading thread ~1 CPU-s per 100k rows, on the writer's core; making a bytes
     object per line in the reader still cost half of that."""
 
