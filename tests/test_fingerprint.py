@@ -120,19 +120,20 @@ def test_kernel_matches_the_reference_on_any_ascii_batch(texts):
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(max_size=400), min_size=1, max_size=6))
-def test_a_batch_packs_each_articles_sets_as_the_store_keeps_them(texts):
-    # the writer stores, and later verifies against, the blobs the workers pack for a whole batch
-    # at once: each must be the one pack_sets makes from that article's own fingerprint
-    from newsfold import store
+def test_a_batch_packs_each_articles_sets_as_verification_reads_them(texts):
+    # the writer verifies against the blobs the workers pack for a whole batch at once: each must
+    # be the one pack_sets makes from that article's own fingerprint
+    from newsfold import match
 
     texts = [NEWS, *texts]
     packed = F.fingerprint_packed(texts)
-    blobs = store.pack_all_sets(packed)
-    assert blobs == [store.pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities) for fp in packed]
+    blobs = match.pack_all_sets(packed)
+    assert blobs == [match.pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities) for fp in packed]
     for blob, fp in zip(blobs, packed):
-        body_hash, n_words, shingles, lead, entities = store.unpack_sets(blob)
+        body_hash, n_words, shingles, lead, entities = match.unpack_sets(blob)
         assert (body_hash, n_words) == (fp.body_hash, fp.n_words)
         assert shingles.tolist() == fp.shingles.tolist() and entities.tolist() == fp.entities.tolist()
+        assert lead.tolist() == fp.lead.tolist()
 
 
 def prints_prepared_by(prepare, texts):

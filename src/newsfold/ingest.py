@@ -32,9 +32,9 @@ from . import band_index
 from . import store as db
 from .cluster import star_arrays, star_clusters
 from .extract import extract
-from .fingerprint import NUM_PERM, PackedPrints, fingerprint_batch, fingerprint_packed
-from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pair_codes, prefilter, verify_packed,
-                    weighty_pairs)
+from .fingerprint import NUM_PERM, PackedPrints, fingerprint_packed
+from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pack_all_sets, pair_codes, prefilter,
+                    verify_packed, weighty_pairs)
 from .model import Article, Capture, Problem
 from .read import RawRow, RowBlock, discover, read_path, resolve
 from .serve import safe
@@ -94,24 +94,25 @@ class Extracted(NamedTuple):
 
 class BatchPrints(NamedTuple):
     """What the writer needs of some articles' fingerprints, in article order: body hash, word
-    count, signature and band keys, and the verification sets as the blob the store keeps. The
-    sets travel from the worker once, as that blob (sending them as arrays too doubled the bytes
-    through the pipe); verification reads the sets from the blobs."""
+    count, MinHash sketch (the low 8 bits of each bin: all the prefilter reads, a quarter of the
+    signature's bytes) and band keys, and the verification sets as one blob each
+    (match.pack_sets), which verification reads as they are."""
 
     body_hashes: list[str]
     n_words: np.ndarray
-    signatures: np.ndarray
+    sketches: np.ndarray  # uint8, n × NUM_PERM
     keys: np.ndarray
     sets: list[bytes]
 
     @classmethod
     def of(cls, prints: PackedPrints) -> BatchPrints:
-        return cls(prints.body_hashes, prints.n_words, prints.signatures, prints.keys, db.pack_all_sets(prints))
+        return cls(prints.body_hashes, prints.n_words, prints.signatures.astype(np.uint8), prints.keys,
+                   pack_all_sets(prints))
 
     @classmethod
     def concat(cls, parts: list[BatchPrints]) -> BatchPrints:
         return cls([h for p in parts for h in p.body_hashes], np.concatenate([p.n_words for p in parts]),
-                   np.concatenate([p.signatures for p in parts]), np.concatenate([p.keys for p in parts]),
+                   np.concatenate([p.sketches for p in parts]), np.concatenate([p.keys for p in parts]),
                    [b for p in parts for b in p.sets])
 
 
@@ -304,12 +305,11 @@ class _Matcher:
         arr = decode_pairs(codes)
         flat = arr.ravel()
         sig, size = self.sketches.get(flat, NUM_PERM)
-        unseen = size < 0  # stored before this run: its signature comes from the store
+        unseen = size < 0  # stored before this run: its sketch comes from the store
         if unseen.any():
-            stored = {aid: (s, n) for aid, s, n in db.signatures(self.conn, set(flat[unseen].tolist()))}
+            stored = {aid: (s, n) for aid, s, n in db.sketches(self.conn, set(flat[unseen].tolist()))}
             for i in np.flatnonzero(unseen).tolist():
-                s, n = stored[int(flat[i])]
-                sig[i], size[i] = s.astype(np.uint8), n
+                sig[i], size[i] = stored[int(flat[i])]
         keep = prefilter(sig[0::2], sig[1::2], size[0::2], size[1::2])
         return [tuple(p) for p in arr[keep].tolist()]
 
@@ -331,19 +331,15 @@ class _Matcher:
             found.append(pair_codes(a, b))
         pairs = np.unique(np.concatenate(found))
         self.batch_runs.append(band_index.save_run(self.conn, self.index.add(run_keys, run_owners, presorted=True)))
-        self.sketches.add(ids, packed.signatures[at], packed.n_words[at])
+        self.sketches.add(ids, packed.sketches[at], packed.n_words[at])
         self._remember(batch)
         pairs = self._prefiltered(pairs)
         needed = np.unique(np.array(pairs, dtype=np.int64).ravel()) if pairs else np.zeros(0, np.int64)
         blobs = self._recent(needed)
         missing = [aid for aid in needed.tolist() if aid not in blobs]
-        if missing:  # an older article still in the running: its sets are read back from the store
-            blobs.update(db.verify_blobs(self.conn, missing))
-            older = [aid for aid in missing if aid not in blobs]
-            if older:  # stored by a version that kept no sets: rebuild its fingerprint from the text
-                texts = db.article_texts(self.conn, older)
-                for aid, fp in zip(texts, fingerprint_batch(list(texts.values()))):
-                    blobs[aid] = db.pack_sets(fp.body_hash, fp.n_words, fp.shingles, fp.lead, fp.entities)
+        if missing:  # an older partner: its sets are made again from its stored text
+            texts = db.article_texts(self.conn, missing)
+            blobs.update(zip(texts, pack_all_sets(fingerprint_packed(list(texts.values())))))
         edges = verify_packed(pairs, blobs)
         if self.run is not None:
             self.run.add(batch, edges)
@@ -430,6 +426,7 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
     matcher = _Matcher(conn)
     live_index = not matcher.store_had_articles  # the body-hash index, kept up to date for now
     with db.Transaction(conn):
+        db.drop_verify_sets(conn)
         if matcher.store_had_articles:
             db.create_bulk_indexes(conn)  # rebuilds what a killed bulk ingest dropped; else nothing
         else:

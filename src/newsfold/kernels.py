@@ -329,7 +329,7 @@ def merge_runs(ka, oa, kb, ob):
 
 @njit(cache=True, nogil=True)
 def pack_set_blobs(tag, n_words, digests, sh, sh_off, lead, lead_off, ent, ent_off):
-    """Every article's verification-set blob (store.pack_sets' layout: tag, word count, body hash
+    """Every article's verification-set blob (match.pack_sets' layout: tag, word count, body hash
     as 4 words, set sizes, shingles, lead, names/figures) in one uint32 buffer; article i's is
     buf[at[i]:at[i + 1]]."""
     n = n_words.size

@@ -16,8 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .fingerprint import Fingerprint, shingle_sequence
-from .store import SETS_V2
+from .fingerprint import Fingerprint, PackedPrints, shingle_sequence
 
 MIN_CONTAINMENT = 0.6  # share of the shorter body's shingles found in the longer one
 MIN_SCORE = 0.72  # mean of containment and name/figure overlap
@@ -143,14 +142,15 @@ class Sketches:
     def __init__(self) -> None:
         self.blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def add(self, ids: np.ndarray, signatures: np.ndarray, n_words: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, sketches: np.ndarray, n_words: np.ndarray) -> None:
+        """Remember articles' sketches (uint8 rows, or whole signatures: their low 8 bits are kept)."""
         for block in np.unique(ids // SKETCH_BLOCK).tolist():
             if block not in self.blocks:
-                self.blocks[block] = (np.zeros((SKETCH_BLOCK, signatures.shape[1]), np.uint8),
+                self.blocks[block] = (np.zeros((SKETCH_BLOCK, sketches.shape[1]), np.uint8),
                                       np.full(SKETCH_BLOCK, -1, np.int32))
             sig, size = self.blocks[block]
             here = ids // SKETCH_BLOCK == block
-            sig[ids[here] % SKETCH_BLOCK] = signatures[here].astype(np.uint8)
+            sig[ids[here] % SKETCH_BLOCK] = sketches[here].astype(np.uint8, copy=False)
             size[ids[here] % SKETCH_BLOCK] = n_words[here]
 
     def get(self, ids: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,6 +187,44 @@ def prefilter(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.nda
     return (estimate >= PREFILTER_CONTAINMENT) | (j >= j_at_threshold - PREFILTER_SIGMAS * error)
 
 
+# What an exact check needs of an article travels from the worker that fingerprinted it to the
+# writer as one blob of uint32s: [SETS_TAG, n_words, body hash (4), n_shingles, n_lead, shingles,
+# lead, names/figures]. The writer keeps the blobs of its recent articles; an older partner's are
+# made again from its stored text (they were a third of the store's bytes when stored).
+SETS_TAG = 0xFFFFFFFF
+
+
+def pack_sets(body_hash: str, n_words: int, shingles: np.ndarray, lead: np.ndarray, entities: np.ndarray) -> bytes:
+    digest = bytes.fromhex(body_hash)
+    if len(digest) != 16:  # the layout has room for a 128-bit hash, no more, no less
+        raise ValueError(f"body hash of {len(digest)} bytes, expected 16")
+    head = np.array([SETS_TAG, n_words], np.uint32).tobytes() + digest
+    return head + np.concatenate([np.array([shingles.size, lead.size], np.uint32), shingles, lead, entities]).tobytes()
+
+
+def pack_all_sets(prints: PackedPrints) -> list[bytes]:
+    """`pack_sets` of every article of a PackedPrints, from its flat arrays in one compiled pass
+    (an object and five small arrays per article cost more than the fingerprint)."""
+    digests = b"".join(bytes.fromhex(h) for h in prints.body_hashes)
+    if len(digests) != 16 * len(prints.body_hashes):
+        raise ValueError("a body hash that is not 128 bits")
+    (sh, sh_off), (lead, lead_off), (ent, ent_off) = (prints.sets[name] for name in ("shingles", "lead", "entities"))
+    buf, at = _kernels().pack_set_blobs(np.uint32(SETS_TAG), prints.n_words.astype(np.uint32),
+                                        np.frombuffer(digests, np.uint32).reshape(-1, 4), sh, sh_off, lead, lead_off,
+                                        ent, ent_off)
+    raw = buf.tobytes()
+    return [raw[4 * a : 4 * b] for a, b in zip(at[:-1].tolist(), at[1:].tolist())]
+
+
+def unpack_sets(blob: bytes) -> tuple[str, int, np.ndarray, np.ndarray, np.ndarray]:
+    """(body hash, word count, shingles, lead, names/figures) of a `pack_sets` blob."""
+    arr = np.frombuffer(blob, dtype=np.uint32)
+    if not arr.size or arr[0] != SETS_TAG:
+        raise ValueError("not a verification-set blob")
+    n_words, n_shingles, n_lead, arr = int(arr[1]), int(arr[6]), int(arr[7]), arr[8:]
+    return blob[8:24].hex(), n_words, arr[:n_shingles], arr[n_shingles : n_shingles + n_lead], arr[n_shingles + n_lead :]
+
+
 class PackedSets(NamedTuple):
     """Verification sets of n articles in one uint32 buffer: article i's shingles are
     buf[sh_start[i]:sh_end[i]], its lead and names/figures likewise; hashes[i] its body hash."""
@@ -212,14 +250,14 @@ class PackedSets(NamedTuple):
 
     @classmethod
     def of_blobs(cls, blobs: list[bytes]) -> PackedSets:
-        """From set blobs in the current layout (store.pack_sets, as store.verify_blobs returns them: [SETS_V2, n_words, body hash
-        (4 words), n_shingles, n_lead, shingles, lead, entities]), without unpacking each."""
+        """From set blobs (`pack_sets`: [SETS_TAG, n_words, body hash (4 words), n_shingles, n_lead,
+        shingles, lead, entities]), without unpacking each."""
         lengths = np.array([len(b) for b in blobs], np.int64) // 4
         ends = np.cumsum(lengths)
         at = ends - lengths
         buf = np.frombuffer(b"".join(blobs), np.uint32)
-        if not np.all(buf[at] == SETS_V2):  # an older layout would be read as garbage (store.verify_blobs converts)
-            raise ValueError("a verification-set blob not in the current layout")
+        if not np.all(buf[at] == SETS_TAG):  # anything else would be read as garbage
+            raise ValueError("not a verification-set blob")
         n_sh, n_lead = buf[at + 6].astype(np.int64), buf[at + 7].astype(np.int64)
         sh_start = at + 8
         return cls(buf, sh_start, sh_start + n_sh, sh_start + n_sh, sh_start + n_sh + n_lead, sh_start + n_sh + n_lead,

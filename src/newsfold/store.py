@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS articles (
     -- a column stored after it by walking them (the signature of an old partner, at scale)
     body_hash TEXT NOT NULL,
     n_words INTEGER NOT NULL,
-    signature BLOB NOT NULL,
+    signature BLOB NOT NULL,  -- the MinHash sketch: the low 8 bits of each of the 128 bins (see match.Sketches)
     title TEXT NOT NULL,
     caption TEXT NOT NULL,
     credit TEXT NOT NULL,
@@ -44,9 +44,6 @@ CREATE TABLE IF NOT EXISTS placements (
     story_id TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS pending (article_id INTEGER PRIMARY KEY);  -- stored, story not yet decided
--- what an exact check needs of an article (its shingle, lead and name/figure sets, uint32):
--- a later candidate pair reads it back instead of re-fingerprinting the stored text
-CREATE TABLE IF NOT EXISTS verify_sets (article_id INTEGER PRIMARY KEY, sets BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS band_runs (  -- the LSH band index: sorted runs of (key, article) ...
     id INTEGER PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -278,8 +275,8 @@ def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
 def insert_captures(conn, items, rows: list[tuple], prints, now: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, first, n),
     the capture's articles being rows[first:first + n] (position, title, caption, credit, text, url,
-    date), with their fingerprints at the same places of `prints` (body_hashes, n_words, signatures
-    and the verification-set blobs, `sets`). Returns the new article ids and the index of each in `rows`.
+    date), with their fingerprints at the same places of `prints` (body_hashes, n_words and
+    sketches). Returns the new article ids and the index of each in `rows`.
     Ids are handed out here (max + 1 …): the caller holds the write lock (BEGIN IMMEDIATE).
     `now`: the captures' ingest time (the time of the call if not given)."""
     next_capture = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM captures").fetchone()[0]
@@ -294,79 +291,15 @@ def insert_captures(conn, items, rows: list[tuple], prints, now: float | None = 
     ids = np.arange(next_article, next_article + taken.size, dtype=np.int64)
     owners = np.repeat(np.arange(next_capture, next_capture + len(items), dtype=np.int64), counts).tolist()
     at = taken.tolist()
-    hashes, n_words, sigs, sets = prints.body_hashes, prints.n_words.tolist(), prints.signatures, prints.sets
+    hashes, n_words, sketches = prints.body_hashes, prints.n_words.tolist(), prints.sketches
     conn.executemany("INSERT INTO captures (id, name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?,?)",
                      capture_rows)
     conn.executemany("INSERT INTO articles (id, capture_id, position, title, caption, credit, text, url, date,"
                      " body_hash, n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                     ((aid, cid, *rows[i], hashes[i], n_words[i], sigs[i].tobytes())
+                     ((aid, cid, *rows[i], hashes[i], n_words[i], sketches[i].tobytes())
                       for aid, cid, i in zip(ids.tolist(), owners, at)))
     conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((aid,) for aid in ids.tolist()))
-    conn.executemany("INSERT INTO verify_sets (article_id, sets) VALUES (?, ?)",
-                     ((aid, sets[i]) for aid, i in zip(ids.tolist(), at)))
     return ids, taken
-
-
-# A verification-set blob is uint32s: [SETS_V2, n_words, body hash (4), n_shingles, n_lead, shingles,
-# lead, entities]. Blobs written before SETS_V2 start at n_shingles (never 2^32 - 1) and leave the
-# body hash and word count to a join with `articles`: a second random read per partner, which
-# was half the partner-reading time of a 1M ingest.
-SETS_V2 = 0xFFFFFFFF
-_V2_TAG = np.array([SETS_V2], np.uint32).tobytes()
-
-
-def pack_sets(body_hash: str, n_words: int, shingles: np.ndarray, lead: np.ndarray, entities: np.ndarray) -> bytes:
-    digest = bytes.fromhex(body_hash)
-    if len(digest) != 16:  # the layout has room for a 128-bit hash, no more, no less
-        raise ValueError(f"body hash of {len(digest)} bytes, expected 16")
-    head = np.array([SETS_V2, n_words], np.uint32).tobytes() + digest
-    return head + np.concatenate([np.array([shingles.size, lead.size], np.uint32), shingles, lead, entities]).tobytes()
-
-
-def pack_all_sets(prints) -> list[bytes]:
-    """`pack_sets` of every article of a PackedPrints, from its flat arrays in one compiled pass
-    (an object and five small arrays per article cost more than the fingerprint)."""
-    from . import kernels
-
-    digests = b"".join(bytes.fromhex(h) for h in prints.body_hashes)
-    if len(digests) != 16 * len(prints.body_hashes):
-        raise ValueError("a body hash that is not 128 bits")
-    (sh, sh_off), (lead, lead_off), (ent, ent_off) = (prints.sets[name] for name in ("shingles", "lead", "entities"))
-    buf, at = kernels.pack_set_blobs(np.uint32(SETS_V2), prints.n_words.astype(np.uint32),
-                                     np.frombuffer(digests, np.uint32).reshape(-1, 4), sh, sh_off, lead, lead_off, ent, ent_off)
-    raw = buf.tobytes()
-    return [raw[4 * a : 4 * b] for a, b in zip(at[:-1].tolist(), at[1:].tolist())]
-
-
-def unpack_sets(blob: bytes) -> tuple[str | None, int, np.ndarray, np.ndarray, np.ndarray]:
-    arr = np.frombuffer(blob, dtype=np.uint32)
-    body_hash, n_words = None, -1
-    if arr.size and arr[0] == SETS_V2:
-        body_hash, n_words, arr = blob[8:24].hex(), int(arr[1]), arr[6:]
-    n_shingles, n_lead = int(arr[0]), int(arr[1])
-    return (body_hash, n_words, arr[2 : 2 + n_shingles], arr[2 + n_shingles : 2 + n_shingles + n_lead],
-            arr[2 + n_shingles + n_lead :])
-
-
-def verify_sets(conn, ids: Iterable[int]) -> dict[int, tuple[str, int, np.ndarray, np.ndarray, np.ndarray]]:
-    """id → (body hash, word count, shingles, lead, entities) of stored articles that have their
-    sets stored (all but those written by a version before verify_sets)."""
-    out = {aid: unpack_sets(blob) for aid, blob in by_ids(
-        conn, "SELECT article_id, sets FROM verify_sets WHERE article_id IN ({ids})", ids)}
-    older = [aid for aid, sets in out.items() if sets[0] is None]
-    for aid, body_hash, n_words in by_ids(conn, "SELECT id, body_hash, n_words FROM articles WHERE id IN ({ids})", older):
-        out[aid] = (body_hash, n_words, *out[aid][2:])
-    return out
-
-
-def verify_blobs(conn, ids: Iterable[int]) -> dict[int, bytes]:
-    """id → verification-set blob in the current layout (`pack_sets`) of stored articles that
-    have their sets stored; a blob of the older layout is rewritten to it."""
-    out = dict(by_ids(conn, "SELECT article_id, sets FROM verify_sets WHERE article_id IN ({ids})", ids))
-    older = [aid for aid, blob in out.items() if blob[:4] != _V2_TAG]
-    for aid, sets in verify_sets(conn, older).items():
-        out[aid] = pack_sets(*sets)
-    return out
 
 
 def insert_edges(conn, edges) -> None:
@@ -427,10 +360,20 @@ def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
     return dict(by_ids(conn, "SELECT id, text FROM articles WHERE id IN ({ids})", ids))
 
 
-def signatures(conn, ids) -> list[tuple[int, np.ndarray, int]]:
-    """(id, MinHash signature, word count) of stored articles."""
-    return [(aid, np.frombuffer(sig, dtype=np.uint32), n)
+def sketches(conn, ids) -> list[tuple[int, np.ndarray, int]]:
+    """(id, MinHash sketch (uint8 per bin), word count) of stored articles. A store written before
+    sketches kept the whole 32-bit signature: its low 8 bits are the sketch."""
+    return [(aid, np.frombuffer(sig, np.uint8) if len(sig) == SKETCH_BYTES else np.frombuffer(sig, np.uint32).astype(np.uint8), n)
             for aid, sig, n in by_ids(conn, "SELECT id, signature, n_words FROM articles WHERE id IN ({ids})", ids)]
+
+
+SKETCH_BYTES = 128
+
+
+def drop_verify_sets(conn) -> None:
+    """A store from before sets were re-derived kept every article's verification sets (37% of
+    the file): no longer read, dropped at its next ingest (the space is reused)."""
+    conn.execute("DROP TABLE IF EXISTS verify_sets")
 
 
 def component_stories(conn) -> set[str]:
