@@ -35,13 +35,14 @@ _U64 = np.uint64
 _GRAM = (_U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F), _U64(0x165667B19E3779F9))
 _MIX1, _MIX2 = _U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB)
 
-_WORD_BYTE = np.zeros(256, dtype=bool)
-for _c in b"abcdefghijklmnopqrstuvwxyz0123456789_":
-    _WORD_BYTE[_c] = True
-_WORD_BYTE[128:] = True  # non-ASCII bytes: the text was reduced to word characters and spaces first
-_ENTITY_BYTE = np.zeros(256, dtype=bool)
+# per byte value, 0/1 (uint64: the kernel computes with them instead of branching on them)
+_WORD_BYTE = np.zeros(256, dtype=np.uint64)
+for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":  # capitals: an ASCII body
+    _WORD_BYTE[_c] = 1  # comes as it is, lower-cased by the kernel
+_WORD_BYTE[128:] = 1  # non-ASCII bytes: the text was reduced to word characters and spaces first
+_ENTITY_BYTE = np.zeros(256, dtype=np.uint64)
 for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
-    _ENTITY_BYTE[_c] = True
+    _ENTITY_BYTE[_c] = 1
 _NON_WORD = re.compile(r"[^\w\s]+")
 _WORD = re.compile(r"\w+")
 
@@ -63,9 +64,11 @@ def normalise_words(text: str) -> list[str]:
 
 
 def _prepared(text: str) -> tuple[bytes, bytes]:
-    """(lower-cased bytes, original-case bytes) of the same length, punctuation as spaces."""
+    """(lower-cased bytes, original-case bytes) of the same length, punctuation as spaces. An ASCII
+    text's bytes are both: the kernel lower-cases ASCII letters itself (as str.lower does them)."""
     if text.isascii():
-        return text.lower().encode("ascii"), text.encode("ascii")
+        raw = text.encode("ascii")
+        return raw, raw
     text = unicodedata.normalize("NFKC", text)
     if "\u03a3" in text:  # capital sigma lower-cases by its neighbours (σ/ς), which blanking changes
         return _prepared_by_regex(text)
@@ -139,8 +142,8 @@ def _prepared_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """The texts' lower-cased and original-case bytes, one space apart, and where each starts
     (n + 1 bounds)."""
     parts = [_prepared(t) for t in texts]
-    low = b" ".join(p[0] for p in parts)
     orig = b" ".join(p[1] for p in parts)
+    low = orig if all(a is b for a, b in parts) else b" ".join(p[0] for p in parts)  # all ASCII: one buffer
     bounds = np.zeros(len(parts) + 1, np.int64)
     if parts:
         bounds[1:] = np.cumsum([len(p[0]) + 1 for p in parts])

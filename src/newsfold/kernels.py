@@ -27,6 +27,11 @@ S30, S27, S31, S32, S57 = _U64(30), _U64(27), _U64(31), _U64(32), _U64(57)
 ONE = _U64(1)
 
 
+LOWER = np.arange(256, dtype=np.uint8)  # byte → its ASCII lower case (other bytes unchanged)
+LOWER[65:91] += 32
+HASH_BYTE = LOWER.astype(np.uint64) + ONE  # what a byte adds to its token's hash, times P^k
+
+
 @njit(cache=True, nogil=True)
 def mix(h):
     """splitmix64's finaliser (uint64 → uint64)."""
@@ -129,13 +134,17 @@ def _sorted_unique_top32(values, n, scratch, out, at):
 def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, rows, lead_bands, lead_rows,
                       lead_words, check_words):
     """Everything a batch of bodies needs, in one pass per body. `low`/`orig`: the bodies' lower-cased
-    and original-case bytes (same length), body i at [bounds[i], bounds[i+1]).
+    and original-case bytes (same length), body i at [bounds[i], bounds[i+1]); `low` may leave
+    ASCII letters in upper case (an ASCII body is passed as it is, twice): the kernel lower-cases
+    them. `word_byte`/`entity_byte`: 0/1 per byte value (uint64), after that lower-casing.
 
     Returns (token hashes, token offsets per body, signatures, band keys, then values and offsets
     of the shingle, lead-shingle and name/figure sets)."""
     n_texts = bounds.size - 1
     cap = low.size // 2 + 2  # a token is at least one byte and a separator
     tok = np.empty(cap, np.uint64)
+    ends = np.empty(cap, np.int64)  # where each token ends, and its length
+    lengths = np.empty(cap, np.uint64)
     ent = np.empty(cap, np.bool_)
     tok_off = np.zeros(n_texts + 1, np.int64)
     sigs = np.empty((n_texts, n_perm), np.uint32)
@@ -158,21 +167,35 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
     n_sh = n_lead = n_ent = 0
     for t in range(n_texts):
         first = nt
-        i, end = bounds[t], bounds[t + 1]
-        while i < end:  # tokens: runs of word bytes, hashed as Σ (byte + 1)·P^k, then mixed with the length
-            if not word_byte[low[i]]:
-                i += 1
-                continue
-            start = i
-            h = _U64(0)
-            pw = ONE
-            while i < end and word_byte[low[i]]:
-                h += (_U64(low[i]) + ONE) * pw
-                pw *= P
-                i += 1
-            tok[nt] = mix(h + _U64(i - start))
-            ent[nt] = entity_byte[orig[start]] or orig[start] != low[start]
-            nt += 1
+        # tokens: runs of word bytes, hashed as Σ (byte + 1)·P^k (the byte lower-cased), then mixed
+        # with the length. One pass with no branch per byte: every byte updates the running token
+        # (a non-word byte resets it), and a token is counted where a word byte is followed by any
+        # other byte; its first byte is looked at afterwards (a loop that branched at each word's
+        # start and end lost most of its time to mispredicted branches)
+        h = _U64(0)
+        pw = ONE
+        length = _U64(0)
+        prev = _U64(0)  # 1 after a word byte
+        for i in range(bounds[t], bounds[t + 1]):
+            b = low[i]
+            w = word_byte[b]
+            tok[nt] = h + length  # the token that ends here, if one does
+            ends[nt] = i
+            lengths[nt] = length
+            nt += np.int64(prev & (w ^ ONE))
+            h = w * (h + HASH_BYTE[b] * pw)
+            pw = w * (pw * P) + (ONE - w)
+            length = w * (length + ONE)
+            prev = w
+        tok[nt] = h + length
+        ends[nt] = bounds[t + 1]
+        lengths[nt] = length
+        nt += np.int64(prev)
+        for k in range(first, nt):
+            start = ends[k] - np.int64(lengths[k])
+            o = orig[start]  # a name or figure opens with a capital or a digit
+            ent[k] = entity_byte[o] == ONE or o != LOWER[low[start]]
+            tok[k] = mix(tok[k])
         m = nt - first
         tok_off[t + 1] = nt
         # shingles: 3-token windows; a one- or two-word body still gets one

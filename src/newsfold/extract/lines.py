@@ -203,8 +203,9 @@ _NAV_SEPARATORS = ("|", "›", ">", "•", "·", "/")
 
 def is_navigation(line: str) -> bool:
     """`Home | News | World`, `Home > World > Europe`: menus and breadcrumbs."""
-    if "|" not in line and "/" not in line and ">" not in line and "›" not in line and "•" not in line and "·" not in line:
-        return False  # most lines: six substring tests, not six counts
+    if "|" not in line and "/" not in line and ">" not in line and (
+            line.isascii() or "›" not in line and "•" not in line and "·" not in line):
+        return False  # most lines: three or six substring tests, not six counts
     for sep in _NAV_SEPARATORS:
         if line.count(sep) < 2:
             continue
@@ -246,6 +247,13 @@ _PROMPT_OPENERS = dict.fromkeys((
     "login", "register", "accept", "manage", "we", "cookie"), _ANY)
 
 
+# For a line opening with an ASCII letter, what its first word (lower-cased) lets is_furniture try:
+# (a share bar, the most spaces for the residue regex, for the prompt regex); a word in none of the
+# lists (-1: never) rules all three out with one lookup.
+_OPENING_RULES = {word: (word in _SOCIAL, _RESIDUE_OPENERS.get(word, -1), _PROMPT_OPENERS.get(word, -1))
+                  for word in _SOCIAL | _RESIDUE_OPENERS.keys() | _PROMPT_OPENERS.keys()}
+
+
 def may_open(line: str, first: str | None, spaces: int, openers: dict[str, int], symbols: str = "") -> bool:
     """False when the way `line` opens (its ASCII first character; then its first word `first`)
     rules out a regex whose alternatives open as `openers` and `symbols` say: that regex, of fifty
@@ -270,11 +278,28 @@ def is_furniture(line: str, spaces: int) -> bool:
     if not (len(line) > 3 and (lead.isalpha() and lead not in "kmKM" or _LETTER_NOT_KM.search(line))) \
             and is_widget(line):
         return True
-    if ("|" in line or "/" in line or ">" in line or "›" in line or "•" in line or "·" in line) and is_navigation(line):
+    if ("|" in line or "/" in line or ">" in line or not line.isascii() and ("›" in line or "•" in line or "·" in line)) \
+            and is_navigation(line):
         return True
     if spaces < 24:
         head = line.partition(" ")[0]
         first = head if head.isalnum() else _first_word(line)
+        if lead.isascii() and lead.isalpha():  # most lines: the first word says which rules may match
+            rules = _OPENING_RULES.get(first.lower())
+            s = None
+            if rules is not None:
+                social, residue, prompt = rules
+                s = line.lower()
+                if social and spaces <= 20 and _all_share_words(line, s):
+                    return True
+                if spaces <= residue and _RESIDUE.match(s):
+                    return True
+                if spaces < 10 and spaces <= prompt and _PROMPT.match(s):
+                    return True
+            if spaces < 12:
+                s = line.lower() if s is None else s
+                return ("rights" in s or "privacy" in s or "terms" in s or "cookie" in s) and bool(_FOOTER.search(s))
+            return False  # a separator opens with no letter
         s = line.lower()
         if spaces <= 20 and first is not None and first.lower() in _SOCIAL and _all_share_words(line, s):
             return True
