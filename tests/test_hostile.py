@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import hostile_corpus
+from newsfold.model import Problem
 from support import NEWSFOLD, SHARED, read_jsonl, run_cli
 
 # Peak RSS of the ingest (parent and workers, largest process): the imports take ~180 MiB; the
@@ -90,3 +91,21 @@ def test_peak_memory_stays_bounded(ingested):
     kib = int(re.search(r"peak-rss-kib (\d+)", done.stderr).group(1))
     print(f"peak RSS of the hostile ingest: {kib >> 10} MiB (bound {MAX_RSS_MIB} MiB)")
     assert kib >> 10 < MAX_RSS_MIB
+
+
+def test_a_jsonl_file_cut_short_under_the_workers_is_a_problem_not_a_crash(tmp_path):
+    """Workers read their blocks of a plain JSONL file from the file itself: one that changed
+    meanwhile gives a problem line for the block's rows, and the rows still there are ingested."""
+    from newsfold import ingest, read
+
+    path = tmp_path / "feed.jsonl"
+    rows = [f'{{"id": "r{i}", "text": "Row {i} of a feed that is cut short while it is read."}}' for i in range(200)]
+    path.write_text("\n".join(rows) + "\n")
+    spans = [block.span() for block in read.read_path(path, None, blocks=True)]
+    assert [s.first_lineno for s in spans] == [1, 65, 129, 193] and spans[0].offset == 0
+    with open(path, "r+b") as fh:  # another program rewrites the file: now shorter
+        fh.truncate(spans[2].offset + 10)
+    got = list(ingest._each(spans))
+    assert [r.lineno for r in got[:128]] == list(range(1, 129))
+    assert got[128:] == [Problem(str(path), "the file changed while it was being read", 129),
+                         Problem(str(path), "the file changed while it was being read", 193)]

@@ -200,9 +200,10 @@ def test_jsonl_blocks_hold_every_line_with_its_number(lines, final_newline, read
     read_module.READ_BYTES, read_module.MAX_RECORD_BYTES = read_bytes, limit  # tiny: every edge case is hit
     try:
         got = []
-        for block in read_module.read_jsonl_stream(io.BytesIO(data), "f.jsonl", None):
+        for block in read_module.read_jsonl_stream(io.BytesIO(data), "f.jsonl", None, plain=True):
             if isinstance(block, read_module.RowBlock):
                 assert block.n_lines <= read_module.ROWS_PER_BLOCK
+                assert data[block.offset : block.offset + len(block.data)] == block.data  # what a worker reads
                 got += [(row.lineno, row.data) for row in block.rows()]
             else:
                 assert "longer than" in block.reason

@@ -36,7 +36,7 @@ from .fingerprint import NUM_PERM, PackedPrints, fingerprint_packed
 from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pack_all_sets, pair_codes, prefilter,
                     verify_packed, weighty_pairs)
 from .model import Article, Capture, Problem
-from .read import RawRow, RowBlock, discover, read_path, resolve
+from .read import InputError, RawRow, RowBlock, RowSpan, discover, read_path, resolve
 from .serve import safe
 from .workers import ordered_map
 
@@ -143,15 +143,18 @@ def _extract_one(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
     return content_hash, articles
 
 
-def _each(items: list[Capture | RawRow | RowBlock]) -> Iterator[Capture | RawRow]:
+def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Capture | RawRow | Problem]:
     for item in items:
-        if isinstance(item, RowBlock):
-            yield from item.rows()
+        if isinstance(item, (RowBlock, RowSpan)):
+            try:
+                yield from item.rows()
+            except InputError as err:  # a span's file changed under the ingest
+                yield Problem(item.source, str(err), item.first_lineno)
         else:
             yield item
 
 
-def process_chunk(items: list[Capture | RawRow | RowBlock]) -> ChunkResult:
+def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkResult:
     """Pure work for a chunk of inputs (runs in a worker): parse rows, extract, then fingerprint all
     bodies of the chunk at once."""
     captures: list[Extracted] = []
@@ -172,10 +175,11 @@ def process_chunk(items: list[Capture | RawRow | RowBlock]) -> ChunkResult:
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[4] for r in rows])))
 
 
-def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
-            problems: queue.SimpleQueue) -> Iterator[Capture | RowBlock]:
+def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport, problems: queue.SimpleQueue,
+            spans: bool = False) -> Iterator[Capture | RowBlock | RowSpan]:
     """The captures and rows to ingest. Runs on the pool's feeding threads (one at a time):
-    unreadable files go to `problems`, for the main thread to report."""
+    unreadable files go to `problems`, for the main thread to report. `spans`: a block of a plain
+    JSONL file goes as where it lies, for the worker to read."""
     for item in discover(paths):
         if isinstance(item, Problem):
             problems.put(item)
@@ -184,6 +188,8 @@ def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
         for cap in read_path(item, text_field, blocks=True):
             if isinstance(cap, Problem):
                 problems.put(cap)
+            elif spans and isinstance(cap, RowBlock) and cap.offset >= 0:
+                yield cap.span()
             else:
                 yield cap
 
@@ -196,12 +202,12 @@ def _report_problems(problems: queue.SimpleQueue, report: IngestReport, on_probl
 
 
 def _chunks(items: Iterable, n: int) -> Iterator[list]:
-    """Lists of items holding about n captures each (a RowBlock counts its lines)."""
+    """Lists of items holding about n captures each (a RowBlock or RowSpan counts its lines)."""
     chunk = []
     size = 0
     for x in items:
         chunk.append(x)
-        size += x.n_lines if isinstance(x, RowBlock) else 1
+        size += x.n_lines if isinstance(x, (RowBlock, RowSpan)) else 1
         if size >= n:
             yield chunk
             chunk, size = [], 0
@@ -432,7 +438,7 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
         else:
             db.drop_bulk_indexes(conn, keep=["articles_body_hash"])  # built at the end, in one sort each
     problems: queue.SimpleQueue = queue.SimpleQueue()
-    chunks = _chunks(_inputs(paths, text_field, report, problems), CHUNK_CAPTURES)
+    chunks = _chunks(_inputs(paths, text_field, report, problems, spans=workers > 1), CHUNK_CAPTURES)
     results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS, nice=WORKER_NICE)
     checkpoints = db.Checkpointer(conn)  # fsyncs off the writer's path
     try:
