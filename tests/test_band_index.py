@@ -61,7 +61,7 @@ def test_lookups_pair_each_query_with_every_article_of_a_small_enough_bucket(n, 
     assert pair_rows(index, queries, np.arange(1000, 1000 + queries.size)) == expected
 
 
-def test_two_level_lookups_in_big_runs_find_what_a_binary_search_finds(monkeypatch):
+def test_two_level_lookups_in_big_runs_find_what_a_plain_search_finds(monkeypatch):
     rng = np.random.default_rng(7)
     keys = rng.integers(0, 50_000, 200_000).astype(np.int64) * 2 + rng.integers(0, 2, 200_000)
     index = band_index.BandIndex()
@@ -70,7 +70,8 @@ def test_two_level_lookups_in_big_runs_find_what_a_binary_search_finds(monkeypat
     queries = np.concatenate([rng.choice(keys, 3000), rng.integers(-10, 100_010, 3000)]).astype(np.int64)
     owners = np.arange(10**6, 10**6 + queries.size)
     plain = pair_rows(index, queries, owners)
-    monkeypatch.setattr(band_index, "SAMPLED_RUN", 1)  # every run sampled
+    monkeypatch.setattr(band_index, "SAMPLED_RUN", 1)  # every run sampled ...
+    monkeypatch.setattr(band_index, "SAMPLED_GAP", 0)  # ... and its sample used, however many the queries
     assert pair_rows(index, queries, owners) == plain and len(plain) > 1000
     assert index.samples  # the sampled path was taken
 
@@ -83,6 +84,22 @@ def test_merge_keeps_every_entry_in_order():
     assert np.all(np.diff(keys) >= 0)
     assert sorted(zip(keys.tolist(), owners.tolist())) == sorted(
         zip(np.concatenate([a[0], b[0]]).tolist(), np.concatenate([a[1], b[1]]).tolist()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 400), min_size=1, max_size=8), st.integers(0, 2**32 - 1))
+def test_runs_merged_in_place_are_the_merges_of_new_arrays(sizes, seed):
+    """A growing run is merged into the room after it (new arrays only when it is full): each
+    step gives what merging into new arrays gives, the held run's entries first on equal keys."""
+    rng = np.random.default_rng(seed)
+    run, room, owner = band_index.sorted_run(rng.integers(0, 60, 50), np.arange(50)), None, 50
+    for n in sizes:
+        batch = band_index.sorted_run(rng.integers(0, 60, n), np.arange(owner, owner + n))
+        owner += n
+        want = band_index.merge(run, batch)
+        run, room = band_index.merge_with_room(run, room, batch)
+        assert run[0].tolist() == want[0].tolist() and run[1].tolist() == want[1].tolist()
+        assert np.shares_memory(run[0], room[0])
 
 
 def test_store_from_before_chunked_runs_is_upgraded(tmp_path):

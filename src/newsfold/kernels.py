@@ -283,17 +283,33 @@ def _lower_bound(values, key, lo, hi):
 
 
 @njit(cache=True, nogil=True)
+def _gallop(values, key, lo, n):
+    """`_lower_bound(values, key, lo, n)` for a key no smaller than the one found at lo before:
+    searched forward from lo in steps that double (sorted needles are a few entries apart, and
+    this stays in the cache lines the last search touched, where a search over the whole run
+    misses the cache at every step)."""
+    step = 1
+    hi = lo
+    while hi < n and values[hi] < key:
+        lo = hi + 1
+        hi = lo + step
+        step <<= 1
+    return _lower_bound(values, key, lo, min(hi, n))
+
+
+@njit(cache=True, nogil=True)
 def band_lookup(rk, ro, sample, sample_every, keys, owners, weights, limits):
     """The band index's query of one sorted run (keys rk, owners ro): for each of `keys` (sorted)
     found in the run at most limits[i] times, a pair (owners[i], the run's owner) per occurrence,
     with weights[i] (a repeated key reuses its first entry's bucket: limits and weights depend on
-    the key alone). With a `sample` (every sample_every-th key of a big run, small enough to stay
-    in the CPU cache) a search ends inside one block of the run, a few cache lines, instead of
-    missing the cache at every step of a search over the whole run."""
+    the key alone). Each key is searched forward from where the one before it was found. With a
+    `sample` (every sample_every-th key of a run far bigger than the query, small enough to stay
+    in the CPU cache) the forward search runs in the sample and ends inside one block of the run."""
     m, n = keys.size, rk.size
     start = np.empty(m, np.int64)
     count = np.zeros(m, np.int64)
     total = 0
+    lo = 0  # where the key before was found: in the sample if there is one, else in the run
     for i in range(m):
         key = keys[i]
         if i > 0 and key == keys[i - 1]:  # the same bucket as the key before
@@ -301,10 +317,11 @@ def band_lookup(rk, ro, sample, sample_every, keys, owners, weights, limits):
             total += count[i]
             continue
         if sample.size:
-            block = max(_lower_bound(sample, key, 0, sample.size) - 1, 0) * sample_every
+            lo = _gallop(sample, key, lo, sample.size)
+            block = max(lo - 1, 0) * sample_every
             at = _lower_bound(rk, key, block, min(block + sample_every, n))
         else:
-            at = _lower_bound(rk, key, 0, n)
+            at = lo = _gallop(rk, key, lo, n)
         c = 0
         while at + c < n and rk[at + c] == key and c <= limits[i]:  # a bucket is short: step along it
             c += 1
@@ -348,6 +365,25 @@ def merge_runs(ka, oa, kb, ob):
         j += 1
         k += 1
     return keys, owners
+
+
+@njit(cache=True, nogil=True)
+def merge_into(keys, owners, n, kb, ob):
+    """Merge the sorted run (kb, ob) into the sorted run held by keys[:n], owners[:n], in place:
+    from the back, into the room after it (len(keys) ≥ n + kb.size). On equal keys the held run's
+    entries come first, as in merge_runs. Returns the merged run's size. No new arrays: at 100k
+    articles, allocating (and faulting in) a fresh pair of arrays per merge cost 2-5 times the
+    merge itself; and once the smaller run is used up, the rest is already in place."""
+    i, j, k = n - 1, kb.size - 1, n + kb.size - 1
+    while j >= 0:
+        if i >= 0 and keys[i] > kb[j]:
+            keys[k], owners[k] = keys[i], owners[i]
+            i -= 1
+        else:
+            keys[k], owners[k] = kb[j], ob[j]
+            j -= 1
+        k -= 1
+    return n + kb.size
 
 
 @njit(cache=True, nogil=True)
