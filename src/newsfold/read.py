@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 from pathlib import Path
 
-import charset_normalizer
 import orjson
 
 from .model import Capture, Problem
@@ -177,7 +176,10 @@ def _read_page(path: Path, fmt: str) -> Capture | Problem:
 
 
 def looks_like_html(text: str) -> bool:
-    head = text[:1024].lstrip().lower()
+    head = text[:1024]
+    if "<" not in head:  # most plain text: every test below needs a tag in the first KiB
+        return False
+    head = head.lstrip().lower()
     return head.startswith(("<!doctype html", "<html", "<?xml")) or ("<body" in head and "</" in text)
 
 
@@ -214,6 +216,8 @@ def _decode_legacy(data: bytes) -> str | None:
     if valid >= stray:
         # a valid multi-byte sequence is stronger evidence than a stray byte: UTF-8 with damage
         return lenient
+    import charset_normalizer  # only for bytes that are not UTF-8 (~15 ms to import)
+
     matches = list(charset_normalizer.from_bytes(data[:1_000_000]))
     if not matches:
         return None
@@ -258,7 +262,11 @@ def _row_capture(row: dict, text_field: str | None, fallback_id: str) -> Capture
         return f"no text in field '{wanted}'"
     rid = row.get("id")
     name = str(rid) if isinstance(rid, (str, int)) and str(rid) else fallback_id
-    meta = {k: str(row[k]) for k in ("title", "url", "date") if isinstance(row.get(k), (str, int, float)) and row.get(k) != ""}
+    meta = {}
+    for k in ("title", "url", "date"):
+        value = row.get(k)
+        if isinstance(value, (str, int, float)) and value != "":
+            meta[k] = str(value)
     kind = "html" if looks_like_html(text) else "text"
     return Capture(name=name, content=text, kind=kind, meta=meta)
 

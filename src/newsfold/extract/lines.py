@@ -5,13 +5,10 @@ Rules look at the line's shape (length, case, punctuation, position words such a
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 
-import ftfy
-
-# keep typographic quotes: they are the source's text, not damage
-_FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, fix_character_width=False, explain=False)
 # UTF-8 read as Latin-1/cp1252 leaves a lead-byte letter (Â…ô) before a continuation-byte character;
 # other damage ftfy repairs (C1 controls, surrogates, width) shows as those characters themselves
 _MOJIBAKE_HINT = re.compile(
@@ -20,6 +17,15 @@ _MOJIBAKE_HINT = re.compile(
 )
 _ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _INVISIBLES = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")  # zero-width characters, soft hyphen
+
+
+@functools.cache
+def _ftfy():
+    """ftfy and its settings, imported by the first text that needs repair (40 ms at start-up)."""
+    import ftfy
+
+    # keep typographic quotes: they are the source's text, not damage
+    return ftfy, ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, fix_character_width=False, explain=False)
 
 
 def _utf8_length(lead: int) -> int:
@@ -48,7 +54,8 @@ def _has_mojibake_hint(text: str) -> bool:
 def repair(text: str) -> str:
     """Fix mojibake and stray HTML entities; normalise line ends and odd spaces."""
     if not text.isascii() and _has_mojibake_hint(text):  # fix_text is slow
-        text = ftfy.fix_text(text, _FTFY)
+        ftfy, config = _ftfy()
+        text = ftfy.fix_text(text, config)
     if "&" in text:
         # html.unescape only touches entity-shaped runs, so "AT&T" and "<IBM>" survive
         text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
