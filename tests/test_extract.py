@@ -220,3 +220,127 @@ def test_share_bar_shortcut_keeps_the_rule(line):
     by_rule = (line.count(" ") <= 20 and bool(toks) and len(toks) <= 16 and set(toks) <= L._SOCIAL
                and bool(set(toks) & L._SOCIAL_CORE))
     assert L._all_share_words(line) == by_rule
+
+
+# --- the compiled line scan and the fast path of a titled row: the same lines, the same articles ---
+
+from newsfold.extract import linescan, text as text_module  # noqa: E402
+
+# pieces of lines: words of every rule (first words, share-bar words, footer words), menu
+# separators, capitals k and m (widgets), non-ASCII letters and punctuation, and white space
+scan_piece = st.sampled_from(sorted(
+    set(re.findall(r"[a-z]+", L._RESIDUE.pattern + L._PROMPT.pattern + L._LIST_HEADER.pattern + L._FOOTER.pattern))
+    | L._SOCIAL | {"The", "company", "said", "Markets", "rise", "1.2k", "K", "m", "TT", "12", "(", "-", ":", "|", ">",
+                   "/", "\u203a", "\u2022", "\u00b7", "\u00ba", "\u2019", "caf\u00e9", "\u212aeep", "\u00a9", "<IBM>",
+                   " ", "  ", "\n", "\n\n", "\n\n\n", "\t", "\u00a0", "\u2003", "\u3000"}))
+scan_text = st.lists(scan_piece, max_size=60).map(" ".join) | st.lists(scan_piece, max_size=60).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(scan_text)
+def test_the_line_scan_finds_the_lines_split_lines_finds(text):
+    scanned = linescan.scan(text)
+    if scanned is None:  # white space other than spaces and line ends: split the general way
+        assert any(c.isspace() and c not in " \n" for c in text)
+        return
+    lines = split_lines(text)
+    assert scanned.texts == [x.text for x in lines]
+    assert scanned.gaps == [x.gap for x in lines]
+    assert scanned.spaces == [x.text.count(" ") for x in lines]
+    assert bool(scanned.flags & linescan.RUN_ON) == (0 in scanned.gaps[1:])
+    assert scanned.unscreened() == [[i, n] for i, (n, out) in enumerate(zip(scanned.spaces, scanned.screened)) if not out]
+
+
+def _screened_lines(lines: list[str]) -> list[str]:
+    scanned = linescan.scan("\n\n".join(lines))
+    return [t for t, out in zip(scanned.texts, scanned.screened) if out]
+
+
+@st.composite
+def menu_line(draw) -> str:
+    """A menu or breadcrumb (`Home | News | World`), maybe long, maybe with a longer part."""
+    sep = draw(st.sampled_from(["|", ">", "/", "\u203a", "\u2022", "\u00b7"]))
+    words = st.lists(st.sampled_from(["Home", "News", "World", "UK", "Sport", "caf\u00e9", "2024", "K", "m"]),
+                     min_size=1, max_size=draw(st.sampled_from([3, 4])))
+    parts = draw(st.lists(words.map(" ".join), min_size=2, max_size=16))
+    return draw(st.sampled_from([f" {sep} ", sep, f"{sep} "])).join(parts)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.one_of(near_furniture(), menu_line(),
+                          st.lists(scan_piece.filter(lambda p: "\n" not in p and not p.isspace()),
+                                   min_size=1, max_size=40).map(" ".join)), min_size=1, max_size=6))
+def test_a_line_the_scan_screens_out_is_no_furniture(lines):
+    lines = [" ".join(line.split()) for line in lines if line.strip()]
+    if not lines or linescan.scan("\n\n".join(lines)) is None:
+        return
+    for t in _screened_lines(lines):
+        assert not L.is_furniture(t, t.count(" ")), t
+        assert not L.is_list_header(t), t
+
+
+def test_the_scan_screens_out_most_lines_of_real_news_and_never_furniture(shared):
+    """On real bodies most lines are screened out (the rules then judge a few), and none of them
+    is furniture; every furniture example is left to the rules."""
+    rows = read_jsonl(shared / "corpus" / "reuters21578.jsonl")[:300] + read_jsonl(shared / "corpus" / "bbc.jsonl")[:300]
+    total = screened = 0
+    for row in rows:
+        scanned = linescan.scan(L.repair(row.get("text") or row.get("body")))
+        if scanned is None:
+            continue
+        total += len(scanned.texts)
+        for t, out in zip(scanned.texts, scanned.screened):
+            screened += out
+            assert not (out and L.is_furniture(t, t.count(" "))), t
+    assert screened > 0.8 * total
+    assert _screened_lines(FURNITURE_LINES) == []
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """The alternatives of a pattern's first group, `^(a|b(c|d)|e)...`."""
+    body = pattern[pattern.index("(") + 1 :]
+    out, depth, part = [], 0, ""
+    for c in body:
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                return out + [part]
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(part)
+            part = ""
+            continue
+        part += c
+    raise AssertionError("unbalanced pattern")
+
+
+def test_the_list_header_openers_are_the_regex_alternatives():
+    alternatives = _top_level_alternatives(L._LIST_HEADER.pattern)
+    assert len(alternatives) > 20
+    for alternative in alternatives:
+        assert re.match(r"[a-z]+", alternative).group() in L.LIST_HEADER_OPENERS, alternative
+    heads = ["Related", "Related stories", "More on this story", "More from Sport", "Most read", "Recommended for you",
+             "You may also like", "You might be interested in", "Trending now", "Top stories", "Latest headlines",
+             "Editor's picks", "Editors' pick", "Popular now", "Read next", "What to read next", "In other news",
+             "Further reading", "Also on BBC", "More headlines", "Don't miss", "Dont miss", "Elsewhere on the web",
+             "Around the web", "Tags", "Topics:"]
+    for head in heads:
+        assert L.is_list_header(head), head
+        assert L._first_word(head).lower() in L.LIST_HEADER_OPENERS, head
+    assert _screened_lines(heads) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(scan_text, st.sampled_from(["Markets rise", "TT", "Share", "The company said", "rise"]))
+def test_a_titled_row_gets_the_article_the_general_way_gives(body, title):
+    """The fast path of a row whose headline is given (text._plain_titled) gives what
+    build_article gives, or leaves the row to it."""
+    got = text_module.segment_text(body, "row", {"title": title, "url": "u"})
+    saved = text_module._plain_titled
+    text_module._plain_titled = lambda *args: None
+    try:
+        want = text_module.segment_text(body, "row", {"title": title, "url": "u"})
+    finally:
+        text_module._plain_titled = saved
+    assert got == want

@@ -319,6 +319,12 @@ def is_furniture(line: str, spaces: int) -> bool:
     return spaces <= 8 and not line[0].isalnum() and bool(_SEPARATOR.match(line))
 
 
+# The first words (lower-cased) of every alternative of _LIST_HEADER (a test holds the two together)
+LIST_HEADER_OPENERS = frozenset((
+    "related", "more", "most", "recommended", "you", "trending", "top", "latest", "editor", "editors", "popular",
+    "read", "what", "in", "further", "also", "don", "dont", "elsewhere", "around", "tags", "topics"))
+
+
 def is_list_header(line: str) -> bool:
     return line.count(" ") <= 6 and bool(_LIST_HEADER.match(line.strip()))
 
