@@ -4,6 +4,7 @@ import json
 import sqlite3
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -180,3 +181,40 @@ def test_a_run_is_its_keys_stably_sorted(values):
     run_keys, run_owners = band_index.sorted_run(keys, owners)
     assert run_keys.tolist() == keys[order].tolist() and run_owners.tolist() == owners[order].tolist()
     assert run_owners.dtype == np.int32
+
+
+def test_articles_a_killed_ingest_committed_get_their_band_keys_at_the_next(tmp_path, shared, monkeypatch):
+    """An ingest stores its band keys at its end, once. One killed before then leaves committed
+    articles without keys in the store: the next ingest makes them again from the texts, so new
+    copies of those articles are still found."""
+    from newsfold import Store, ingest
+
+    rows = read_jsonl(shared / "corpus" / "bbc.jsonl")[:300]
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    copies = [{**rows[i], "id": f"copy-{i}"} for i in (3, 77, 150, 222, 299)]
+    second.write_text("".join(json.dumps(r) + "\n" for r in copies))
+    path = tmp_path / "s.db"
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed before the end of the ingest")
+
+    monkeypatch.setattr(ingest, "BATCH_ARTICLES", 64)  # batches committed before the end
+    monkeypatch.setattr(band_index, "save_ingest", killed)
+    with Store(path) as store, pytest.raises(RuntimeError):
+        store.ingest([first], text_field="body", progress=False, workers=1)
+    conn = db.connect(path)
+    assert conn.execute("SELECT count(*), count(DISTINCT capture_id) FROM articles").fetchone() == (300, 300)
+    assert conn.execute("SELECT count(*) FROM band_runs").fetchone()[0] == 0
+    conn.close()
+    monkeypatch.undo()
+    with Store(path) as store:
+        report = store.ingest([second], text_field="body", progress=False, workers=1)
+    assert report.folded >= len(copies)  # and the killed ingest's own twins, placed by this one
+    conn = db.connect(path)
+    assert conn.execute("SELECT count(*) FROM placements").fetchone()[0] == 305
+    story = dict(conn.execute("SELECT c.name, p.story_id FROM articles a JOIN captures c ON c.id = a.capture_id"
+                              " JOIN placements p ON p.article_id = a.id"))
+    for copy in copies:
+        assert story[copy["id"]] == story[str(rows[int(copy["id"].split("-")[1])]["id"])]
+    assert band_index.covered_upto(conn) == 305 and len(band_index.load(conn)) == 305 * 40

@@ -2,14 +2,16 @@
 and querying it are both compiled loops over arrays (kernels.py), never a dict of millions of
 Python objects.
 
-Runs are kept in the store, one per write batch, cut into chunks of CHUNK keys (one row each),
-with the first key of every chunk (the fences) kept apart. An ingest into a big store does not
-load them: each query reads only the chunks its keys fall in, so adding 1,000 articles to a
-store of a million reads a few MB, not the whole index. (One blob per run was tried first: SQLite
-reaches a byte of a big blob by walking its overflow pages, so a few reads cost a whole read.)
-A stored run that ends up queried all over (a big ingest) is read once, whole. Each ingest's
-runs are merged into one at its end, and the smallest stored runs are merged once there are
-more than MAX_STORED_RUNS.
+Runs are kept in the store, one per ingest, cut into chunks of CHUNK keys (one row each), with
+the first key of every chunk (the fences) kept apart. An ingest into a big store does not load
+them: each query reads only the chunks its keys fall in, so adding 1,000 articles to a store of a
+million reads a few MB, not the whole index. (One blob per run was tried first: SQLite reaches a
+byte of a big blob by walking its overflow pages, so a few reads cost a whole read.) A stored
+run that ends up queried all over (a big ingest) is read once, whole. An ingest keeps its own
+keys in memory and stores them at its end, as one run; the smallest stored runs are merged once
+there are more than MAX_STORED_RUNS. The store says up to which article its runs hold the keys
+(`covered_upto`): the articles a killed ingest committed before its end get theirs at the next
+ingest (ingest.recover_band_keys), made again from their texts.
 """
 from __future__ import annotations
 
@@ -211,17 +213,30 @@ def _delete_runs(conn, rowids: list[int]) -> None:
         conn.execute("DELETE FROM band_runs WHERE id=?", (rowid,))
 
 
-def compact(conn, index: BandIndex, batch_runs: list[int]) -> None:
-    """At the end of an ingest: its per-batch stored runs become one merged run, and
-    if the store then holds too many runs, the smallest are merged into one."""
+def covered_upto(conn) -> int | None:
+    """The last article whose band keys the stored runs hold (None: a store from before this was
+    kept, whose runs hold every article's keys)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'band_upto'").fetchone()
+    return None if row is None else row[0]
+
+
+def set_covered(conn, upto: int) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('band_upto', ?)", (upto,))
+
+
+def save_ingest(conn, index: BandIndex, upto: int) -> None:
+    """At the end of an ingest: its keys (the index's in-memory runs) become one stored run, which
+    covers the articles up to `upto`; then, if the store holds too many runs, the smallest are
+    merged into one."""
     index.samples = {}  # the runs are merged below: their samples would keep their keys alive
-    if len(batch_runs) > 1:
-        _delete_runs(conn, batch_runs)
+    if index.runs:
         merged = index.runs.pop()
         while index.runs:  # one run, not a few: a later query then reads each of its chunks from one place
             merged = merge(index.runs.pop(), merged)
         index.runs, index.rooms = [merged], [None]
-        save_run(conn, merged)
+        if merged[0].size:
+            save_run(conn, merged)
+    set_covered(conn, upto)
     rows = conn.execute("SELECT id, size, fences FROM band_runs ORDER BY size, id").fetchall()
     if len(rows) <= MAX_STORED_RUNS:
         return

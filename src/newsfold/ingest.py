@@ -31,7 +31,7 @@ from tqdm import tqdm
 from . import band_index
 from . import store as db
 from .cluster import star_arrays, star_clusters
-from .extract import extract
+from .extract import extract, segment_text
 from .fingerprint import NUM_PERM, PackedPrints, fingerprint_packed
 from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pack_all_sets, pair_codes, prefilter,
                     verify_packed, weighty_pairs)
@@ -129,6 +129,7 @@ class ChunkResult(NamedTuple):
 def load_kernels() -> None:
     """Load (compiling on first use) the compiled loops a worker runs, so that the workers forked
     afterwards share them instead of each importing numba and loading them again."""
+    segment_text("Load the kernels\n\nof extraction, and the \u2018non-ASCII\u2019 path", "", {"title": "Kernels"})
     BatchPrints.of(fingerprint_packed(["load the kernels", "and the \u2018non-ASCII\u2019 path"]))
 
 
@@ -283,7 +284,6 @@ class _Matcher:
         # without a store read; kept as the batches' packed arrays, not an object per article
         self.recent: deque[_Written] = deque()
         self.sketches = Sketches()  # what the prefilter needs of this run's articles
-        self.batch_runs: list[int] = []  # band runs this ingest stored, one per batch (merged at its end)
         self.run = None if self.store_had_articles else _RunArticles()
 
     def _remember(self, batch: _Written) -> None:
@@ -336,7 +336,7 @@ class _Matcher:
             a, b = np.array(sorted(copies), dtype=np.int64).T
             found.append(pair_codes(a, b))
         pairs = np.unique(np.concatenate(found))
-        self.batch_runs.append(band_index.save_run(self.conn, self.index.add(run_keys, run_owners, presorted=True)))
+        self.index.add(run_keys, run_owners, presorted=True)  # stored at the end of the ingest
         self.sketches.add(ids, packed.sketches[at], packed.n_words[at])
         self._remember(batch)
         pairs = self._prefiltered(pairs)
@@ -429,6 +429,8 @@ def _few_collections():
 
 def _run(conn, paths: list[str], text_field: str | None, workers: int, report: IngestReport, bar: tqdm,
          on_problem: Callable[[Problem], None]) -> None:
+    with db.Transaction(conn):
+        recover_band_keys(conn)
     matcher = _Matcher(conn)
     live_index = not matcher.store_had_articles  # the body-hash index, kept up to date for now
     with db.Transaction(conn):
@@ -466,7 +468,7 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
             bar.close()
     _report_problems(problems, report, on_problem)
     with db.Transaction(conn):
-        band_index.compact(conn, matcher.index, matcher.batch_runs)
+        band_index.save_ingest(conn, matcher.index, db.last_article(conn))
     run = matcher.run
     del matcher  # its index and cache are not needed to cluster
     if run is not None:
@@ -475,6 +477,22 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
         _cluster_pending(conn, report)
     with db.Transaction(conn):
         db.create_bulk_indexes(conn)
+
+
+def recover_band_keys(conn, batch: int = 4096) -> None:
+    """Give the articles a killed ingest committed the band keys it meant to store at its end (an
+    ingest stores its keys once, not per batch): made again from their texts, as one run. Their
+    edges and pending marks were committed with them."""
+    top = db.last_article(conn)
+    upto = band_index.covered_upto(conn)
+    if upto is not None and top > upto:
+        keys, owners = [], []
+        for ids, texts in db.texts_after(conn, upto, batch):
+            prints = fingerprint_packed(texts)
+            keys.append(prints.keys.ravel())
+            owners.append(np.repeat(np.array(ids, np.int64), prints.keys.shape[1]))
+        band_index.save_run(conn, band_index.sorted_run(np.concatenate(keys), np.concatenate(owners)))
+    band_index.set_covered(conn, top)
 
 
 def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher: _Matcher,

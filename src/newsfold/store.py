@@ -356,6 +356,22 @@ def same_body(conn, ids: Iterable[int]) -> set[tuple[int, int]]:
               " WHERE a.id IN ({ids})", ids)}
 
 
+def last_article(conn) -> int:
+    """The highest article id (0 in an empty store)."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+
+
+def texts_after(conn, after: int, batch: int) -> Iterator[tuple[list[int], list[str]]]:
+    """(ids, texts) of the articles whose id is above `after`, in id order, `batch` at a time."""
+    while True:
+        rows = conn.execute("SELECT id, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after, batch)).fetchall()
+        if not rows:
+            return
+        ids, texts = map(list, zip(*rows))
+        yield ids, texts
+        after = ids[-1]
+
+
 def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
     return dict(by_ids(conn, "SELECT id, text FROM articles WHERE id IN ({ids})", ids))
 
