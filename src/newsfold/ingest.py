@@ -442,41 +442,47 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
     problems: queue.SimpleQueue = queue.SimpleQueue()
     chunks = _chunks(_inputs(paths, text_field, report, problems, spans=workers > 1), CHUNK_CAPTURES)
     results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS, nice=WORKER_NICE)
-    checkpoints = db.Checkpointer(conn)  # fsyncs off the writer's path
+    # fsyncs off the writer's path, to the end of the ingest: with the writer's own checkpoints
+    # back, the commit after the last batch copied the WAL and waited for the disk on its thread
+    checkpoints = db.Checkpointer(conn)
     try:
-        batch: list[ChunkResult] = []
-        n_articles = 0
-        for chunk in results:
-            _report_problems(problems, report, on_problem)
-            bar.update(sum(res.size for res in chunk.captures))
-            batch.append(chunk)
-            n_articles += len(chunk.rows)
-            if n_articles >= BATCH_ARTICLES:
-                _write_batch(conn, batch, report, matcher, on_problem)
-                checkpoints.nudge()
-                batch, n_articles = [], 0
-                if live_index and report.articles > LIVE_INDEX_ARTICLES:
-                    with db.Transaction(conn):
-                        db.drop_bulk_indexes(conn)
-                    live_index = False
-        _write_batch(conn, batch, report, matcher, on_problem)
-    finally:
         try:
-            results.close()  # stops the workers, also on Ctrl-C
+            batch: list[ChunkResult] = []
+            n_articles = 0
+            for chunk in results:
+                _report_problems(problems, report, on_problem)
+                bar.update(sum(res.size for res in chunk.captures))
+                batch.append(chunk)
+                n_articles += len(chunk.rows)
+                if n_articles >= BATCH_ARTICLES:
+                    _write_batch(conn, batch, report, matcher, on_problem)
+                    checkpoints.nudge()
+                    batch, n_articles = [], 0
+                    if live_index and report.articles > LIVE_INDEX_ARTICLES:
+                        with db.Transaction(conn):
+                            db.drop_bulk_indexes(conn)
+                        live_index = False
+            _write_batch(conn, batch, report, matcher, on_problem)
         finally:
-            checkpoints.close()  # the writer's own checkpoints back, whatever happened
-            bar.close()
-    _report_problems(problems, report, on_problem)
-    with db.Transaction(conn):
-        band_index.save_ingest(conn, matcher.index, db.last_article(conn))
-    run = matcher.run
-    del matcher  # its index and cache are not needed to cluster
-    if run is not None:
-        _place_run(conn, report, run)
-    else:
-        _cluster_pending(conn, report)
-    with db.Transaction(conn):
-        db.create_bulk_indexes(conn)
+            try:
+                results.close()  # stops the workers, also on Ctrl-C
+            finally:
+                bar.close()
+        _report_problems(problems, report, on_problem)
+        with db.Transaction(conn):
+            band_index.save_ingest(conn, matcher.index, db.last_article(conn))
+        checkpoints.nudge()
+        run = matcher.run
+        del matcher  # its index and cache are not needed to cluster
+        if run is not None:
+            _place_run(conn, report, run)
+        else:
+            _cluster_pending(conn, report)
+        checkpoints.nudge()
+        with db.Transaction(conn):
+            db.create_bulk_indexes(conn)
+    finally:
+        checkpoints.close()  # the writer's own checkpoints back, whatever happened
 
 
 def recover_band_keys(conn, batch: int = 4096) -> None:
