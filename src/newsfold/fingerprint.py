@@ -175,17 +175,18 @@ def _prepared_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return np.frombuffer(low, np.uint8), np.frombuffer(orig, np.uint8), bounds
 
 
-def _kernel_prints(texts: list[str]) -> tuple:
+def _kernel_prints(texts: list[str], minhash: bool = True) -> tuple:
     from . import kernels  # numba: imported only by the commands that fingerprint
 
     low, orig, bounds = _prepared_batch(texts)
     return kernels.fingerprint_texts(low, orig, bounds, _WORD_BYTE, _ENTITY_BYTE, NUM_PERM, BANDS, ROWS,
-                                     LEAD_BANDS, LEAD_ROWS, LEAD_WORDS, LEAD_CHECK_WORDS)
+                                     LEAD_BANDS, LEAD_ROWS, LEAD_WORDS, LEAD_CHECK_WORDS, minhash)
 
 
-def fingerprint_packed(texts: list[str]) -> PackedPrints:
-    """The fingerprints of a batch of texts, computed by one compiled pass per text."""
-    tok, tok_off, sig, keys, sh, sh_off, lead, lead_off, ent, ent_off = _kernel_prints(texts)
+def fingerprint_packed(texts: list[str], minhash: bool = True) -> PackedPrints:
+    """The fingerprints of a batch of texts, computed by one compiled pass per text. Without
+    `minhash`: the body hashes, word counts and sets alone (signatures and band keys unset)."""
+    tok, tok_off, sig, keys, sh, sh_off, lead, lead_off, ent, ent_off = _kernel_prints(texts, minhash)
     hashes = [xxhash.xxh3_128_hexdigest(tok[tok_off[i] : tok_off[i + 1]].tobytes()) for i in range(len(texts))]
     return PackedPrints(hashes, np.diff(tok_off), sig, keys,
                         {"shingles": (sh, sh_off), "lead": (lead, lead_off), "entities": (ent, ent_off)})

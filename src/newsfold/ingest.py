@@ -345,7 +345,7 @@ class _Matcher:
         missing = [aid for aid in needed.tolist() if aid not in blobs]
         if missing:  # an older partner: its sets are made again from its stored text
             texts = db.article_texts(self.conn, missing)
-            blobs.update(zip(texts, pack_all_sets(fingerprint_packed(list(texts.values())))))
+            blobs.update(zip(texts, pack_all_sets(fingerprint_packed(list(texts.values()), minhash=False))))
         edges = verify_packed(pairs, blobs)
         if self.run is not None:
             self.run.add(batch, edges)

@@ -227,7 +227,8 @@ def unpack_sets(blob: bytes) -> tuple[str, int, np.ndarray, np.ndarray, np.ndarr
 
 class PackedSets(NamedTuple):
     """Verification sets of n articles in one uint32 buffer: article i's shingles are
-    buf[sh_start[i]:sh_end[i]], its lead and names/figures likewise; hashes[i] its body hash."""
+    buf[sh_start[i]:sh_end[i]], its lead and names/figures likewise; digests[i] its body hash as
+    two big-endian halves (uint64: the order of the hex strings)."""
 
     buf: np.ndarray
     sh_start: np.ndarray
@@ -236,7 +237,7 @@ class PackedSets(NamedTuple):
     lead_end: np.ndarray
     ent_start: np.ndarray
     ent_end: np.ndarray
-    hashes: list
+    digests: np.ndarray
 
     @classmethod
     def of_prints(cls, fps: list[Fingerprint]) -> PackedSets:
@@ -245,8 +246,8 @@ class PackedSets(NamedTuple):
         ends = np.cumsum(sizes.ravel()).reshape(-1, 3)
         starts = ends - sizes
         buf = np.concatenate(parts).astype(np.uint32, copy=False) if parts else np.zeros(0, np.uint32)
-        return cls(buf, starts[:, 0], ends[:, 0], starts[:, 1], ends[:, 1], starts[:, 2], ends[:, 2],
-                   [f.body_hash for f in fps])
+        digests = np.frombuffer(bytes.fromhex("".join(f.body_hash for f in fps)), ">u8").reshape(-1, 2)
+        return cls(buf, starts[:, 0], ends[:, 0], starts[:, 1], ends[:, 1], starts[:, 2], ends[:, 2], digests)
 
     @classmethod
     def of_blobs(cls, blobs: list[bytes]) -> PackedSets:
@@ -255,13 +256,15 @@ class PackedSets(NamedTuple):
         lengths = np.array([len(b) for b in blobs], np.int64) // 4
         ends = np.cumsum(lengths)
         at = ends - lengths
-        buf = np.frombuffer(b"".join(blobs), np.uint32)
+        joined = b"".join(blobs)
+        buf = np.frombuffer(joined, np.uint32)
         if not np.all(buf[at] == SETS_TAG):  # anything else would be read as garbage
             raise ValueError("not a verification-set blob")
         n_sh, n_lead = buf[at + 6].astype(np.int64), buf[at + 7].astype(np.int64)
         sh_start = at + 8
+        digest_bytes = np.frombuffer(joined, np.uint8)[(4 * at + 8)[:, None] + np.arange(16)]  # words 2-5
         return cls(buf, sh_start, sh_start + n_sh, sh_start + n_sh, sh_start + n_sh + n_lead, sh_start + n_sh + n_lead,
-                   ends, [b[8:24].hex() for b in blobs])
+                   ends, np.ascontiguousarray(digest_bytes).view(">u8").reshape(-1, 2))
 
 
 def _share(count: np.ndarray, size: np.ndarray, empty: float) -> np.ndarray:
@@ -281,11 +284,11 @@ def score_pairs(sets: PackedSets, ia: np.ndarray, ib: np.ndarray) -> tuple[np.nd
     of either opening is in the other body. Two copies of one body score 1 on everything."""
     ia, ib = np.asarray(ia, np.int64), np.asarray(ib, np.int64)
     size = sets.sh_end - sets.sh_start
-    hashes = sets.hashes
     na, nb = size[ia], size[ib]
-    pairs = list(zip(ia.tolist(), ib.tolist()))
-    small_is_a = np.array([(x, hashes[a]) <= (y, hashes[b]) for x, y, (a, b) in zip(na.tolist(), nb.tolist(), pairs)],
-                          dtype=bool)
+    (hi_a, lo_a), (hi_b, lo_b) = sets.digests[ia].T, sets.digests[ib].T
+    same = (hi_a == hi_b) & (lo_a == lo_b)
+    # the smaller body (in shingles; ties: the smaller body hash) is a
+    small_is_a = (na < nb) | ((na == nb) & ((hi_a < hi_b) | ((hi_a == hi_b) & (lo_a <= lo_b))))
     counts = _kernels().pair_overlaps(ia, ib, small_is_a, *sets[:7])
     inter = counts[:, 0]
     union = na + nb - inter
@@ -295,7 +298,6 @@ def score_pairs(sets: PackedSets, ia: np.ndarray, ib: np.ndarray) -> tuple[np.nd
     lead_overlap = np.maximum(_share(counts[:, 1], lead_size[ia], 0.0), _share(counts[:, 2], lead_size[ib], 0.0))
     small = np.where(small_is_a, ia, ib)
     entity_overlap = _share(counts[:, 3], ent_size[small], 1.0)
-    same = np.array([hashes[a] == hashes[b] for a, b in pairs], dtype=bool)
     for arr in (jaccard, containment, entity_overlap, lead_overlap):
         arr[same] = 1.0
     return jaccard, containment, entity_overlap, lead_overlap
