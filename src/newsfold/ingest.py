@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import gc
+import itertools
 import os
 import queue
 import sys
@@ -234,12 +235,13 @@ def print_problem(p: Problem) -> None:
 
 class _Written(NamedTuple):
     """Articles a batch stored: their ids (ascending), where their fingerprints are in `prints`,
-    and their captures' ingest time."""
+    their captures' ingest time, and (for a run into an empty store) their titles, in id order."""
 
     ids: np.ndarray
     at: np.ndarray
     prints: BatchPrints
     seen_at: float = 0.0
+    titles: list[str] | None = None
 
 
 class _RunArticles:
@@ -255,9 +257,17 @@ class _RunArticles:
         self.times: list[np.ndarray] = []
         self.pairs: list[np.ndarray] = []  # verified edges (a < b) and their PairScores fields
         self.scores: list[np.ndarray] = []
+        # titles (a story row carries its canonical's), a batch's as one UTF-8 blob and where each
+        # ends: ~65 bytes an article, where a str each cost ~110 (and a join with the stored
+        # articles, 1.8 s for a 1M run's 700k stories)
+        self.title_blobs: list[bytes] = []
+        self.title_ends: list[np.ndarray] = []
 
     def add(self, batch: _Written, edges: list[tuple[int, int, PairScores]]) -> None:
-        ids, at, prints, seen_at = batch
+        ids, at, prints, seen_at, titles = batch
+        encoded = [t.encode("utf-8", "surrogatepass") for t in titles]
+        self.title_blobs.append(b"".join(encoded))
+        self.title_ends.append(np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded))))
         self.ids.append(ids)
         self.n_words.append(prints.n_words[at].astype(np.int32))
         hashes = bytes.fromhex("".join(map(prints.body_hashes.__getitem__, at.tolist())))
@@ -270,6 +280,20 @@ class _RunArticles:
         """ids, word counts, digests, times, edge pairs and scores, each concatenated."""
         return tuple(np.concatenate(parts) for parts in (self.ids, self.n_words, self.digests, self.times,
                                                           self.pairs, self.scores))
+
+    def titles(self, ids: np.ndarray) -> dict[int, str]:
+        """id → title of some of this run's articles."""
+        firsts = np.array([b[0] for b in self.ids], np.int64)  # a batch's ids run on from its first
+        batch = np.searchsorted(firsts, ids, side="right") - 1
+        out: dict[int, str] = {}
+        for k in np.unique(batch).tolist():
+            chosen = ids[batch == k]
+            blob, ends = self.title_blobs[k], self.title_ends[k]
+            at = chosen - firsts[k]
+            starts = np.where(at > 0, ends[np.maximum(at - 1, 0)], 0)
+            for aid, a, b in zip(chosen.tolist(), starts.tolist(), ends[at].tolist()):
+                out[aid] = blob[a:b].decode("utf-8", "surrogatepass")
+        return out
 
 
 class _Matcher:
@@ -285,6 +309,16 @@ class _Matcher:
         self.recent: deque[_Written] = deque()
         self.sketches = Sketches()  # what the prefilter needs of this run's articles
         self.run = None if self.store_had_articles else _RunArticles()
+
+    def release(self) -> None:
+        """Let go of the index, the caches and the sketches (hundreds of MB at 1M): matching is over."""
+        self.index, self.recent, self.sketches, self.body_owner, self.run = None, deque(), None, {}, None
+
+    def _partner_sets(self, ids: list[int]) -> dict[int, bytes]:
+        """The set blobs of stored articles, made again from their texts (without signature and
+        band keys: verification needs the sets alone)."""
+        texts = db.article_texts(self.conn, ids)
+        return dict(zip(texts, pack_all_sets(fingerprint_packed(list(texts.values()), minhash=False))))
 
     def _remember(self, batch: _Written) -> None:
         self.recent.appendleft(batch)
@@ -320,14 +354,23 @@ class _Matcher:
         return [tuple(p) for p in arr[keep].tolist()]
 
     def edges_for(self, batch: _Written) -> list[tuple[int, int, PairScores]]:
-        """Verified edges of a batch; its band keys join the index (and the store, in the caller's transaction)."""
-        ids, at, packed, _ = batch
+        """Verified edges of a batch, before its articles are stored (they are in the same
+        transaction, after); its band keys join the index."""
+        ids, at, packed = batch.ids, batch.at, batch.prints
         keys = packed.keys[at]
         # sorted once (owners ascending within a key) for the batch's own pairs, the index lookup and the index
         run_keys, run_owners = band_index.sorted_run(keys.ravel(), np.repeat(ids, keys.shape[1]))
         found = [candidate_pairs(run_keys, run_owners, presorted=True),
                  weighty_pairs(*self.index.pairs(run_keys, run_owners, presorted=True))]
-        copies = db.same_body(self.conn, ids.tolist()) if self.store_had_articles else set()
+        copies: set[tuple[int, int]] = set()
+        if self.store_had_articles:  # exact copies of articles stored before, and within the batch
+            by_hash: dict[str, list[int]] = {}
+            for aid, i in zip(ids.tolist(), at.tolist()):
+                by_hash.setdefault(packed.body_hashes[i], []).append(aid)
+            for old, body_hash in db.with_body_hashes(self.conn, by_hash):
+                copies.update((old, aid) for aid in by_hash[body_hash])
+            for group in by_hash.values():
+                copies.update(itertools.combinations(group, 2))
         for aid, i in zip(ids.tolist(), at.tolist()):
             first = self.body_owner.setdefault(int(packed.body_hashes[i][:16], 16), aid)
             if first != aid:
@@ -342,10 +385,9 @@ class _Matcher:
         pairs = self._prefiltered(pairs)
         needed = np.unique(np.array(pairs, dtype=np.int64).ravel()) if pairs else np.zeros(0, np.int64)
         blobs = self._recent(needed)
-        missing = [aid for aid in needed.tolist() if aid not in blobs]
-        if missing:  # an older partner: its sets are made again from its stored text
-            texts = db.article_texts(self.conn, missing)
-            blobs.update(zip(texts, pack_all_sets(fingerprint_packed(list(texts.values()), minhash=False))))
+        missing = [aid for aid in needed.tolist() if aid not in blobs]  # older partners: stored before this batch
+        if missing:
+            blobs.update(self._partner_sets(missing))
         edges = verify_packed(pairs, blobs)
         if self.run is not None:
             self.run.add(batch, edges)
@@ -473,7 +515,7 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
             band_index.save_ingest(conn, matcher.index, db.last_article(conn))
         checkpoints.nudge()
         run = matcher.run
-        del matcher  # its index and cache are not needed to cluster
+        matcher.release()  # its index and cache are not needed to cluster
         if run is not None:
             _place_run(conn, report, run)
         else:
@@ -527,11 +569,16 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
                 stored.add(key)  # the same capture twice in one run is stored once
                 fresh.append((res.name, res.content_hash, res.kind, first, res.n_articles))
         now = time.time()
-        ids, taken = db.insert_captures(conn, fresh, rows, prints, now)
+        given = db.new_ids(conn, fresh)
+        if given.ids.size:
+            titles = [rows[i][1] for i in given.taken.tolist()] if matcher.run is not None else None
+            edges = matcher.edges_for(_Written(given.ids, given.taken, prints, now, titles))
+            db.insert_captures(conn, fresh, rows, prints, now, given)
+            db.insert_edges(conn, edges)
+        else:
+            db.insert_captures(conn, fresh, rows, prints, now, given)
         report.captures += len(fresh)
-        report.articles += ids.size
-        if ids.size:
-            db.insert_edges(conn, matcher.edges_for(_Written(ids, taken, prints, now)))
+        report.articles += given.ids.size
 
 
 def _cluster_pending(conn, report: IngestReport) -> None:
@@ -611,7 +658,7 @@ def _place_run(conn, report: IngestReport, run: _RunArticles) -> None:
         conn.execute("DELETE FROM pending")  # all placed by the end of this transaction
         if not run.ids:  # nothing stored
             return
-        plan = _plan_placement(run, functools.partial(db.titles, conn))
+        plan = _plan_placement(run, run.titles)
         report.new_stories += db.write_story_rows(conn, plan.stories)
         db.write_placements(conn, plan.placements)
         db.write_merges(conn, plan.merges)

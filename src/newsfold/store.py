@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -272,24 +273,41 @@ def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     return set(by_ids(conn, "SELECT name, content_hash FROM captures WHERE name IN ({ids})", names)) & set(keys)
 
 
-def insert_captures(conn, items, rows: list[tuple], prints, now: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, first, n),
-    the capture's articles being rows[first:first + n] (position, title, caption, credit, text, url,
-    date), with their fingerprints at the same places of `prints` (body_hashes, n_words and
-    sketches). Returns the new article ids and the index of each in `rows`.
-    Ids are handed out here (max + 1 …): the caller holds the write lock (BEGIN IMMEDIATE).
-    `now`: the captures' ingest time (the time of the call if not given)."""
+class NewIds(NamedTuple):
+    """The ids captures are given: their first capture id, their articles' ids (ascending), and
+    the index of each of those articles in the caller's rows."""
+
+    first_capture: int
+    ids: np.ndarray
+    taken: np.ndarray
+
+
+def new_ids(conn, items) -> NewIds:
+    """The ids `insert_captures` gives `items` ((name, content_hash, kind, first, n): the capture's
+    articles are rows[first:first + n]): max + 1 ..., so the caller holds the write lock."""
     next_capture = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM captures").fetchone()[0]
     next_article = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
-    now = time.time() if now is None else now
-    capture_rows = [(cid, name, content_hash, kind, n, now)
-                    for cid, (name, content_hash, kind, _, n) in enumerate(items, start=next_capture)]
     firsts = np.array([first for *_, first, _ in items], dtype=np.int64)
     counts = np.array([n for *_, n in items], dtype=np.int64)
     # each capture's articles: rows[first:first + n], one after another
     taken = np.arange(counts.sum(), dtype=np.int64) + np.repeat(firsts - (np.cumsum(counts) - counts), counts)
-    ids = np.arange(next_article, next_article + taken.size, dtype=np.int64)
-    owners = np.repeat(np.arange(next_capture, next_capture + len(items), dtype=np.int64), counts).tolist()
+    return NewIds(next_capture, np.arange(next_article, next_article + taken.size, dtype=np.int64), taken)
+
+
+def insert_captures(conn, items, rows: list[tuple], prints, now: float | None = None,
+                    given: NewIds | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, first, n),
+    the capture's articles being rows[first:first + n] (position, title, caption, credit, text, url,
+    date), with their fingerprints at the same places of `prints` (body_hashes, n_words and
+    sketches). Returns the new article ids and the index of each in `rows`: `given` (new_ids, got
+    before in the same transaction), else handed out here. `now`: the captures' ingest time (the
+    time of the call if not given)."""
+    first_capture, ids, taken = given or new_ids(conn, items)
+    now = time.time() if now is None else now
+    capture_rows = [(cid, name, content_hash, kind, n, now)
+                    for cid, (name, content_hash, kind, _, n) in enumerate(items, start=first_capture)]
+    counts = np.array([n for *_, n in items], dtype=np.int64)
+    owners = np.repeat(np.arange(first_capture, first_capture + len(items), dtype=np.int64), counts).tolist()
     at = taken.tolist()
     hashes, n_words, sketches = prints.body_hashes, prints.n_words.tolist(), prints.sketches
     conn.executemany("INSERT INTO captures (id, name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?,?)",
@@ -349,11 +367,9 @@ def component_edges(conn) -> list[tuple[int, int, float, float, float, float]]:
                         " FROM reach r CROSS JOIN edges e ON e.a = r.id").fetchall()
 
 
-def same_body(conn, ids: Iterable[int]) -> set[tuple[int, int]]:
-    """Pairs of exact copies (same normalised body) that involve one of `ids`."""
-    return {(min(aid, other), max(aid, other)) for aid, other in by_ids(
-        conn, "SELECT a.id, o.id FROM articles a JOIN articles o ON o.body_hash = a.body_hash AND o.id <> a.id"
-              " WHERE a.id IN ({ids})", ids)}
+def with_body_hashes(conn, hashes: Iterable[str]) -> list[tuple[int, str]]:
+    """(id, body hash) of the stored articles with one of those body hashes (exact copies)."""
+    return list(by_ids(conn, "SELECT id, body_hash FROM articles WHERE body_hash IN ({ids})", hashes))
 
 
 def last_article(conn) -> int:
@@ -427,15 +443,6 @@ def write_stories(conn, stories: list[tuple[str, int, list[int]]], details: dict
     write_story_rows(conn, ((sid, canonical, len(members), details[canonical][0], min(details[m][1] for m in members),
                              max(details[m][1] for m in members)) for sid, canonical, members in stories))
     write_placements(conn, ((m, sid) for sid, _, members in stories for m in members))
-
-
-def titles(conn, ids: np.ndarray) -> dict[int, str]:
-    """id → title of those articles, by one join with a temporary table of the ids (a query per
-    500 ids took 5 µs an article)."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM wanted")
-    conn.executemany("INSERT OR IGNORE INTO wanted (id) VALUES (?)", zip(np.sort(ids).tolist()))
-    return dict(conn.execute("SELECT a.id, a.title FROM wanted w CROSS JOIN articles a ON a.id = w.id"))
 
 
 def write_story_rows(conn, rows: Iterable[tuple[str, int, int, str, float, float]]) -> int:
