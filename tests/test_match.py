@@ -204,3 +204,17 @@ def _star_clusters_by_definition(nodes, edges):
 def test_star_clusters_are_the_definition(rows, edges):
     nodes = [Node(*r) for r in rows]
     assert star_clusters(nodes, edges) == _star_clusters_by_definition(nodes, edges)
+
+
+def test_the_partner_cache_keeps_sets_needed_twice_least_recently_used_out():
+    from newsfold.ingest import _PartnerCache
+
+    cache = _PartnerCache(2)
+    assert cache.take([1, 2]) == ({}, [1, 2])
+    cache.offer({1: b"one", 2: b"two"})  # needed once: not kept
+    assert cache.take([1, 2]) == ({}, [1, 2])
+    cache.offer({1: b"one", 2: b"two"})  # a second time: kept
+    assert cache.take([2, 1, 7]) == ({2: b"two", 1: b"one"}, [7])  # 1 is now the most recently used
+    cache.offer({7: b"seven", 40: b"forty"})
+    cache.offer({7: b"seven"})  # kept: 2, the least recently used, goes
+    assert cache.take([1, 2, 7, 40]) == ({1: b"one", 7: b"seven"}, [2, 40])
