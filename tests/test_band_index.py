@@ -207,6 +207,22 @@ def test_articles_a_killed_ingest_committed_get_their_band_keys_at_the_next(tmp_
     assert conn.execute("SELECT count(*), count(DISTINCT capture_id) FROM articles").fetchone() == (300, 300)
     assert conn.execute("SELECT count(*) FROM band_runs").fetchone()[0] == 0
     conn.close()
+    monkeypatch.setattr(ingest, "RECOVER_RUN", 100)  # the recovery itself cut short after its first run
+    remake = ingest.fingerprint_packed
+    calls = []
+
+    def cut_short(texts, *args, **kwargs):
+        calls.append(len(texts))
+        if len(calls) > 1:
+            raise RuntimeError("killed during the recovery")
+        return remake(texts, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "fingerprint_packed", cut_short)
+    with Store(path) as store, pytest.raises(RuntimeError):
+        ingest.recover_band_keys(store.conn, batch=128)
+    conn = db.connect(path)
+    assert band_index.covered_upto(conn) == 128 and len(band_index.load(conn)) == 128 * 40  # the first run kept
+    conn.close()
     monkeypatch.undo()
     with Store(path) as store:
         report = store.ingest([second], text_field="body", progress=False, workers=1)
@@ -218,3 +234,22 @@ def test_articles_a_killed_ingest_committed_get_their_band_keys_at_the_next(tmp_
     for copy in copies:
         assert story[copy["id"]] == story[str(rows[int(copy["id"].split("-")[1])]["id"])]
     assert band_index.covered_upto(conn) == 305 and len(band_index.load(conn)) == 305 * 40
+
+
+def test_a_store_from_before_the_covered_mark_is_taken_as_covered(tmp_path, examples_copy):
+    """A store written before the store said which articles its runs cover has every article's
+    keys in its runs: the next ingest adds its own, and makes none again."""
+    path = tmp_path / "old.db"
+    files = sorted(examples_copy.iterdir())
+    run_cli("ingest", files[0], "--db", path)
+    conn = db.connect(path)
+    n = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn.execute("DELETE FROM meta WHERE key = 'band_upto'")
+    conn.commit()
+    conn.close()
+    out = run_cli("ingest", *files[1:], "--db", path)
+    assert "occurrences folded: 2" in out.stderr
+    conn = db.connect(path)
+    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert total > n and band_index.covered_upto(conn) == total
+    assert len(band_index.load(conn)) == 40 * total  # each article's keys once

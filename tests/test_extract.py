@@ -249,6 +249,17 @@ def test_the_line_scan_finds_the_lines_split_lines_finds(text):
     assert scanned.spaces == [x.text.count(" ") for x in lines]
     assert bool(scanned.flags & linescan.RUN_ON) == (0 in scanned.gaps[1:])
     assert scanned.unscreened() == [[i, n] for i, (n, out) in enumerate(zip(scanned.spaces, scanned.screened)) if not out]
+    for t, n, out in zip(scanned.texts, scanned.spaces, scanned.screened):  # judged on the line as folded
+        assert not (out and L.is_furniture(t, n)), t
+
+
+def test_a_widget_is_judged_on_its_folded_line():
+    # "I  \u2013" folds to "I \u2013", 3 characters: a widget (the scan once counted the second space)
+    for text in ["I  \u2013", "Body of the article.\n\nI  \u2013\n\nMore of it.", "Our coo\u212aie policy"]:
+        scanned = linescan.scan(text)
+        for t, out in zip(scanned.texts, scanned.screened):
+            assert not (out and L.is_furniture(t, t.count(" "))), t
+    assert L.is_furniture("I \u2013", 1) and L.is_furniture("Our coo\u212aie policy", 2)
 
 
 def _screened_lines(lines: list[str]) -> list[str]:

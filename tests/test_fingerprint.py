@@ -169,3 +169,21 @@ def test_any_unicode_body_gets_the_tokens_the_regex_definition_gives(parts):
     # and hand any text it cannot map character for character to the regex
     texts = [" ".join(parts), *parts]
     assert prints_prepared_by(F._prepared, texts) == prints_prepared_by(by_regex, texts)
+
+
+def test_a_character_called_inert_is_left_alone_by_nfkc_wherever_it_stands():
+    """The compiled walk skips normalising a text made of characters the table calls inert: each
+    must come out of NFKC as it went in after any of these starters (which compose with what
+    follows them, or are themselves compositions), and lower-case to one BMP character."""
+    import unicodedata
+
+    word_or_space, lower, inert = F._bmp_tables()
+    chars = [chr(cp) for cp in range(0x80, 0x10000) if inert[cp]]
+    assert len(chars) > 30_000
+    for before in ["e", "a\u0301", "\u1100", "\uac00", "\u0b47", "\u0915", "\u304b", "\u212a", "A"]:
+        start = unicodedata.normalize("NFKC", before)
+        joined = unicodedata.normalize("NFKC", before + "".join(chars))
+        assert joined == start + "".join(chars), before  # all at once first: fast when it holds
+    assert lower.max() < 0x10000
+    assert not inert[0xD800:0xE000].any()  # surrogates
+    assert not any(unicodedata.combining(c) for c in chars)  # no combining mark (U+034F, a joiner of class 0, is one)

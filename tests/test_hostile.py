@@ -109,3 +109,8 @@ def test_a_jsonl_file_cut_short_under_the_workers_is_a_problem_not_a_crash(tmp_p
     assert [r.lineno for r in got[:128]] == list(range(1, 129))
     assert got[128:] == [Problem(str(path), "the file changed while it was being read", 129),
                          Problem(str(path), "the file changed while it was being read", 193)]
+    other = tmp_path / "other.jsonl"  # another file put in its place, as a download that finishes does
+    other.write_text("\n".join(rows) + "\n")
+    other.replace(path)
+    read._span_file = None  # a worker that had not read it yet
+    assert list(ingest._each(spans[:1])) == [Problem(str(path), "the file was replaced while it was being read", 1)]

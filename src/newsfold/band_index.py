@@ -140,8 +140,8 @@ class BandIndex:
         return sum(k.size for k, _ in self.runs) + sum(r.size for r in self.stored)
 
     def add(self, keys: np.ndarray, owners: np.ndarray, presorted: bool = False) -> Run:
-        """Index a batch; returns it as a sorted run (what the store keeps). `presorted`: the keys
-        are sorted already, as `sorted_run` sorts them (owners in order within a key)."""
+        """Index a batch; returns it as a sorted run. `presorted`: the keys are sorted already, as
+        `sorted_run` sorts them (owners in order within a key)."""
         run = (keys, owners.astype(np.int32, copy=False)) if presorted else sorted_run(keys, owners)
         self.runs.append(run)
         self.rooms.append(None)
@@ -181,7 +181,8 @@ class BandIndex:
         return np.concatenate([p for p, _ in found]), np.concatenate([w for _, w in found])
 
     def _sample(self, rk: np.ndarray) -> np.ndarray | None:
-        """A big run's sample, made once per run (runs change only by merging into new ones)."""
+        """A big run's sample, made once per run: a merge, even one in place, gives the merged run
+        a new keys array (a new view of its room), which misses this cache, by identity."""
         if rk.size < SAMPLED_RUN:
             return None
         known = self.samples.get(id(rk))

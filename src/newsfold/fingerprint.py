@@ -185,7 +185,7 @@ def _kernel_prints(texts: list[str], minhash: bool = True) -> tuple:
 
 def fingerprint_packed(texts: list[str], minhash: bool = True) -> PackedPrints:
     """The fingerprints of a batch of texts, computed by one compiled pass per text. Without
-    `minhash`: the body hashes, word counts and sets alone (signatures and band keys unset)."""
+    `minhash`: the body hashes, word counts and sets alone (signatures and band keys of no rows)."""
     tok, tok_off, sig, keys, sh, sh_off, lead, lead_off, ent, ent_off = _kernel_prints(texts, minhash)
     hashes = [xxhash.xxh3_128_hexdigest(tok[tok_off[i] : tok_off[i + 1]].tobytes()) for i in range(len(texts))]
     return PackedPrints(hashes, np.diff(tok_off), sig, keys,
@@ -204,7 +204,8 @@ def own_arrays(fp: Fingerprint) -> Fingerprint:
 
 
 def fingerprint_batch(texts: list[str]) -> list[Fingerprint]:
-    """One Fingerprint per text, each with arrays of its own (safe to keep without pinning the batch)."""
+    """One Fingerprint per text, each with arrays of its own (safe to keep without pinning the batch):
+    for the API and the tests; an ingest works on the packed arrays (`fingerprint_packed`)."""
     return [own_arrays(fp) for fp in fingerprint_packed(texts)]
 
 

@@ -398,7 +398,8 @@ class _Matcher:
 
     def edges_for(self, batch: _Written) -> list[tuple[int, int, PairScores]]:
         """Verified edges of a batch, before its articles are stored (they are in the same
-        transaction, after); its band keys join the index."""
+        transaction, after); its band keys join the index. The matcher's state takes the batch in
+        here: a batch whose transaction fails ends the ingest (its ids would be handed out again)."""
         ids, at, packed = batch.ids, batch.at, batch.prints
         keys = packed.keys[at]
         # sorted once (owners ascending within a key) for the batch's own pairs, the index lookup and the index
@@ -518,8 +519,7 @@ def _few_collections():
 
 def _run(conn, paths: list[str], text_field: str | None, workers: int, report: IngestReport, bar: tqdm,
          on_problem: Callable[[Problem], None]) -> None:
-    with db.Transaction(conn):
-        recover_band_keys(conn)
+    recover_band_keys(conn)
     matcher = _Matcher(conn)
     live_index = not matcher.store_had_articles  # the body-hash index, kept up to date for now
     with db.Transaction(conn):
@@ -574,20 +574,31 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
         checkpoints.close()  # the writer's own checkpoints back, whatever happened
 
 
+# articles whose keys a recovery stores as one run, committed: one cut short goes on from there
+RECOVER_RUN = 131_072
+
+
 def recover_band_keys(conn, batch: int = 4096) -> None:
     """Give the articles a killed ingest committed the band keys it meant to store at its end (an
-    ingest stores its keys once, not per batch): made again from their texts, as one run. Their
-    edges and pending marks were committed with them."""
-    top = db.last_article(conn)
-    upto = band_index.covered_upto(conn)
-    if upto is not None and top > upto:
-        keys, owners = [], []
-        for ids, texts in db.texts_after(conn, upto, batch):
-            prints = fingerprint_packed(texts)
-            keys.append(prints.keys.ravel())
-            owners.append(np.repeat(np.array(ids, np.int64), prints.keys.shape[1]))
-        band_index.save_run(conn, band_index.sorted_run(np.concatenate(keys), np.concatenate(owners)))
-    band_index.set_covered(conn, top)
+    ingest stores its keys once, not per batch): made again from their texts, a run (and a
+    transaction) per RECOVER_RUN articles. Their edges and pending marks were committed with them."""
+    while True:
+        with db.Transaction(conn):
+            top = db.last_article(conn)
+            upto = band_index.covered_upto(conn)
+            if upto is None or top <= upto:  # None: a store from before this was kept: its runs hold every key
+                band_index.set_covered(conn, top)
+                return
+            keys, owners, last = [], [], upto
+            for ids, texts in db.texts_after(conn, upto, batch):
+                prints = fingerprint_packed(texts)
+                keys.append(prints.keys.ravel())
+                owners.append(np.repeat(np.array(ids, np.int64), prints.keys.shape[1]))
+                last = ids[-1]
+                if last - upto >= RECOVER_RUN:
+                    break
+            band_index.save_run(conn, band_index.sorted_run(np.concatenate(keys), np.concatenate(owners)))
+            band_index.set_covered(conn, last)
 
 
 def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher: _Matcher,

@@ -139,8 +139,8 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
     them. `word_byte`/`entity_byte`: 0/1 per byte value (uint64), after that lower-casing.
 
     Returns (token hashes, token offsets per body, signatures, band keys, then values and offsets
-    of the shingle, lead-shingle and name/figure sets). Without `minhash`, the signatures and band
-    keys are left unset (verification needs the sets alone: a fifth of the work spared)."""
+    of the shingle, lead-shingle and name/figure sets). Without `minhash`, no signatures and band
+    keys: arrays of no rows (verification needs the sets alone: a fifth of the work spared)."""
     n_texts = bounds.size - 1
     cap = low.size // 2 + 2  # a token is at least one byte and a separator
     tok = np.empty(cap, np.uint64)
@@ -148,8 +148,8 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
     lengths = np.empty(cap, np.uint64)
     ent = np.empty(cap, np.bool_)
     tok_off = np.zeros(n_texts + 1, np.int64)
-    sigs = np.empty((n_texts, n_perm), np.uint32)
-    keys = np.empty((n_texts, bands + lead_bands), np.int64)
+    sigs = np.empty((n_texts if minhash else 0, n_perm), np.uint32)
+    keys = np.empty((n_texts if minhash else 0, bands + lead_bands), np.int64)
     shingles = np.empty(cap, np.uint32)
     sh_off = np.zeros(n_texts + 1, np.int64)
     lead = np.empty(n_texts * check_words + 1, np.uint32)

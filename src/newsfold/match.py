@@ -177,7 +177,7 @@ def prefilter(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.nda
     The first test alone is kept for all pairs because word counts overstate the distinct
     shingles of a repetitive text, and a short text fills fewer than NUM_PERM independent bins:
     judged on the second test alone, such pairs at the threshold were rejected up to 91% of the
-    time (a review's simulation). Needs only what the store keeps per article (signature, word count)."""
+    time (a review's simulation). Needs only what the store keeps per article (sketch, word count)."""
     j = (sig_a == sig_b).mean(axis=1)
     n_a, n_b = np.maximum(n_a.astype(np.float64), 1), np.maximum(n_b.astype(np.float64), 1)
     small = np.minimum(n_a, n_b)
@@ -217,7 +217,8 @@ def pack_all_sets(prints: PackedPrints) -> list[bytes]:
 
 
 def unpack_sets(blob: bytes) -> tuple[str, int, np.ndarray, np.ndarray, np.ndarray]:
-    """(body hash, word count, shingles, lead, names/figures) of a `pack_sets` blob."""
+    """(body hash, word count, shingles, lead, names/figures) of a `pack_sets` blob (what the
+    tests read blobs back with; verification reads them packed, `PackedSets.of_blobs`)."""
     arr = np.frombuffer(blob, dtype=np.uint32)
     if not arr.size or arr[0] != SETS_TAG:
         raise ValueError("not a verification-set blob")
@@ -312,12 +313,13 @@ def same_story(jaccard: np.ndarray, containment: np.ndarray, entity_overlap: np.
 
 
 def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> list[tuple[int, int, PairScores]]:
-    """The pairs that are the same story, with their scores (`score_pairs`, all at once)."""
+    """The pairs that are the same story, with their scores (`score_pairs`, all at once). From
+    Fingerprint objects: the reading the tests hold `verify_packed`, the ingest's, to."""
     return _verified(pairs, lambda ids: PackedSets.of_prints([prints[aid] for aid in ids]))
 
 
 def verify_packed(pairs: Iterable[tuple[int, int]], blobs: dict[int, bytes]) -> list[tuple[int, int, PairScores]]:
-    """`verify` from the articles' set blobs as the store keeps them, never unpacked one by one."""
+    """`verify` from the articles' set blobs (`pack_sets`), never unpacked one by one."""
     return _verified(pairs, lambda ids: PackedSets.of_blobs([blobs[aid] for aid in ids]))
 
 

@@ -330,13 +330,15 @@ class RowBlock(NamedTuple):
     n_lines: int
     text_field: str | None
     offset: int = -1  # where data starts in the file, if it is the file's own bytes (not gzip's)
+    file_id: tuple[int, int] = (0, 0)  # the file's (device, inode), read with the file
 
     def rows(self) -> Iterator[RawRow]:
         return _rows(self.source, self.first_lineno, self.data, self.text_field)
 
     def span(self) -> RowSpan:
         """The block as where it lies in its file (offset ≥ 0), for a process that reads it itself."""
-        return RowSpan(self.source, self.first_lineno, self.n_lines, self.text_field, self.offset, len(self.data))
+        return RowSpan(self.source, self.first_lineno, self.n_lines, self.text_field, self.offset, len(self.data),
+                       self.file_id)
 
 
 def _rows(source: str, first: int, data: bytes, field: str | None) -> Iterator[RawRow]:
@@ -356,13 +358,23 @@ class RowSpan(NamedTuple):
     text_field: str | None
     offset: int
     length: int
+    file_id: tuple[int, int]  # (device, inode) of the file the reader read: not another one since
 
     def rows(self) -> Iterator[RawRow]:
-        """The block's rows; InputError if the file no longer holds them (it changed meanwhile)."""
+        """The block's rows; InputError if the file no longer holds them: cut short, or replaced by
+        another file (a file rewritten in place to the same length is not told apart)."""
+        global _span_file
         try:
-            fd = _span_files.get(self.source)
-            if fd is None:
-                fd = _span_files[self.source] = os.open(self.source, os.O_RDONLY)
+            if _span_file is None or _span_file[0] != self.source:
+                if _span_file is not None:  # one file open at a time: the reader goes file by file
+                    os.close(_span_file[1])
+                    _span_file = None
+                fd = os.open(self.source, os.O_RDONLY)
+                stat = os.fstat(fd)
+                _span_file = (self.source, fd, (stat.st_dev, stat.st_ino))
+            _, fd, file_id = _span_file
+            if file_id != tuple(self.file_id):
+                raise InputError("the file was replaced while it was being read")
             data = os.pread(fd, self.length, self.offset)
         except OSError as err:
             raise InputError(f"cannot read ({err.strerror or err})") from None
@@ -371,18 +383,21 @@ class RowSpan(NamedTuple):
         return _rows(self.source, self.first_lineno, data, self.text_field)
 
 
-_span_files: dict[str, int] = {}  # files a worker reads spans of, kept open for its life
+_span_file: tuple[str, int, tuple[int, int]] | None = None  # (path, fd, file id) a worker reads spans of
 
 
 def _read_jsonl(path: Path, text_field: str | None) -> Iterator[RowBlock | Problem]:
     with _open_binary(path) as raw:
-        yield from read_jsonl_stream(raw, str(path), text_field, plain=isinstance(getattr(raw, "raw", None), io.FileIO))
+        plain = isinstance(getattr(raw, "raw", None), io.FileIO)
+        stat = os.fstat(raw.fileno()) if plain else None
+        yield from read_jsonl_stream(raw, str(path), text_field, plain, (stat.st_dev, stat.st_ino) if stat else (0, 0))
 
 
-def read_jsonl_stream(raw: io.BufferedIOBase, source: str, text_field: str | None, plain: bool = False
-                      ) -> Iterator[RowBlock | Problem]:
+def read_jsonl_stream(raw: io.BufferedIOBase, source: str, text_field: str | None, plain: bool = False,
+                      file_id: tuple[int, int] = (0, 0)) -> Iterator[RowBlock | Problem]:
     """The JSONL lines of a binary stream as RowBlocks, a Problem for each line over the limit.
-    `plain`: the stream is the file's own bytes (each block then says where it starts)."""
+    `plain`: the stream is the file's own bytes (each block then says where it starts), the file
+    `file_id` (device, inode)."""
     lineno = 1
     for block in _line_blocks(raw):
         if block is None:
@@ -390,7 +405,7 @@ def read_jsonl_stream(raw: io.BufferedIOBase, source: str, text_field: str | Non
             lineno += 1
             continue
         data, n, offset = block
-        yield RowBlock(source, lineno, data, n, text_field, offset if plain else -1)
+        yield RowBlock(source, lineno, data, n, text_field, offset if plain else -1, file_id)
         lineno += n
 
 

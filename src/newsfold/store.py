@@ -1,4 +1,4 @@
-"""Store stage: one SQLite file (WAL) holding captures, articles, signatures, LSH band keys,
+"""Store stage: one SQLite file (WAL) holding captures, articles, MinHash sketches, LSH band keys,
 verified edges, stories, merge evidence and an FTS5 index."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS articles (
     capture_id INTEGER NOT NULL REFERENCES captures(id),
     position INTEGER NOT NULL,
     -- the fixed-size columns first: a row's text spills into overflow pages, and SQLite reads
-    -- a column stored after it by walking them (the signature of an old partner, at scale)
+    -- a column stored after it by walking them (the sketch of an old partner, at scale)
     body_hash TEXT NOT NULL,
     n_words INTEGER NOT NULL,
     signature BLOB NOT NULL,  -- the MinHash sketch: the low 8 bits of each of the 128 bins (see match.Sketches)

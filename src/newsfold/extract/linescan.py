@@ -11,8 +11,11 @@ judged by them (`tests/test_extract.py` holds the scan to `split_lines` and `is_
 from __future__ import annotations
 
 import functools
+
 import numpy as np
 from numba import njit
+
+from ..kernels import _lower_bound
 
 # columns of the scan's facts, one row per non-blank line
 START, END, GAP, SPACES, SCREENED, FOLD = range(6)
@@ -52,14 +55,8 @@ def _odd_space_at(data, i, n):
 @njit(cache=True, nogil=True)
 def _find(hashes, h):
     """The index of h in the sorted array `hashes`, or -1."""
-    lo, hi = 0, hashes.size
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if hashes[mid] < h:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo if lo < hashes.size and hashes[lo] == h else -1
+    at = _lower_bound(hashes, h, 0, hashes.size)
+    return at if at < hashes.size and hashes[at] == h else -1
 
 
 @njit(cache=True, nogil=True)
@@ -78,8 +75,12 @@ def _word_hash(line, q, end):
 
 @njit(cache=True, nogil=True)
 def _has_footer_word(line):
-    """Does the line hold, in any case, one of the words every footer phrase of `lines._FOOTER` has?"""
+    """Does the line hold, in any case, one of the words every footer phrase of `lines._FOOTER` has?
+    (Or a Kelvin sign, U+212A, whose lower case is a k: "coo\u212aie" lower-cases to "cookie".)"""
     n = line.size
+    for q in range(n - 2):
+        if line[q] == 0xE2 and line[q + 1] == 0x84 and line[q + 2] == 0xAA:
+            return True
     for q in range(n - 4):
         c = line[q] | 32
         if c == 114 and q + 6 <= n:  # rights
@@ -252,7 +253,7 @@ def scan_lines(data, gate_hashes, gate_rules, share_hashes):
                 line_cont += np.int32((b & 0xC0) == 0x80)
             lead = data[a]
             lead_letter = _is_letter(lead)
-            widget = (e - a - line_cont <= 3
+            widget = (e - a - line_cont - double <= 3  # characters, once runs of spaces are folded
                       or other_letter == 0 and not (lead_letter and lead != 107 and lead != 109 and lead != 75 and lead != 77))
             # a menu splits into parts of 1-3 words at a separator that is there at least twice: at
             # most 3 words per part. `words` counts the ASCII word characters that follow an ASCII
