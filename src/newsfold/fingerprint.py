@@ -74,10 +74,9 @@ def _prepared(text: str) -> tuple[bytes, bytes]:
     # a compiled walk over the UTF-8 (the regex below scans a text a character at a time, and
     # str.lower of a text with accents took ~9 µs): it lower-cases, blanks punctuation, and says
     # whether NFKC would change the text at all (it mostly would not: normalising took ~4 µs)
-    normal = False
-    while True:
+    for normal in (False, True):  # the text as it is, then (if NFKC would change it) normalised
         if "\u03a3" in text:  # capital sigma lower-cases by its neighbours (σ/ς), which blanking changes
-            return _prepared_by_regex(text if normal else unicodedata.normalize("NFKC", text))
+            break
         orig = bytearray(text.encode("utf-8", "surrogatepass"))
         low = bytearray(len(orig))
         done = kernels.prepare_utf8(np.frombuffer(orig, np.uint8), np.frombuffer(low, np.uint8), *_bmp_tables(),
@@ -85,8 +84,9 @@ def _prepared(text: str) -> tuple[bytes, bytes]:
         if done == kernels.PREPARED:
             return bytes(low), bytes(orig)
         if done == kernels.BY_REGEX:
-            return _prepared_by_regex(text if normal else unicodedata.normalize("NFKC", text))
-        text, normal = unicodedata.normalize("NFKC", text), True
+            break
+        text = unicodedata.normalize("NFKC", text)  # NOT_NFKC, from the first walk only
+    return _prepared_by_regex(text if normal else unicodedata.normalize("NFKC", text))
 
 
 @functools.cache
@@ -95,7 +95,7 @@ def _bmp_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     made with the regex itself so the two never disagree; its lower case if that is one character
     of the same UTF-8 length, else -1; does NFKC leave it alone wherever it stands: it is unchanged
     alone, combines with nothing before it (no combining mark, no second half of a composition,
-    no Hangul vowel or final jamo), and is no surrogate). ~0.1 s, once."""
+    no Hangul vowel or final jamo), and is no surrogate). ~40 ms, once."""
     chars = "".join(map(chr, range(0x10000)))
     word_or_space = np.ones(0x10000, dtype=bool)
     for m in _NON_WORD.finditer(chars):

@@ -628,13 +628,12 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
                 fresh.append((res.name, res.content_hash, res.kind, first, res.n_articles))
         now = time.time()
         given = db.new_ids(conn, fresh)
-        if given.ids.size:
+        edges = []
+        if given.ids.size:  # matched before its rows are inserted, in the same transaction
             titles = [rows[i][1] for i in given.taken.tolist()] if matcher.run is not None else None
             edges = matcher.edges_for(_Written(given.ids, given.taken, prints, now, titles))
-            db.insert_captures(conn, fresh, rows, prints, now, given)
-            db.insert_edges(conn, edges)
-        else:
-            db.insert_captures(conn, fresh, rows, prints, now, given)
+        db.insert_captures(conn, fresh, rows, prints, given, now)
+        db.insert_edges(conn, edges)
         report.captures += len(fresh)
         report.articles += given.ids.size
 

@@ -294,16 +294,13 @@ def new_ids(conn, items) -> NewIds:
     return NewIds(next_capture, np.arange(next_article, next_article + taken.size, dtype=np.int64), taken)
 
 
-def insert_captures(conn, items, rows: list[tuple], prints, now: float | None = None,
-                    given: NewIds | None = None) -> tuple[np.ndarray, np.ndarray]:
+def insert_captures(conn, items, rows: list[tuple], prints, given: NewIds, now: float) -> None:
     """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, first, n),
     the capture's articles being rows[first:first + n] (position, title, caption, credit, text, url,
     date), with their fingerprints at the same places of `prints` (body_hashes, n_words and
-    sketches). Returns the new article ids and the index of each in `rows`: `given` (new_ids, got
-    before in the same transaction), else handed out here. `now`: the captures' ingest time (the
-    time of the call if not given)."""
-    first_capture, ids, taken = given or new_ids(conn, items)
-    now = time.time() if now is None else now
+    sketches), under the ids `given` (new_ids, in the same transaction). `now`: the captures'
+    ingest time."""
+    first_capture, ids, taken = given
     capture_rows = [(cid, name, content_hash, kind, n, now)
                     for cid, (name, content_hash, kind, _, n) in enumerate(items, start=first_capture)]
     counts = np.array([n for *_, n in items], dtype=np.int64)
@@ -317,7 +314,6 @@ def insert_captures(conn, items, rows: list[tuple], prints, now: float | None = 
                      ((aid, cid, *rows[i], hashes[i], n_words[i], sketches[i].tobytes())
                       for aid, cid, i in zip(ids.tolist(), owners, at)))
     conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((aid,) for aid in ids.tolist()))
-    return ids, taken
 
 
 def insert_edges(conn, edges) -> None:
@@ -392,14 +388,14 @@ def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
     return dict(by_ids(conn, "SELECT id, text FROM articles WHERE id IN ({ids})", ids))
 
 
+SKETCH_BYTES = 128  # a sketch: a byte for each of the 128 bins
+
+
 def sketches(conn, ids) -> list[tuple[int, np.ndarray, int]]:
     """(id, MinHash sketch (uint8 per bin), word count) of stored articles. A store written before
     sketches kept the whole 32-bit signature: its low 8 bits are the sketch."""
     return [(aid, np.frombuffer(sig, np.uint8) if len(sig) == SKETCH_BYTES else np.frombuffer(sig, np.uint32).astype(np.uint8), n)
             for aid, sig, n in by_ids(conn, "SELECT id, signature, n_words FROM articles WHERE id IN ({ids})", ids)]
-
-
-SKETCH_BYTES = 128
 
 
 def drop_verify_sets(conn) -> None:
