@@ -218,3 +218,47 @@ def test_the_partner_cache_keeps_sets_needed_twice_least_recently_used_out():
     cache.offer({7: b"seven", 40: b"forty"})
     cache.offer({7: b"seven"})  # kept: 2, the least recently used, goes
     assert cache.take([1, 2, 7, 40]) == ({1: b"one", 7: b"seven"}, [2, 40])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from([1, 2])), max_size=120),
+       st.sampled_from([0, 1 << 29, (1 << 31) - 40]))
+def test_weighty_pairs_keeps_the_pairs_whose_shared_keys_weigh_enough(rows, offset):
+    """Summing each distinct pair's key weights must not depend on how the rows are sorted (ids
+    past 2^29 take the slower path: their codes leave no room for the weight)."""
+    from newsfold.match import MIN_KEY_WEIGHT, pair_codes, weighty_pairs
+
+    pairs = np.array([(a + offset, b + offset) for a, b, _ in rows], np.int64).reshape(-1, 2)
+    weights = np.array([w for *_, w in rows], np.int64)
+    total = {}
+    for (a, b), w in zip(pairs.tolist(), weights.tolist()):
+        if a != b:
+            total[(min(a, b), max(a, b))] = total.get((min(a, b), max(a, b)), 0) + w
+    expected = sorted(pair_codes(a, b).item() for (a, b), w in total.items() if w >= MIN_KEY_WEIGHT)
+    assert weighty_pairs(pairs, weights).tolist() == expected
+
+
+def test_the_compiled_prefilter_reads_rows_in_place_and_agrees_with_its_definition():
+    """prefilter_rows (what ingest runs: sketches read where they lie, this run's or stored ones)
+    must give `prefilter`'s verdict on every pair, at and around its thresholds."""
+    from newsfold.match import Sketches, prefilter_rows
+
+    rng = np.random.default_rng(7)
+    n = 600
+    base = rng.integers(0, 256, (n, NUM_PERM), dtype=np.uint8)
+    sig = base.copy()
+    for i in range(n):  # each odd row shares a random share of its bins with the row before
+        same = rng.random(NUM_PERM) < rng.random()
+        sig[i, same] = base[i // 2 * 2, same]
+    words = rng.choice([0, 1, 3, 40, 200, 900, 3000], n)
+    run = Sketches(NUM_PERM)
+    run.add(np.arange(1000, 1000 + n - 100), sig[: n - 100], words[: n - 100])  # the rest: stored before
+    a, b = rng.integers(0, n, 5000), rng.integers(0, n, 5000)
+    at = run.rows(np.stack([a + 1000, b + 1000], axis=1))
+    assert (at[:, 0] >= 0).sum() and (at[:, 0] < 0).sum()
+    other = lambda k: np.where(k >= n - 100, -(k - (n - 100)) - 1, k)  # noqa: E731
+    at = np.stack([np.where(at[:, 0] < 0, other(a), at[:, 0]), np.where(at[:, 1] < 0, other(b), at[:, 1])], axis=1)
+    got = prefilter_rows(run, sig[n - 100 :], words[n - 100 :], at[:, 0], at[:, 1])
+    expected = prefilter(sig[a], sig[b], words[a], words[b])
+    assert 0.05 < expected.mean() < 0.95
+    assert got.tolist() == expected.tolist()

@@ -356,3 +356,57 @@ def test_an_ingest_gives_the_garbage_collector_back_as_it_found_it(tmp_path, exa
             assert gc.get_threshold() == (1234, 7, 3) and gc.get_freeze_count() == 0
     finally:
         gc.set_threshold(*saved)
+
+
+def _articles_with_late_versions(shared, path):
+    """A JSONL of 400 BBC articles followed by 120 versions of the first of them (briefs of their
+    first paragraphs, updates with a paragraph added, exact copies): each version's partner is
+    hundreds of articles back."""
+    bbc = [json.loads(line) for line in (shared / "corpus" / "bbc.jsonl").open(encoding="utf-8")][:400]
+    rows = [{"title": r["title"], "text": r["body"]} for r in bbc]
+    for i, r in enumerate(bbc[:120]):
+        paras = r["body"].split("\n\n")
+        body = ["\n\n".join(paras[:2]), r["body"] + "\n\n" + bbc[-1 - i]["body"].split("\n\n")[0], r["body"]][i % 3]
+        rows.append({"title": r["title"], "text": body})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_partners_that_left_the_recent_window_are_verified_from_the_spilled_sets(tmp_path, shared, monkeypatch):
+    """An ingest keeps its last articles' verification sets in memory; older ones go to an
+    anonymous spill file, read back when a later version needs them, and only if that fails are
+    they made again from the stored texts. Whichever way the sets come, the stories, merges and
+    edges are the same, and nothing is left next to the store."""
+    from newsfold import ingest as ingest_mod
+
+    corpus = _articles_with_late_versions(shared, tmp_path / "versions.jsonl")
+    remade = []
+    partner_sets = ingest_mod._Matcher._partner_sets
+    monkeypatch.setattr(ingest_mod._Matcher, "_partner_sets", lambda self, ids: (remade.extend(ids), partner_sets(self, ids))[1])
+
+    def ingest(name):
+        remade.clear()
+        folder = tmp_path / name
+        folder.mkdir()
+        with Store(folder / "run.db") as store:
+            store.ingest([corpus], text_field="text", progress=False, workers=1)
+            tables = [store.conn.execute(q).fetchall() for q in (
+                "SELECT id, canonical_id, size FROM stories ORDER BY id",
+                "SELECT * FROM merges ORDER BY article_id", "SELECT * FROM edges ORDER BY a, b")]
+        assert sorted(p.name for p in folder.iterdir()) == ["run.db", "run.db-lock"]
+        return tables, len(remade)
+
+    in_memory, n_remade = ingest("in_memory")
+    assert n_remade == 0
+    assert len(in_memory[1]) >= 110  # the versions were folded into their stories
+
+    monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 50)
+    monkeypatch.setattr(ingest_mod, "CACHE_ARTICLES", 50)
+    assert ingest("spilled") == (in_memory, 0)
+
+    def disk_full(fd, data, offset):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ingest_mod.os, "pwrite", disk_full)
+    from_texts, n_remade = ingest("from_texts")
+    assert from_texts == in_memory and n_remade >= 110

@@ -17,10 +17,12 @@ import itertools
 import os
 import queue
 import sys
+import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -34,7 +36,7 @@ from . import store as db
 from .cluster import star_arrays, star_clusters
 from .extract import extract, segment_text
 from .fingerprint import NUM_PERM, PackedPrints, fingerprint_packed
-from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pack_all_sets, pair_codes, prefilter,
+from .match import (PairScores, Sketches, candidate_pairs, decode_pairs, pack_all_sets, pair_codes, prefilter_rows,
                     verify_packed, weighty_pairs)
 from .model import Article, Capture, Problem
 from .read import InputError, RawRow, RowBlock, RowSpan, discover, read_path, resolve
@@ -335,6 +337,99 @@ class _PartnerCache:
             self.blobs.popitem(last=False)
 
 
+class _SetSpill:
+    """This ingest's verification sets once they leave the recent batches: appended to an
+    anonymous file next to the store (no name, so gone when the ingest ends or is killed), and
+    read back when an older article of the same ingest is a partner. Made again from its text, a
+    set blob cost ~30 µs (at 1M, 892k remakes: ~26 CPU-s of the writer); read back, ~4 µs. The
+    file is a cache: the page cache holds it, not the process (~2.5 KB an article). Writes go
+    in order on a thread of their own (at 1M, 2.5 GB: 6.6 s of the writer's thread when made
+    there, mostly the kernel holding back a writer of that many dirty pages); a blob not written
+    yet is read from the write's bytes. If a write fails (a full disk), the sets from there on
+    are made again from the texts, as before."""
+
+    def __init__(self, directory: str | None) -> None:
+        try:
+            self.file = tempfile.TemporaryFile(dir=directory or None, prefix=".newsfold-sets-")
+        except OSError:
+            self.file = None
+        self.base = -1  # the first spilled article id: the rest run on from it
+        self.starts = np.zeros(0, np.int64)  # by article id - base: where its blob starts (-1: not here)
+        self.ends = np.zeros(0, np.int64)
+        self.size = 0  # bytes handed to the writing thread
+        self.written = 0  # bytes on file, from the start: a failed write stops it growing
+        self.failed = False
+        self.writes: deque[tuple[int, bytes, Future]] = deque()  # (offset, bytes, write) not known done, oldest first
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="newsfold-spill")
+
+    def add(self, ids: np.ndarray, blobs: list[bytes]) -> None:
+        """Append the blobs of articles `ids` (ascending, after any added before)."""
+        if self.file is None or self.failed or not ids.size:
+            return
+        if self.base < 0:
+            self.base = int(ids[0])
+        at = ids - self.base
+        if at[-1] >= self.starts.size:
+            grown = max(int(at[-1]) + 1, 2 * self.starts.size)
+            self.starts = np.concatenate([self.starts, np.full(grown - self.starts.size, -1, np.int64)])
+            self.ends = np.concatenate([self.ends, np.full(grown - self.ends.size, -1, np.int64)])
+        lengths = np.fromiter(map(len, blobs), np.int64, len(blobs))
+        ends = self.size + np.cumsum(lengths)
+        self.starts[at], self.ends[at] = ends - lengths, ends
+        data = b"".join(blobs)
+        self.writes.append((self.size, data, self.thread.submit(self._write, data, self.size)))
+        self.size = int(ends[-1])
+        while self.writes and self.writes[0][2].done():
+            self.writes.popleft()
+
+    def _write(self, data: bytes, offset: int) -> None:
+        if self.failed:
+            return
+        try:
+            ok = os.pwrite(self.file.fileno(), data, offset) == len(data)
+        except OSError:
+            ok = False
+        if ok:
+            self.written = offset + len(data)
+        else:
+            self.failed = True
+
+    def take(self, ids: list[int]) -> tuple[dict[int, bytes], list[int]]:
+        """(the blobs spilled of `ids`, the ids not spilled)."""
+        if self.base < 0 or self.file is None:
+            return {}, ids
+        at = np.array(ids, np.int64) - self.base
+        inside = (at >= 0) & (at < self.starts.size)
+        starts, ends = np.full(at.size, -1, np.int64), np.full(at.size, -1, np.int64)
+        starts[inside], ends[inside] = self.starts[at[inside]], self.ends[at[inside]]
+        found, missing = {}, []
+        fd = self.file.fileno()
+        pending = list(self.writes)
+        for aid, start, end in zip(ids, starts.tolist(), ends.tolist()):
+            blob = b""
+            if 0 <= start and end <= self.written:
+                try:
+                    blob = os.pread(fd, end - start, start)
+                except OSError:
+                    pass
+            elif 0 <= start and not self.failed:  # not on file yet: in the bytes of a pending write
+                for offset, data, _ in pending:
+                    if offset <= start < offset + len(data):
+                        blob = data[start - offset : end - offset]
+                        break
+            if blob and len(blob) == end - start:
+                found[aid] = blob
+            else:
+                missing.append(aid)
+        return found, missing
+
+    def close(self) -> None:
+        self.thread.shutdown(wait=True, cancel_futures=True)
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
 class _Matcher:
     """Finds and verifies each batch's same-story pairs as the batch is written."""
 
@@ -346,14 +441,16 @@ class _Matcher:
         # the last batches' fingerprints, newest first, for verifying against recent articles
         # without a store read; kept as the batches' packed arrays, not an object per article
         self.recent: deque[_Written] = deque()
-        self.sketches = Sketches()  # what the prefilter needs of this run's articles
+        self.sketches = Sketches(NUM_PERM)  # what the prefilter needs of this run's articles
         self.run = None if self.store_had_articles else _RunArticles()
         self.partners = _PartnerCache(PARTNER_CACHE)
+        self.spill = _SetSpill(os.path.dirname(db.file_path(conn)))
 
     def release(self) -> None:
         """Let go of the index, the caches and the sketches (hundreds of MB at 1M): matching is over."""
         self.index, self.recent, self.sketches, self.body_owner, self.run = None, deque(), None, {}, None
         self.partners = _PartnerCache(0)
+        self.spill.close()
 
     def _partner_sets(self, ids: list[int]) -> dict[int, bytes]:
         """The set blobs of stored articles, made again from their texts (without signature and
@@ -366,7 +463,8 @@ class _Matcher:
     def _remember(self, batch: _Written) -> None:
         self.recent.appendleft(batch)
         while sum(b.ids.size for b in self.recent) - self.recent[-1].ids.size >= CACHE_ARTICLES:
-            self.recent.pop()
+            old = self.recent.pop()
+            self.spill.add(old.ids, [old.prints.sets[i] for i in old.at.tolist()])
 
     def _recent(self, ids: np.ndarray) -> dict[int, bytes]:
         """The verification-set blobs of those of `ids` that are in one of the recent batches."""
@@ -386,14 +484,15 @@ class _Matcher:
         if not codes.size:
             return []
         arr = decode_pairs(codes)
-        flat = arr.ravel()
-        sig, size = self.sketches.get(flat, NUM_PERM)
-        unseen = size < 0  # stored before this run: its sketch comes from the store
-        if unseen.any():
-            stored = {aid: (s, n) for aid, s, n in db.sketches(self.conn, set(flat[unseen].tolist()))}
-            for i in np.flatnonzero(unseen).tolist():
-                sig[i], size[i] = stored[int(flat[i])]
-        keep = prefilter(sig[0::2], sig[1::2], size[0::2], size[1::2])
+        at = self.sketches.rows(arr)
+        unseen = np.unique(arr[at < 0])  # stored before this run: their sketches come from the store
+        other_sig, other_size = np.zeros((unseen.size, NUM_PERM), np.uint8), np.zeros(unseen.size, np.int64)
+        if unseen.size:
+            stored = {aid: (s, n) for aid, s, n in db.sketches(self.conn, unseen.tolist())}
+            for k, aid in enumerate(unseen.tolist()):
+                other_sig[k], other_size[k] = stored[aid]
+            at = np.where(at < 0, -np.searchsorted(unseen, arr) - 1, at)
+        keep = prefilter_rows(self.sketches, other_sig, other_size, at[:, 0], at[:, 1])
         return [tuple(p) for p in arr[keep].tolist()]
 
     def edges_for(self, batch: _Written) -> list[tuple[int, int, PairScores]]:
@@ -430,6 +529,9 @@ class _Matcher:
         needed = np.unique(np.array(pairs, dtype=np.int64).ravel()) if pairs else np.zeros(0, np.int64)
         blobs = self._recent(needed)
         missing = [aid for aid in needed.tolist() if aid not in blobs]  # older partners: stored before this batch
+        if missing:
+            spilled, missing = self.spill.take(missing)
+            blobs.update(spilled)
         if missing:
             held, missing = self.partners.take(missing)
             made = self._partner_sets(missing)
@@ -571,6 +673,7 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
         with db.Transaction(conn):
             db.create_bulk_indexes(conn)
     finally:
+        matcher.release()  # also closes (and so deletes) the spilled sets
         checkpoints.close()  # the writer's own checkpoints back, whatever happened
 
 

@@ -551,3 +551,31 @@ def radix_sorted_run(keys, owners):
         ka, kb = kb, ka
         oa, ob = ob, oa
     return (ka ^ SIGN).view(np.int64), oa  # eight passes: the result is back in the first buffers
+
+
+@njit(cache=True, nogil=True)
+def prefilter_pairs(run_sig, run_size, other_sig, other_size, at_a, at_b, min_containment, prefilter_containment,
+                    sigmas):
+    """`match.prefilter` of pairs whose sketches are rows of two matrices, read in place: row i of
+    this run's sketches where at ≥ 0, else row -at-1 of `other` (articles stored before the run).
+    The same arithmetic in the same order, so the same verdicts; where numpy first copied every
+    pair's two rows out (at 1M, 13.5M pairs: 3.4 GB) and compared them in a second pass."""
+    n, width = at_a.size, run_sig.shape[1]
+    keep = np.zeros(n, np.bool_)
+    for i in range(n):
+        a, b = at_a[i], at_b[i]
+        sa = run_sig[a] if a >= 0 else other_sig[-a - 1]
+        sb = run_sig[b] if b >= 0 else other_sig[-b - 1]
+        na = np.float64(run_size[a] if a >= 0 else other_size[-a - 1])
+        nb = np.float64(run_size[b] if b >= 0 else other_size[-b - 1])
+        equal = 0
+        for k in range(width):
+            equal += sa[k] == sb[k]
+        j = equal / width
+        na, nb = max(na, 1.0), max(nb, 1.0)
+        small = min(na, nb)
+        estimate = j * (na + nb) / ((1 + j) * small)
+        j_at = min(max(min_containment * small / (na + nb - min_containment * small), 0.0), 1.0)
+        error = np.sqrt(j_at * (1 - j_at) / width)
+        keep[i] = (estimate >= prefilter_containment) or (j >= j_at - sigmas * error)
+    return keep

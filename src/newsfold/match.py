@@ -33,6 +33,7 @@ MAX_LEAD_BUCKET = 20
 # that open with the same paragraph (on the 20k benchmark corpus 63,813 of 65,673 false candidates
 # were lead-band ones), while a brief shares all its lead bands and a rewrite some body band.
 BODY_KEY_WEIGHT, LEAD_KEY_WEIGHT, MIN_KEY_WEIGHT = 2, 1, 2
+WEIGHT_BITS = 2  # a key weight fits in them (weighty_pairs sorts it along with its pair)
 
 
 class PairScores(NamedTuple):  # a tuple: a big ingest makes one per edge (a frozen dataclass cost 1.5 µs each)
@@ -101,10 +102,17 @@ def weighty_pairs(pairs: np.ndarray, weights: np.ndarray) -> np.ndarray:
     distinct pairs whose summed weight reaches MIN_KEY_WEIGHT."""
     keep = pairs[:, 0] != pairs[:, 1]
     code, weights = pair_codes(pairs[keep, 0], pairs[keep, 1]), weights[keep]
-    order = np.argsort(code)  # sort and cut, not np.unique(return_inverse): several times faster here
-    code, weights = code[order], weights[order]
     if code.size == 0:
         return code
+    if code.max() < 1 << (63 - WEIGHT_BITS) and 0 <= weights.min() and weights.max() < 1 << WEIGHT_BITS:
+        # each pair's code with its key's weight in the low bits, sorted as one array: a plain sort
+        # of 8-byte values (SIMD in numpy) instead of an argsort and two gathers (at 1M, 66M rows:
+        # 6 s of the writer's thread). Ids under 2^29 (the code's top bits free) and weights under 4.
+        tagged = np.sort((code << WEIGHT_BITS) | weights)
+        code, weights = tagged >> WEIGHT_BITS, tagged & ((1 << WEIGHT_BITS) - 1)
+    else:
+        order = np.argsort(code)  # sort and cut, not np.unique(return_inverse): several times faster here
+        code, weights = code[order], weights[order]
     starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
     total = np.add.reduceat(weights, starts)
     return code[starts][total >= MIN_KEY_WEIGHT]
@@ -129,40 +137,51 @@ def shared_passages(a_text: str, b_text: str, limit: int = 3, min_words: int = 8
     return [" ".join(words[s:e]) for s, e in runs[:limit]]
 
 
-SKETCH_BLOCK = 1 << 16  # article ids per sketch block
-
 
 class Sketches:
     """Each article's MinHash signature cut to the low 8 bits of each bin (128 bytes) and its
-    word count, by article id, for every article this run has seen: the prefilter's input
-    without a store read (fetching signatures of old partners from the store was 10% of a 1M run).
-    Two different bin values agree in their low 8 bits with odds 1/256, which raises an
-    estimate by under 1%: the prefilter only gets a little more lenient."""
+    word count, for every article this run has seen (ids from `base` on, one row each): the
+    prefilter's input without a store read (fetching signatures of old partners from the store
+    was 10% of a 1M run). Two different bin values agree in their low 8 bits with odds 1/256,
+    which raises an estimate by under 1%: the prefilter only gets a little more lenient."""
 
-    def __init__(self) -> None:
-        self.blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    def __init__(self, width: int) -> None:
+        self.base = -1
+        self.sig = np.zeros((0, width), np.uint8)
+        self.size = np.zeros(0, np.int32)  # word counts; -1: a row not filled
 
     def add(self, ids: np.ndarray, sketches: np.ndarray, n_words: np.ndarray) -> None:
-        """Remember articles' sketches (uint8 rows, or whole signatures: their low 8 bits are kept)."""
-        for block in np.unique(ids // SKETCH_BLOCK).tolist():
-            if block not in self.blocks:
-                self.blocks[block] = (np.zeros((SKETCH_BLOCK, sketches.shape[1]), np.uint8),
-                                      np.full(SKETCH_BLOCK, -1, np.int32))
-            sig, size = self.blocks[block]
-            here = ids // SKETCH_BLOCK == block
-            sig[ids[here] % SKETCH_BLOCK] = sketches[here].astype(np.uint8, copy=False)
-            size[ids[here] % SKETCH_BLOCK] = n_words[here]
+        """Remember articles' sketches (uint8 rows, or whole signatures: their low 8 bits are kept);
+        ids ascending, none before the first ever added."""
+        if not ids.size:
+            return
+        if self.base < 0:
+            self.base = int(ids[0])
+        at = ids - self.base
+        if at[-1] >= self.size.size:  # room for as many again: a copy per doubling
+            grown = max(int(at[-1]) + 1, 2 * self.size.size, 1024)
+            sig = np.zeros((grown, self.sig.shape[1]), np.uint8)
+            sig[: self.size.size] = self.sig
+            self.sig = sig
+            self.size = np.concatenate([self.size, np.full(grown - self.size.size, -1, np.int32)])
+        self.sig[at] = sketches.astype(np.uint8, copy=False)
+        self.size[at] = n_words
 
-    def get(self, ids: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """(sketches, word counts) of `ids`; word count -1 for an id this run has not seen."""
-        sig = np.zeros((ids.size, width), np.uint8)
-        size = np.full(ids.size, -1, np.int64)
-        for block in np.unique(ids // SKETCH_BLOCK).tolist():
-            if block in self.blocks:
-                here = ids // SKETCH_BLOCK == block
-                sig[here] = self.blocks[block][0][ids[here] % SKETCH_BLOCK]
-                size[here] = self.blocks[block][1][ids[here] % SKETCH_BLOCK]
-        return sig, size
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Each id's row, -1 for one this run has not seen."""
+        at = ids - self.base
+        seen = (self.base >= 0) & (at >= 0) & (at < self.size.size)
+        seen[seen] = self.size[at[seen]] >= 0
+        return np.where(seen, at, -1)
+
+
+def prefilter_rows(run: Sketches, other_sig: np.ndarray, other_size: np.ndarray, at_a: np.ndarray,
+                   at_b: np.ndarray) -> np.ndarray:
+    """`prefilter` of pairs given by rows: of the run's sketches where at ≥ 0, else row -at-1 of
+    other_sig/other_size (one compiled pass, reading the rows where they lie)."""
+    return _kernels().prefilter_pairs(run.sig, run.size, np.ascontiguousarray(other_sig, np.uint8),
+                                      np.ascontiguousarray(other_size, np.int64), at_a.astype(np.int64),
+                                      at_b.astype(np.int64), MIN_CONTAINMENT, PREFILTER_CONTAINMENT, PREFILTER_SIGMAS)
 
 
 def prefilter(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
