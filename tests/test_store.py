@@ -410,3 +410,65 @@ def test_partners_that_left_the_recent_window_are_verified_from_the_spilled_sets
     monkeypatch.setattr(ingest_mod.os, "pwrite", disk_full)
     from_texts, n_remade = ingest("from_texts")
     assert from_texts == in_memory and n_remade >= 110
+
+
+def _blobs(ids):
+    return [f"sets of {i} ".encode() * (i % 7 + 1) for i in ids]
+
+
+def test_the_set_spill_serves_what_it_wrote_and_what_is_still_being_written(tmp_path, monkeypatch):
+    import threading
+
+    from newsfold import ingest as ingest_mod
+
+    spill = ingest_mod._SetSpill(str(tmp_path))
+    gate = threading.Event()
+    write = ingest_mod._SetSpill._write
+    monkeypatch.setattr(ingest_mod._SetSpill, "_write", lambda self, data, offset: (gate.wait(10), write(self, data, offset)))
+    first, second = np.arange(100, 150), np.arange(150, 170)
+    spill.add(first, _blobs(first.tolist()))
+    spill.add(second, _blobs(second.tolist()))
+    assert spill.written == 0  # both writes wait: their sets come from the bytes handed to them
+    wanted = [99, 100, 149, 150, 169, 170, 5000]
+    expected = {i: b for i, b in zip(range(100, 170), _blobs(range(100, 170))) if i in wanted}
+    assert spill.take(wanted) == (expected, [99, 170, 5000])
+    gate.set()
+    spill.thread.shutdown(wait=True)
+    spill.writes.clear()  # from the file alone now
+    assert spill.written > 0 and spill.take(wanted) == (expected, [99, 170, 5000])
+    spill.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_set_spill_stops_at_a_failed_write_or_a_nearly_full_disk(tmp_path, monkeypatch):
+    from newsfold import ingest as ingest_mod
+
+    calls = []
+    pwrite = ingest_mod.os.pwrite
+
+    def second_write_fails(fd, data, offset):
+        calls.append(offset)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return pwrite(fd, data, offset)
+
+    monkeypatch.setattr(ingest_mod.os, "pwrite", second_write_fails)
+    spill = ingest_mod._SetSpill(str(tmp_path))
+    for lo in (0, 10, 20):
+        ids = np.arange(lo, lo + 10)
+        spill.add(ids, _blobs(ids.tolist()))
+        spill.thread.submit(lambda: None).result()  # this write done
+    spill.writes.clear()
+    found, missing = spill.take(list(range(30)))
+    assert found == dict(zip(range(10), _blobs(range(10)))) and missing == list(range(10, 30))
+    assert len(calls) == 2  # nothing written after the failure
+    spill.close()
+
+    monkeypatch.setattr(ingest_mod, "SPILL_MIN_FREE", 1 << 62)  # more than any disk has free
+    full = ingest_mod._SetSpill(str(tmp_path))
+    full.add(np.arange(5), _blobs(range(5)))
+    assert full.take(list(range(5))) == ({}, list(range(5)))
+    full.close()
+    in_memory = ingest_mod._SetSpill(None)  # a store in memory has no disk: nothing is spilled
+    in_memory.add(np.arange(5), _blobs(range(5)))
+    assert in_memory.file is None and in_memory.take([1]) == ({}, [1])

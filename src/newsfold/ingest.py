@@ -55,10 +55,12 @@ AHEAD_CHUNKS = 2 * BATCH_ARTICLES // CHUNK_CAPTURES
 # workers as cores, they took a third of its core at 1M and its work took 1.7× as long)
 WORKER_NICE = 10
 CACHE_ARTICLES = 20_000  # recent articles whose fingerprints are kept for verification (~4 KB each)
-# older partners whose sets were made again and are kept (~2.7 KB each), once they are needed a
-# second time: at 1M, 892k partner sets were needed, of 370k articles; this keeps 22% of them
-# from being made again (a plain LRU of the same size: 18%)
+# partners stored by an earlier ingest (or not spilled) whose sets were made again and are kept
+# (~2.7 KB each), once they are needed a second time (when every partner came this way, at 1M:
+# 892k partner sets needed, of 370k articles; this kept 22% of them from being made again)
 PARTNER_CACHE = 20_000
+SPILL_PENDING = 64 << 20  # bytes of spilled sets waiting for the disk, at most (see _SetSpill)
+SPILL_MIN_FREE = 2 << 30  # free disk space the spill never takes
 GC_YOUNG = 10_000  # allocations between collections of the youngest generation (see _few_collections)
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 # a bulk ingest keeps the body-hash index up to date while it stays this small (~10 MB, in the page
@@ -342,29 +344,30 @@ class _SetSpill:
     anonymous file next to the store (no name, so gone when the ingest ends or is killed), and
     read back when an older article of the same ingest is a partner. Made again from its text, a
     set blob cost ~30 µs (at 1M, 892k remakes: ~26 CPU-s of the writer); read back, ~4 µs. The
-    file is a cache: the page cache holds it, not the process (~2.5 KB an article). Writes go
-    in order on a thread of their own (at 1M, 2.5 GB: 6.6 s of the writer's thread when made
-    there, mostly the kernel holding back a writer of that many dirty pages); a blob not written
-    yet is read from the write's bytes. If a write fails (a full disk), the sets from there on
-    are made again from the texts, as before."""
+    file is a cache, ~2.5 KB an article, held by the page cache, not the process: it takes disk
+    space while the ingest runs (2.5 GB at 1M, half the store's size again), never the last
+    SPILL_MIN_FREE bytes of the disk, which are the store's. Writes go in order on a thread of
+    their own (at 1M, 6.6 s of the writer's thread when made there, mostly the kernel holding
+    back a writer of that many dirty pages), at most SPILL_PENDING bytes waiting; a blob not
+    written yet is read from the write's bytes. Sets not spilled (no room, a failed write, an
+    in-memory store: no disk of its own) are made again from the texts, as before."""
 
     def __init__(self, directory: str | None) -> None:
-        try:
-            self.file = tempfile.TemporaryFile(dir=directory or None, prefix=".newsfold-sets-")
-        except OSError:
-            self.file = None
+        self.directory = directory  # None: nothing is spilled
+        self.file = None  # opened at the first spill (after the workers are forked)
+        self.thread: ThreadPoolExecutor | None = None
         self.base = -1  # the first spilled article id: the rest run on from it
         self.starts = np.zeros(0, np.int64)  # by article id - base: where its blob starts (-1: not here)
         self.ends = np.zeros(0, np.int64)
         self.size = 0  # bytes handed to the writing thread
         self.written = 0  # bytes on file, from the start: a failed write stops it growing
-        self.failed = False
+        self.stopped = directory is None  # nothing more is spilled
+        self.failed = False  # a write failed: none after it is made
         self.writes: deque[tuple[int, bytes, Future]] = deque()  # (offset, bytes, write) not known done, oldest first
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="newsfold-spill")
 
     def add(self, ids: np.ndarray, blobs: list[bytes]) -> None:
         """Append the blobs of articles `ids` (ascending, after any added before)."""
-        if self.file is None or self.failed or not ids.size:
+        if self.stopped or not ids.size or not self._room(sum(map(len, blobs))):
             return
         if self.base < 0:
             self.base = int(ids[0])
@@ -379,24 +382,37 @@ class _SetSpill:
         data = b"".join(blobs)
         self.writes.append((self.size, data, self.thread.submit(self._write, data, self.size)))
         self.size = int(ends[-1])
-        while self.writes and self.writes[0][2].done():
-            self.writes.popleft()
+        while self.writes and (self.writes[0][2].done() or self.size - self.writes[0][0] > SPILL_PENDING):
+            self.writes.popleft()[2].result()  # done, or waited for: memory stays bounded on a slow disk
+
+    def _room(self, n: int) -> bool:
+        """Whether n more bytes may be spilled (opening the file the first time)."""
+        try:
+            if self.file is None:
+                self.file = tempfile.TemporaryFile(dir=self.directory, prefix=".newsfold-sets-")
+                self.thread = ThreadPoolExecutor(1, thread_name_prefix="newsfold-spill")
+            disk = os.statvfs(self.directory)
+            if disk.f_bavail * disk.f_frsize - (self.size - self.written) - n >= SPILL_MIN_FREE:
+                return True
+        except OSError:
+            pass
+        self.stopped = True
+        return False
 
     def _write(self, data: bytes, offset: int) -> None:
         if self.failed:
             return
         try:
-            ok = os.pwrite(self.file.fileno(), data, offset) == len(data)
+            if os.pwrite(self.file.fileno(), data, offset) == len(data):
+                self.written = offset + len(data)
+                return
         except OSError:
-            ok = False
-        if ok:
-            self.written = offset + len(data)
-        else:
-            self.failed = True
+            pass
+        self.failed = self.stopped = True
 
     def take(self, ids: list[int]) -> tuple[dict[int, bytes], list[int]]:
         """(the blobs spilled of `ids`, the ids not spilled)."""
-        if self.base < 0 or self.file is None:
+        if self.base < 0:
             return {}, ids
         at = np.array(ids, np.int64) - self.base
         inside = (at >= 0) & (at < self.starts.size)
@@ -412,7 +428,7 @@ class _SetSpill:
                     blob = os.pread(fd, end - start, start)
                 except OSError:
                     pass
-            elif 0 <= start and not self.failed:  # not on file yet: in the bytes of a pending write
+            elif 0 <= start:  # not on file (yet): in the bytes of a write not known done
                 for offset, data, _ in pending:
                     if offset <= start < offset + len(data):
                         blob = data[start - offset : end - offset]
@@ -424,10 +440,14 @@ class _SetSpill:
         return found, missing
 
     def close(self) -> None:
-        self.thread.shutdown(wait=True, cancel_futures=True)
+        self.stopped = True
+        if self.thread is not None:
+            self.thread.shutdown(wait=True, cancel_futures=True)
+            self.thread = None
         if self.file is not None:
             self.file.close()
             self.file = None
+        self.writes.clear()
 
 
 class _Matcher:
@@ -444,10 +464,12 @@ class _Matcher:
         self.sketches = Sketches(NUM_PERM)  # what the prefilter needs of this run's articles
         self.run = None if self.store_had_articles else _RunArticles()
         self.partners = _PartnerCache(PARTNER_CACHE)
-        self.spill = _SetSpill(os.path.dirname(db.file_path(conn)))
+        path = db.file_path(conn)
+        self.spill = _SetSpill(os.path.dirname(os.path.abspath(path)) if path else None)
 
     def release(self) -> None:
-        """Let go of the index, the caches and the sketches (hundreds of MB at 1M): matching is over."""
+        """Let go of the index, the caches and the sketches (hundreds of MB at 1M), and delete the
+        spilled sets: matching is over."""
         self.index, self.recent, self.sketches, self.body_owner, self.run = None, deque(), None, {}, None
         self.partners = _PartnerCache(0)
         self.spill.close()
@@ -664,17 +686,26 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
             band_index.save_ingest(conn, matcher.index, db.last_article(conn))
         checkpoints.nudge()
         run = matcher.run
-        matcher.release()  # its index and cache are not needed to cluster
+        matcher.release()  # its index and cache are not needed to cluster (and held 500 MB at 1M)
         if run is not None:
-            _place_run(conn, report, run)
+            with ThreadPoolExecutor(1, thread_name_prefix="newsfold-plan") as planner:
+                # a run into an empty store: its stories are planned (arrays, no store access) on a
+                # thread of its own while this one builds the body-hash index, in SQLite, which lets
+                # go of the GIL (at 1M, 3.3 s of planning beside 2 s of index)
+                plan = planner.submit(_plan_placement, run, run.titles) if run.ids else None
+                with db.Transaction(conn):
+                    db.create_bulk_indexes(conn, ["articles_body_hash"])
+                _place_run(conn, report, plan.result() if plan is not None else None)
         else:
             _cluster_pending(conn, report)
         checkpoints.nudge()
         with db.Transaction(conn):
             db.create_bulk_indexes(conn)
     finally:
-        matcher.release()  # also closes (and so deletes) the spilled sets
-        checkpoints.close()  # the writer's own checkpoints back, whatever happened
+        try:
+            matcher.release()  # also closes (and so deletes) the spilled sets
+        finally:
+            checkpoints.close()  # the writer's own checkpoints back, whatever happened
 
 
 # articles whose keys a recovery stores as one run, committed: one cut short goes on from there
@@ -812,13 +843,13 @@ def _plan_placement(run: _RunArticles, titles: Callable[[np.ndarray], dict[int, 
     return _Placement(stories, placements, merges)
 
 
-def _place_run(conn, report: IngestReport, run: _RunArticles) -> None:
-    """Place every article of a run into an empty store (see _plan_placement)."""
+def _place_run(conn, report: IngestReport, plan: _Placement | None) -> None:
+    """Place every article of a run into an empty store as planned (_plan_placement; None: the
+    run stored no article)."""
     with db.Transaction(conn):
         conn.execute("DELETE FROM pending")  # all placed by the end of this transaction
-        if not run.ids:  # nothing stored
+        if plan is None:
             return
-        plan = _plan_placement(run, run.titles)
         report.new_stories += db.write_story_rows(conn, plan.stories)
         db.write_placements(conn, plan.placements)
         db.write_merges(conn, plan.merges)

@@ -158,6 +158,8 @@ class Sketches:
         if self.base < 0:
             self.base = int(ids[0])
         at = ids - self.base
+        if at[0] < 0:
+            raise ValueError("sketches of ids before the first added")
         if at[-1] >= self.size.size:  # room for as many again: a copy per doubling
             grown = max(int(at[-1]) + 1, 2 * self.size.size, 1024)
             sig = np.zeros((grown, self.sig.shape[1]), np.uint8)
@@ -208,8 +210,9 @@ def prefilter(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.nda
 
 # What an exact check needs of an article travels from the worker that fingerprinted it to the
 # writer as one blob of uint32s: [SETS_TAG, n_words, body hash (4), n_shingles, n_lead, shingles,
-# lead, names/figures]. The writer keeps the blobs of its recent articles; an older partner's are
-# made again from its stored text (they were a third of the store's bytes when stored).
+# lead, names/figures]. The writer keeps the blobs of its recent articles in memory and spills
+# older ones of the same ingest to a temporary file; a partner stored by an earlier ingest has
+# its blob made again from its stored text (they were a third of the store's bytes when stored).
 SETS_TAG = 0xFFFFFFFF
 
 

@@ -101,10 +101,11 @@ BULK_INDEXES = {
 }
 
 
-def create_bulk_indexes(conn) -> None:
-    """Build the lookup indexes that are missing (all of them after a bulk ingest; none usually)."""
-    for name, target in BULK_INDEXES.items():
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} {target}")
+def create_bulk_indexes(conn, names: Iterable[str] | None = None) -> None:
+    """Build the lookup indexes that are missing (all of them after a bulk ingest; none usually),
+    or of `names` those missing."""
+    for name in BULK_INDEXES if names is None else names:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} {BULK_INDEXES[name]}")
 
 
 def drop_bulk_indexes(conn, keep: Iterable[str] = ()) -> None:
