@@ -23,10 +23,13 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 
 
-def _serve(tasks: Connection, results: Connection, func: Callable, parent_ends: list[Connection], nice: int) -> None:
+def _serve(tasks: Connection, results: Connection, func: Callable, parent_ends: list[Connection], nice: int,
+           init: Callable[[], None] | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if nice:
         os.nice(nice)
+    if init is not None:
+        init()
     for conn in parent_ends:  # copies forked with us: closed, a dead parent means EOF on `tasks`
         conn.close()
     while True:
@@ -78,10 +81,11 @@ class _Feed:
             return self.issued - 1, item
 
 
-def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None = None, nice: int = 0) -> Iterator:
+def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None = None, nice: int = 0,
+                init: Callable[[], None] | None = None) -> Iterator:
     """`map(func, items)` over `workers` forked processes, results in input order. `nice`: how much
     lower the workers' CPU priority is than the caller's (a caller that is the bottleneck then
-    never waits for a core)."""
+    never waits for a core). `init`: run first in each worker."""
     if workers <= 1:
         yield from map(func, items)
         return
@@ -95,7 +99,7 @@ def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None
         result_r, result_w = ctx.Pipe(duplex=False)
         task_ends.append(task_w)
         result_ends.append(result_r)
-        p = ctx.Process(target=_serve, args=(task_r, result_w, func, task_ends + result_ends, nice), daemon=True)
+        p = ctx.Process(target=_serve, args=(task_r, result_w, func, task_ends + result_ends, nice, init), daemon=True)
         p.start()
         task_r.close()
         result_w.close()
