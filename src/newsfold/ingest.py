@@ -515,10 +515,10 @@ class _Matcher:
                     found[aid] = batch.prints.sets[int(batch.at[i])]
         return found
 
-    def _prefiltered(self, codes: np.ndarray) -> list[tuple[int, int]]:
-        """The candidate pairs (sorted pair codes) worth an exact check (see match.prefilter)."""
+    def _prefiltered(self, codes: np.ndarray) -> np.ndarray:
+        """Those of the candidate pairs (sorted pair codes) worth an exact check (see match.prefilter)."""
         if not codes.size:
-            return []
+            return codes
         arr = decode_pairs(codes)
         at = self.sketches.rows(arr)
         unseen = np.unique(arr[at < 0])  # stored before this run: their sketches come from the store
@@ -528,8 +528,7 @@ class _Matcher:
             for k, aid in enumerate(unseen.tolist()):
                 other_sig[k], other_size[k] = stored[aid]
             at = np.where(at < 0, -np.searchsorted(unseen, arr) - 1, at)
-        keep = prefilter_rows(self.sketches, other_sig, other_size, at[:, 0], at[:, 1])
-        return [tuple(p) for p in arr[keep].tolist()]
+        return codes[prefilter_rows(self.sketches, other_sig, other_size, at[:, 0], at[:, 1])]
 
     def edges_for(self, batch: _Written) -> list[tuple[int, int, PairScores]]:
         """Verified edges of a batch, before its articles are stored (they are in the same
@@ -562,7 +561,7 @@ class _Matcher:
         self.sketches.add(ids, packed.sketches[at], packed.n_words[at])
         self._remember(batch)
         pairs = self._prefiltered(pairs)
-        needed = np.unique(np.array(pairs, dtype=np.int64).ravel()) if pairs else np.zeros(0, np.int64)
+        needed = np.unique(decode_pairs(pairs))
         blobs = self._recent(needed)
         missing = [aid for aid in needed.tolist() if aid not in blobs]  # older partners: stored before this batch
         if missing:

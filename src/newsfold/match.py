@@ -181,7 +181,10 @@ def prefilter_rows(run: Sketches, other_sig: np.ndarray, other_size: np.ndarray,
                    at_b: np.ndarray) -> np.ndarray:
     """`prefilter` of pairs given by rows: of the run's sketches where at ≥ 0, else row -at-1 of
     other_sig/other_size (one compiled pass, reading the rows where they lie)."""
-    return _kernels().prefilter_pairs(run.sig, run.size, np.ascontiguousarray(other_sig, np.uint8),
+    if run.sig.shape[1] % 8:
+        raise ValueError("sketch widths are read 8 bins at a time")
+    return _kernels().prefilter_pairs(run.sig.view(np.uint64), run.size,
+                                      np.ascontiguousarray(other_sig, np.uint8).reshape(-1, run.sig.shape[1]).view(np.uint64),
                                       np.ascontiguousarray(other_size, np.int64), at_a.astype(np.int64),
                                       at_b.astype(np.int64), MIN_CONTAINMENT, PREFILTER_CONTAINMENT, PREFILTER_SIGMAS)
 
@@ -335,26 +338,32 @@ def same_story(jaccard: np.ndarray, containment: np.ndarray, entity_overlap: np.
 
 
 def verify(pairs: Iterable[tuple[int, int]], prints: dict[int, Fingerprint]) -> list[tuple[int, int, PairScores]]:
-    """The pairs that are the same story, with their scores (`score_pairs`, all at once). From
-    Fingerprint objects: the reading the tests hold `verify_packed`, the ingest's, to."""
-    return _verified(pairs, lambda ids: PackedSets.of_prints([prints[aid] for aid in ids]))
+    """The pairs that are the same story, with their scores (`score_pairs`, all at once), in
+    pair order (smaller id first). From Fingerprint objects: the reading the tests hold
+    `verify_packed`, the ingest's, to."""
+    return _verified(_codes_of(pairs), lambda ids: PackedSets.of_prints([prints[aid] for aid in ids]))
 
 
-def verify_packed(pairs: Iterable[tuple[int, int]], blobs: dict[int, bytes]) -> list[tuple[int, int, PairScores]]:
-    """`verify` from the articles' set blobs (`pack_sets`), never unpacked one by one."""
-    return _verified(pairs, lambda ids: PackedSets.of_blobs([blobs[aid] for aid in ids]))
+def verify_packed(codes: np.ndarray, blobs: dict[int, bytes]) -> list[tuple[int, int, PairScores]]:
+    """`verify` of pairs given as sorted codes (`pair_codes`), from the articles' set blobs
+    (`pack_sets`), never unpacked one by one."""
+    return _verified(codes, lambda ids: PackedSets.of_blobs([blobs[aid] for aid in ids]))
 
 
-def _verified(pairs: Iterable[tuple[int, int]], packed: Callable[[list[int]], PackedSets],
-              ) -> list[tuple[int, int, PairScores]]:
-    pairs = sorted(pairs)
-    if not pairs:
+def _codes_of(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+    arr = np.array(list(pairs), np.int64).reshape(-1, 2)
+    return np.unique(pair_codes(arr[:, 0], arr[:, 1]))
+
+
+def _verified(codes: np.ndarray, packed: Callable[[list[int]], PackedSets]) -> list[tuple[int, int, PairScores]]:
+    """The edges among the pairs of sorted `codes`; `packed`: the sets of articles (ids ascending).
+    Arrays throughout: at 1M, a million pairs a run went through as Python tuples, sorted and
+    looked up in a dict."""
+    if not codes.size:
         return []
-    ids = sorted({x for p in pairs for x in p})
-    at = {aid: i for i, aid in enumerate(ids)}
-    ia = np.array([at[a] for a, _ in pairs], np.int64)
-    ib = np.array([at[b] for _, b in pairs], np.int64)
-    scores = score_pairs(packed(ids), ia, ib)
-    keep = np.flatnonzero(same_story(*scores)).tolist()  # a PairScores only for an edge
+    pairs = decode_pairs(codes)
+    ids = np.unique(pairs)
+    scores = score_pairs(packed(ids.tolist()), np.searchsorted(ids, pairs[:, 0]), np.searchsorted(ids, pairs[:, 1]))
+    keep = np.flatnonzero(same_story(*scores))  # a PairScores only for an edge
     rows = zip(*(a[keep].tolist() for a in scores))
-    return [(*pairs[k], PairScores(*row)) for k, row in zip(keep, rows)]
+    return [(a, b, PairScores(*row)) for (a, b), row in zip(pairs[keep].tolist(), rows)]
