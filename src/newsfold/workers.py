@@ -14,6 +14,7 @@ dropped for that: terminating it joins a feeder thread that can be stuck writing
 """
 from __future__ import annotations
 
+import fcntl
 import multiprocessing as mp
 import os
 import signal
@@ -45,6 +46,19 @@ def _serve(tasks: Connection, results: Connection, func: Callable, parent_ends: 
             results.send(result)
         except OSError:  # the parent is gone
             return
+
+
+def _widen(conn: Connection) -> None:
+    """Give a result pipe a 1 MiB buffer where the system allows (Linux: 64 KiB by default), so a
+    chunk's result (~800 KB) goes through in one or two reads, not a dozen, each a switch
+    between the worker and the receiver thread."""
+    try:
+        fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except OSError:  # over /proc/sys/fs/pipe-max-size, or not Linux: the default stays
+        pass
+
+
+PIPE_BYTES = 1 << 20
 
 
 class _Feed:
@@ -97,6 +111,7 @@ def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None
     for _ in range(workers):
         task_r, task_w = ctx.Pipe(duplex=False)
         result_r, result_w = ctx.Pipe(duplex=False)
+        _widen(result_w)
         task_ends.append(task_w)
         result_ends.append(result_r)
         p = ctx.Process(target=_serve, args=(task_r, result_w, func, task_ends + result_ends, nice, init), daemon=True)
