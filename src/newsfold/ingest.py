@@ -44,14 +44,17 @@ from .read import InputError, RawRow, RowBlock, RowSpan, discover, read_path, re
 from .serve import safe
 from .workers import ordered_map
 
-# captures per task sent to a worker: each task costs the writer's process a pickle, a pipe
-# message and a thread hand-off both ways (100k: 26.3-26.6 s with 64, 23.0-25.6 with 128, no
-# better with 256, in runs alternated on one machine)
-CHUNK_CAPTURES = 128
+# JSONL/Parquet rows per task sent to a worker (a capture file counts as two: bigger, slower to
+# extract), 128 files: each task costs the writer's process a pickle, a pipe message and a thread
+# hand-off both ways (100k: 26.3-26.6 s with 64, 23.0-25.6 with 128, no better with 256, in runs
+# alternated on one machine; once the writer's own costs were cut, 256 rows took 13.3 CPU-s
+# where 128 took 13.9, medians of 4)
+CHUNK_ROWS = 256
+FILE_ROWS = 2  # what a capture file counts for in a chunk
 BATCH_ARTICLES = 2048  # articles per write transaction
 # worker results allowed to wait: a whole next batch, so the workers compute it while the writer
 # writes this one (with 8, they stalled a few chunks in and the two took turns)
-AHEAD_CHUNKS = 2 * BATCH_ARTICLES // CHUNK_CAPTURES
+AHEAD_CHUNKS = 2 * BATCH_ARTICLES // CHUNK_ROWS
 # the single writer is the bottleneck of a big ingest: workers yield it the CPU (with as many
 # workers as cores, they took a third of its core at 1M and its work took 1.7× as long)
 WORKER_NICE = 10
@@ -226,12 +229,13 @@ def _report_problems(problems: queue.SimpleQueue, report: IngestReport, on_probl
 
 
 def _chunks(items: Iterable, n: int) -> Iterator[list]:
-    """Lists of items holding about n captures each (a RowBlock or RowSpan counts its lines)."""
+    """Lists of items holding about n rows each (a RowBlock or RowSpan counts its lines, a capture
+    file FILE_ROWS)."""
     chunk = []
     size = 0
     for x in items:
         chunk.append(x)
-        size += x.n_lines if isinstance(x, (RowBlock, RowSpan)) else 1
+        size += x.n_lines if isinstance(x, (RowBlock, RowSpan)) else FILE_ROWS
         if size >= n:
             yield chunk
             chunk, size = [], 0
@@ -666,7 +670,7 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
         else:
             db.drop_bulk_indexes(conn, keep=["articles_body_hash"])  # built at the end, in one sort each
     problems: queue.SimpleQueue = queue.SimpleQueue()
-    chunks = _chunks(_inputs(paths, text_field, report, problems, spans=workers > 1), CHUNK_CAPTURES)
+    chunks = _chunks(_inputs(paths, text_field, report, problems, spans=workers > 1), CHUNK_ROWS)
     results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS, nice=WORKER_NICE, init=_keep_heap)
     # fsyncs off the writer's path, to the end of the ingest: with the writer's own checkpoints
     # back, the commit after the last batch copied the WAL and waited for the disk on its thread
