@@ -223,6 +223,7 @@ def test_a_long_ingest_keeps_the_wal_short_and_loses_nothing(tmp_path, shared, m
     from newsfold import store as store_mod
 
     monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 100)
+    monkeypatch.setattr(ingest_mod, "CHUNK_ROWS", 50)  # so a batch is 100 rows, not a whole task's
     monkeypatch.setattr(store_mod.Checkpointer, "MAX_WAL_PAGES", 64)  # 1 MiB: less than a batch
     checkpoint, nudge = store_mod.Checkpointer._checkpoint, store_mod.Checkpointer.nudge
     wal = tmp_path / "nf.db-wal"
