@@ -671,7 +671,7 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
         if matcher.store_had_articles:
             db.create_bulk_indexes(conn)  # rebuilds what a killed bulk ingest dropped; else nothing
         else:
-            db.drop_bulk_indexes(conn, keep=["articles_body_hash"])  # built at the end, in one sort each
+            db.drop_bulk_indexes(conn, keep=[db.BODY_HASH_INDEX])  # built at the end, in one sort each
     problems: queue.SimpleQueue = queue.SimpleQueue()
     chunks = _chunks(_inputs(paths, text_field, report, problems, spans=workers > 1), CHUNK_ROWS)
     results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS, nice=WORKER_NICE, init=_keep_heap)
@@ -714,7 +714,7 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
                 # go of the GIL (at 1M, 3.3 s of planning beside 2 s of index)
                 plan = planner.submit(_plan_placement, run, run.titles) if run.ids else None
                 with db.Transaction(conn):
-                    db.create_bulk_indexes(conn, ["articles_body_hash"])
+                    db.create_bulk_indexes(conn, [db.BODY_HASH_INDEX])
                 _place_run(conn, report, plan.result() if plan is not None else None)
         else:
             _cluster_pending(conn, report)

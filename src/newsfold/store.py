@@ -94,8 +94,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 # builds them at its end, in one sort each, instead of a random insert per row into a b-tree that
 # outgrows the page cache (at 1M articles, inserting the articles took 43 µs each, 23 at 100k).
 # The body-hash index is kept up to date until the run outgrows ingest.LIVE_INDEX_ARTICLES.
+BODY_HASH_INDEX = "articles_body_hash"  # the one an ingest reads itself (exact copies against the store)
 BULK_INDEXES = {
-    "articles_body_hash": "ON articles(body_hash)",  # exact copies against the store
+    BODY_HASH_INDEX: "ON articles(body_hash)",
     "placements_story": "ON placements(story_id)",  # a story's members
     "merges_story": "ON merges(story_id)",  # a story's merge evidence
 }
