@@ -118,6 +118,18 @@ def test_kernel_matches_the_reference_on_any_ascii_batch(texts):
         assert as_lists(fp) == reference(text)
 
 
+def test_tokens_longer_than_the_power_table_hash_as_the_definition_says():
+    # the kernel looks P^k up in a table of kernels.POWERS entries; a text with a longer token
+    # (a run-together URL, a base64 blob) is hashed again by the running product
+    from newsfold import kernels
+
+    n = kernels.POWERS
+    texts = ["x" * (n - 1) + " then words", "y" * n + " then", "z" * (n + 1) + " and more",
+             "Q" * (5 * n) + " " + NEWS, NEWS + " " + "9" * (n + 7), "a b " + "c" * (2 * n) + " d e"]
+    for text, fp in zip(texts, F.fingerprint_batch(texts)):
+        assert as_lists(fp) == reference(text), text[:20]
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(max_size=400), min_size=1, max_size=6))
 def test_a_batch_packs_each_articles_sets_as_verification_reads_them(texts):
