@@ -338,8 +338,8 @@ def scan(text: str) -> ScannedText | None:
         return None
     if not facts.shape[0]:
         texts = []
-    elif flags & CLEAN and flags & SINGLE_GAPS:  # "line\n\nline\n\nline": one C-level split
-        texts = text.strip("\n").split("\n\n")
+    elif flags & CLEAN and flags & SINGLE_GAPS:  # "line\n\nline\n\nline": every other piece
+        texts = text.strip("\n").split("\n")[::2]  # (split at "\n\n" took 1.6 µs more a body)
     elif flags & CLEAN:  # every non-empty piece between line ends is a line as it stands
         texts = list(filter(None, text.split("\n")))
     else:
