@@ -285,19 +285,18 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
 
 @njit(cache=True, nogil=True)
 def count_in(part, whole):
-    """How many values of `part` are in `whole` (both sorted, distinct): one merge walk."""
-    i = j = found = 0
-    while i < part.size and j < whole.size:
-        a, b = part[i], whole[j]
-        if a == b:
-            found += 1
-            i += 1
-            j += 1
-        elif a < b:
-            i += 1
-        else:
-            j += 1
-    return found
+    """How many values of `part` are in `whole` (both sorted, distinct): one merge walk, with no
+    branch but the loop's (which side steps on is data: a branch on it was mispredicted at half
+    the steps; this took 2.1 µs for two sets of ~560, the branching walk 4.2)."""
+    i = j = found = _U64(0)
+    na, nb = _U64(part.size), _U64(whole.size)
+    while i < na and j < nb:
+        a = part[i]
+        b = whole[j]
+        found += _U64(a == b)
+        i += _U64(a <= b)
+        j += _U64(a >= b)
+    return np.int64(found)
 
 
 @njit(cache=True, nogil=True)
