@@ -281,32 +281,35 @@ def test_a_bulk_ingest_builds_its_lookup_indexes_at_the_end(tmp_path, examples_c
     assert set(store_mod.BULK_INDEXES) <= indexes(db)
 
 
-def test_a_bulk_ingest_that_outgrows_the_live_body_index_drops_it_and_builds_it_at_the_end(tmp_path, shared,
-                                                                                          monkeypatch):
-    """A bulk ingest keeps the body-hash index up to date while it is small, and drops it (to build
-    it at the end) once the run has stored more than LIVE_INDEX_ARTICLES: either way the store
-    ends with its lookup indexes and the same stories."""
-    from newsfold import ingest as ingest_mod
+def test_a_bulk_ingest_drops_the_lookup_indexes_at_its_start_and_builds_them_at_its_end(tmp_path, shared,
+                                                                                        monkeypatch):
+    """An ingest into an empty store maintains no lookup index while it writes (it reads none:
+    its exact copies are found in memory) and ends with all of them; an ingest into a store that
+    holds articles keeps them, and finds the copies of stored articles through them."""
     from newsfold import store as store_mod
 
-    def ingest(db):
-        with Store(db) as store:
-            store.ingest([shared / "corpus" / "bbc.jsonl"], text_field="body", progress=False, workers=1)
-            names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-            return names, store.conn.execute("SELECT id, canonical_id, size FROM stories ORDER BY id").fetchall()
-
-    monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 200)
     dropped = []
     drop = store_mod.drop_bulk_indexes
-    monkeypatch.setattr(store_mod, "drop_bulk_indexes", lambda conn, keep=(): (dropped.append(set(keep)), drop(conn, keep)))
-    kept_indexes, kept = ingest(tmp_path / "kept.db")
-    assert dropped == [{"articles_body_hash"}]  # at the start only: the run stayed small
-    monkeypatch.setattr(ingest_mod, "LIVE_INDEX_ARTICLES", 500)
-    dropped.clear()
-    outgrown_indexes, outgrown = ingest(tmp_path / "outgrown.db")
-    assert dropped == [{"articles_body_hash"}, set()]  # and once past 500 articles, all of them
-    assert set(store_mod.BULK_INDEXES) <= kept_indexes and set(store_mod.BULK_INDEXES) <= outgrown_indexes
-    assert len(kept) > 1000 and kept == outgrown
+    monkeypatch.setattr(store_mod, "drop_bulk_indexes", lambda conn: (dropped.append(True), drop(conn)))
+    db = tmp_path / "nf.db"
+    bbc = shared / "corpus" / "bbc.jsonl"
+    with Store(db) as store:
+        first = store.ingest([bbc], text_field="body", progress=False, workers=1)
+        names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert dropped == [True] and set(store_mod.BULK_INDEXES) <= names
+    # the same rows again under other names: every article is an exact copy of a stored one
+    copies = tmp_path / "copies.jsonl"
+    with open(bbc, encoding="utf-8") as f, open(copies, "w", encoding="utf-8") as out:
+        for i, line in enumerate(f):
+            row = json.loads(line)
+            row["id"] = f"copy-{i}"
+            out.write(json.dumps(row) + "\n")
+    with Store(db) as store:
+        again = store.ingest([copies], text_field="body", progress=False, workers=1)
+        assert dropped == [True]  # a store with articles keeps its indexes
+        n_stories = store.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+    assert first.articles > 1000 and again.articles == first.articles
+    assert again.new_stories == 0 and n_stories == first.stories  # every copy folded into its story
 
 
 def test_a_reader_holding_the_wal_never_stalls_the_ingest(tmp_path, shared, monkeypatch):

@@ -70,10 +70,6 @@ SPILL_PENDING = 64 << 20  # bytes of spilled sets waiting for the disk, at most 
 SPILL_MIN_FREE = 2 << 30  # free disk space the spill never takes
 GC_YOUNG = 10_000  # allocations between collections of the youngest generation (see _few_collections)
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
-# a bulk ingest keeps the body-hash index up to date while it stays this small (~10 MB, in the page
-# cache: an insert into it costs next to nothing, and building it at the end, one serial pass
-# over every article, took 0.4 s at 100k); past this it is dropped and built at the end
-LIVE_INDEX_ARTICLES = 250_000
 
 
 @dataclass
@@ -665,13 +661,12 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
          on_problem: Callable[[Problem], None]) -> None:
     recover_band_keys(conn)
     matcher = _Matcher(conn)
-    live_index = not matcher.store_had_articles  # the body-hash index, kept up to date for now
     with db.Transaction(conn):
         db.drop_verify_sets(conn)
         if matcher.store_had_articles:
             db.create_bulk_indexes(conn)  # rebuilds what a killed bulk ingest dropped; else nothing
         else:
-            db.drop_bulk_indexes(conn, keep=[db.BODY_HASH_INDEX])  # built at the end, in one sort each
+            db.drop_bulk_indexes(conn)  # built at the end, in one sort each
     problems: queue.SimpleQueue = queue.SimpleQueue()
     chunks = _chunks(_inputs(paths, text_field, report, problems, spans=workers > 1), CHUNK_ROWS)
     results = ordered_map(process_chunk, chunks, workers, ahead=AHEAD_CHUNKS, nice=WORKER_NICE, init=_keep_heap)
@@ -691,10 +686,6 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
                     _write_batch(conn, batch, report, matcher, on_problem)
                     checkpoints.nudge()
                     batch, n_articles = [], 0
-                    if live_index and report.articles > LIVE_INDEX_ARTICLES:
-                        with db.Transaction(conn):
-                            db.drop_bulk_indexes(conn)
-                        live_index = False
             _write_batch(conn, batch, report, matcher, on_problem)
         finally:
             try:
@@ -702,29 +693,22 @@ def _run(conn, paths: list[str], text_field: str | None, workers: int, report: I
             finally:
                 bar.close()
         _report_problems(problems, report, on_problem)
+        with db.Transaction(conn):
+            band_index.save_ingest(conn, matcher.index, db.last_article(conn))
+        checkpoints.nudge()
         run = matcher.run
-        with ThreadPoolExecutor(1, thread_name_prefix="newsfold-plan") as planner:
-            # a run into an empty store: its stories are planned (arrays, no store access) on a
-            # thread of its own while this one works in SQLite, which lets go of the GIL. A run
-            # that kept its body-hash index live (small: at 100k, 0.19 s of planning) has no index
-            # to build at the end: it is planned beside the band keys' save. A larger one is
-            # planned once the matcher's memory is let go, beside the body-hash index build (at
-            # 1M, 3.3 s of planning beside 2 s of index; beside the save, peak RSS reached 2 GB)
-            early = run is not None and run.ids and live_index
-            plan = planner.submit(_plan_placement, run, run.titles) if early else None
-            with db.Transaction(conn):
-                band_index.save_ingest(conn, matcher.index, db.last_article(conn))
-            checkpoints.nudge()
-            matcher.release()  # its index and cache are not needed to cluster (and held 500 MB at 1M)
-            if run is not None:
-                if plan is None and run.ids:
-                    plan = planner.submit(_plan_placement, run, run.titles)
-                if not live_index:
-                    with db.Transaction(conn):
-                        db.create_bulk_indexes(conn, [db.BODY_HASH_INDEX])
+        matcher.release()  # its index and cache are not needed to cluster (and held 500 MB at 1M)
+        if run is not None:
+            with ThreadPoolExecutor(1, thread_name_prefix="newsfold-plan") as planner:
+                # a run into an empty store: its stories are planned (arrays, no store access) on a
+                # thread of its own while this one builds the body-hash index, in SQLite, which lets
+                # go of the GIL (at 1M, 3.3 s of planning beside 2 s of index)
+                plan = planner.submit(_plan_placement, run, run.titles) if run.ids else None
+                with db.Transaction(conn):
+                    db.create_bulk_indexes(conn, [db.BODY_HASH_INDEX])
                 _place_run(conn, report, plan.result() if plan is not None else None)
-            else:
-                _cluster_pending(conn, report)
+        else:
+            _cluster_pending(conn, report)
         checkpoints.nudge()
         with db.Transaction(conn):
             db.create_bulk_indexes(conn)
