@@ -250,12 +250,21 @@ def run_tool(tool: str, n: int, args) -> dict:
     if tool == "newsfold" and not Path(args.newsfold).exists():
         return {**row, "status": "failed", "reason": f"{args.newsfold} not found"}
     timed, export, env = tool_commands(tool, n, args)
-    if tool == "newsfold":
-        warm_up(args.newsfold, work)
-    print(f"[{tool} @ {n}] running ...", flush=True)
-    m = run_measured(timed, args.timeout, log, env)
-    row.update(wall_s=round(m["wall_s"], 2), peak_rss_mb=round(m["peak_rss_mb"], 1),
-               cpu_s=round(m["cpu_s"], 1), other_cpu_pct=round(m["other_cpu_pct"], 1))
+    runs = []
+    for k in range(args.repeat):
+        if k:  # each repeat starts as the first did: from an empty scratch folder
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+        if tool == "newsfold":
+            warm_up(args.newsfold, work)
+        print(f"[{tool} @ {n}] running{f' ({k + 1}/{args.repeat})' if args.repeat > 1 else ''} ...", flush=True)
+        runs.append(run_measured(timed, args.timeout, log, env))
+        if runs[-1]["timed_out"] or runs[-1]["rc"] != 0:
+            break
+    m = median_run(runs)
+    row.update(wall_s=round(m["wall_s"], 2), peak_rss_mb=round(max(r["peak_rss_mb"] for r in runs), 1),
+               cpu_s=round(m["cpu_s"], 1), other_cpu_pct=round(m["other_cpu_pct"], 1),
+               walls_s=[round(r["wall_s"], 2) for r in runs])
     if m["timed_out"]:
         row.update(status="timeout", reason=f"killed after {args.timeout:.0f} s")
     elif m["rc"] != 0:
@@ -270,6 +279,15 @@ def run_tool(tool: str, n: int, args) -> dict:
         shutil.rmtree(work, ignore_errors=True)
     print(f"[{tool} @ {n}] {summary_line(row)}", flush=True)
     return row
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run of median wall time (of an even number, the slower middle one); a failed or
+    timed-out run (always the last, as the repeats stop there) stands for them all."""
+    last = runs[-1]
+    if last["timed_out"] or last["rc"] != 0:
+        return last
+    return sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
 
 
 def score_outputs(tool: str, n: int, export: list[str] | None, env: dict, log: Path) -> dict:
@@ -362,14 +380,16 @@ def write_markdown(rows: list[dict], meta: dict, path: Path) -> None:
              f"Machine: {meta['machine']}. Settings: 5-word shingles, 128 permutations, "
              "Jaccard threshold 0.8 (see README for each tool's bands/rows). "
              "Wall time is end to end (JSONL in -> result); peak RSS is the whole process tree. "
+             "`runs` = timed runs of the tool at that size (`--repeat`): the row is the run of median "
+             "wall time, peak RSS the highest of them (every run's wall time is in results.json, `walls_s`). "
              "Pair precision/recall are over all unordered pairs within a cluster.", "",
              "`nf speed ×` = newsfold docs/s ÷ this tool's docs/s; `nf RSS ×` = newsfold peak RSS ÷ "
              "this tool's (same size). `cpu s` = CPU seconds used by the tool's process tree; "
              "`other CPU %` = share of the machine's CPU used by other processes during the run "
              "(well above 0 means the timing was disturbed).", "",
-             "| tool | docs | status | wall s | docs/s | MB/s | peak RSS MB | precision | recall | F1 "
+             "| tool | docs | status | runs | wall s | docs/s | MB/s | peak RSS MB | precision | recall | F1 "
              "| nf speed × | nf RSS × | cpu s | other CPU % |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     notes = []
     for r in sorted(rows, key=lambda r: (r["size"], TOOLS.index(r["tool"]))):
         nf = by_key.get(("newsfold", r["size"]))
@@ -378,7 +398,8 @@ def write_markdown(rows: list[dict], meta: dict, path: Path) -> None:
             speed = nf["docs_per_s"] / r["docs_per_s"]
             rss = nf["peak_rss_mb"] / r["peak_rss_mb"] if r["peak_rss_mb"] else None
         lines.append(
-            f"| {r['tool']} | {r['size']:,} | {r['status']} | {fmt(r.get('wall_s'), '.1f')} "
+            f"| {r['tool']} | {r['size']:,} | {r['status']} | {len(r.get('walls_s', [1])) if 'wall_s' in r else '—'} "
+            f"| {fmt(r.get('wall_s'), '.1f')} "
             f"| {fmt(r.get('docs_per_s'), ',.0f')} | {fmt(r.get('mb_per_s'), '.2f')} "
             f"| {fmt(r.get('peak_rss_mb'), ',.0f')} | {fmt(r.get('precision'), '.3f')} "
             f"| {fmt(r.get('recall'), '.3f')} | {fmt(r.get('f1'), '.3f')} "
@@ -481,6 +502,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per tool run (default 3600)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes for tools that take one")
     ap.add_argument("--newsfold", type=Path, default=DEFAULT_NEWSFOLD, help="newsfold executable")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="timed runs per tool and size; the row is the median run (peak RSS: the highest)")
     ap.add_argument("--fresh", action="store_true", help="drop results of earlier runs")
     ap.add_argument("--keep-work", action="store_true", help="keep the tools' scratch folders")
     return ap.parse_args()
@@ -489,6 +512,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     reexec_in_venv()
     args = parse_args()
+    if args.repeat < 1:
+        sys.exit("run.py: --repeat must be at least 1")
     RESULTS.mkdir(parents=True, exist_ok=True)
     json_path = RESULTS / "results.json"
     # results are merged by (tool, size) so sizes can be run in separate sessions
