@@ -224,7 +224,7 @@ def test_a_long_ingest_keeps_the_wal_short_and_loses_nothing(tmp_path, shared, m
 
     monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 100)
     monkeypatch.setattr(ingest_mod, "CHUNK_ROWS", 50)  # so a batch is 100 rows, not a whole task's
-    monkeypatch.setattr(store_mod.Checkpointer, "MAX_WAL_PAGES", 64)  # 1 MiB: less than a batch
+    monkeypatch.setattr(store_mod.Checkpointer, "MAX_WAL_PAGES", 16)  # 256 KiB: less than a batch (~500 KiB)
     checkpoint, nudge = store_mod.Checkpointer._checkpoint, store_mod.Checkpointer.nudge
     wal = tmp_path / "nf.db-wal"
     nudges = []  # (WAL past the bound before it, all committed checkpointed after it, WAL's start-overs)
