@@ -52,14 +52,15 @@ def _oph(grams, n, sig):
     bins = _U64(sig.size)
     for j in range(bins):
         sig[j] = EMPTY
-    filled = bins
     for i in range(_U64(n)):
         h = mix(grams[i] ^ OPH_SALT)
         b = h >> S57
-        v = np.uint32(h & LOW32)
-        if v < sig[b]:
-            sig[b] = v
-            filled = b  # a bin holding EMPTY's own value (odds 2^-32) counts as empty, as it always did
+        sig[b] = min(sig[b], np.uint32(h & LOW32))  # no branch: a new minimum comes at random
+    filled = bins  # any filled bin (a bin holding EMPTY's own value, odds 2^-32, counts as empty)
+    for j in range(bins):
+        if sig[j] != EMPTY:
+            filled = j
+            break
     if filled == bins:
         return
     # walk left from a filled bin, all the way round: the last filled bin seen is the nearest
@@ -135,12 +136,11 @@ def _sorted_unique_top32(values, n, scratch, out, at):
             counts[p, d] += ONE
         a, b = b, a
     out[at] = a[0]  # four passes: the sorted values are back in scratch[0]
-    at += 1
-    for i in range(ONE, n):
-        if a[i] != a[i - ONE]:
-            out[at] = a[i]
-            at += 1
-    return at
+    at = _U64(at) + ONE
+    for i in range(ONE, n):  # each value written, the end moved on by a new one's only
+        out[at] = a[i]
+        at += _U64(a[i] != a[i - ONE])
+    return np.int64(at)
 
 
 # P^k for a byte k bytes into its token, for tokens of up to POWERS bytes (a table lookup per byte
@@ -247,7 +247,7 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
         for k in range(_U64(first), _U64(nt)):
             start = starts[k]
             o = orig[start]  # a name or figure opens with a capital or a digit
-            ent[k] = entity_byte[o] == ONE or o != LOWER[low[start]]
+            ent[k] = (entity_byte[o] == ONE) | (o != LOWER[low[start]])  # `or` would branch, on data
             tok[k] = mix(tok[k])
         m = nt - first
         tok_off[t + 1] = nt
@@ -273,10 +273,9 @@ def fingerprint_texts(low, orig, bounds, word_byte, entity_byte, n_perm, bands, 
         n_lead = _sorted_unique_top32(grams, min(n_g, check_words - 2), scratch, lead, n_lead)
         lead_off[t + 1] = n_lead
         n_names = _U64(0)
-        for k in range(f, _U64(nt)):
-            if ent[k]:
-                names[n_names] = tok[k]
-                n_names += ONE
+        for k in range(f, _U64(nt)):  # every token written, the count moved on by a name's only
+            names[n_names] = tok[k]
+            n_names += _U64(ent[k])
         n_ent = _sorted_unique_top32(names, n_names, scratch, ents, n_ent)
         ent_off[t + 1] = n_ent
     return (tok[:nt].copy(), tok_off, sigs, keys, shingles[:n_sh].copy(), sh_off, lead[:n_lead].copy(), lead_off,
