@@ -244,7 +244,6 @@ def run_tool(tool: str, n: int, args) -> dict:
     shutil.rmtree(work, ignore_errors=True)  # a store kept by an earlier --keep-work run would make it a re-ingest
     for d in (work, pred.parent, log.parent):
         d.mkdir(parents=True, exist_ok=True)
-    pred.unlink(missing_ok=True)
     row = {"tool": tool, "size": n, "input_mb": data.stat().st_size / 1e6,
            "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     if tool == "newsfold" and not Path(args.newsfold).exists():
@@ -253,8 +252,11 @@ def run_tool(tool: str, n: int, args) -> dict:
     runs = []
     for k in range(args.repeat):
         if k:  # each repeat starts as the first did: from an empty scratch folder
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work)
             work.mkdir(parents=True)
+        # and with no output of a run before it: the scoring must read this run's, or none
+        pred.unlink(missing_ok=True)
+        (DATA / "pred" / f"{tool}-{n}.raw.jsonl").unlink(missing_ok=True)
         if tool == "newsfold":
             warm_up(args.newsfold, work)
         print(f"[{tool} @ {n}] running{f' ({k + 1}/{args.repeat})' if args.repeat > 1 else ''} ...", flush=True)
