@@ -50,8 +50,8 @@ def _serve(tasks: Connection, results: Connection, func: Callable, parent_ends: 
 
 def _widen(conn: Connection) -> None:
     """Give a result pipe a 1 MiB buffer where the system allows (Linux: 64 KiB by default), so a
-    chunk's result (~800 KB) goes through in one or two reads, not a dozen, each a switch
-    between the worker and the receiver thread."""
+    chunk's result (~1.7 MB for 256 JSONL rows of ~3 KB) goes through in two reads, not dozens,
+    each a switch between the worker and the receiver thread."""
     try:
         fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
     except OSError:  # over /proc/sys/fs/pipe-max-size, or not Linux: the default stays
