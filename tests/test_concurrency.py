@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsfold import Store
-from newsfold.ingest import ingest_lock
+from newsfold.engines.local import ingest_lock
 from support import NEWSFOLD, SHARED, read_jsonl, run_cli
 
 DEVSET = SHARED / "devset" / "captures"

@@ -96,7 +96,7 @@ def test_peak_memory_stays_bounded(ingested):
 def test_a_jsonl_file_cut_short_under_the_workers_is_a_problem_not_a_crash(tmp_path):
     """Workers read their blocks of a plain JSONL file from the file itself: one that changed
     meanwhile gives a problem line for the block's rows, and the rows still there are ingested."""
-    from newsfold import ingest, read
+    from newsfold import pipeline, read
 
     path = tmp_path / "feed.jsonl"
     rows = [f'{{"id": "r{i}", "text": "Row {i} of a feed that is cut short while it is read."}}' for i in range(200)]
@@ -105,12 +105,12 @@ def test_a_jsonl_file_cut_short_under_the_workers_is_a_problem_not_a_crash(tmp_p
     assert [s.first_lineno for s in spans] == [1, 65, 129, 193] and spans[0].offset == 0
     with open(path, "r+b") as fh:  # another program rewrites the file: now shorter
         fh.truncate(spans[2].offset + 10)
-    got = list(ingest._each(spans))
+    got = list(pipeline._each(spans))
     assert [r.lineno for r in got[:128]] == list(range(1, 129))
     assert got[128:] == [Problem(str(path), "the file changed while it was being read", 129),
                          Problem(str(path), "the file changed while it was being read", 193)]
     other = tmp_path / "other.jsonl"  # another file put in its place, as a download that finishes does
     other.write_text("\n".join(rows) + "\n")
     other.replace(path)
-    read._span_file = None  # a worker that had not read it yet
-    assert list(ingest._each(spans[:1])) == [Problem(str(path), "the file was replaced while it was being read", 1)]
+    read.rows._span_file = None  # a worker that had not read it yet
+    assert list(pipeline._each(spans[:1])) == [Problem(str(path), "the file was replaced while it was being read", 1)]

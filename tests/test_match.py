@@ -3,9 +3,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsfold.cluster import Node, star_clusters
-from newsfold.fingerprint import NUM_PERM, fingerprint, fingerprint_batch
-from newsfold.match import candidate_pairs, compare, decode_pairs, prefilter, verify
+from newsfold.cluster import star_arrays
+from newsfold.config import SETTINGS
+from newsfold.fingerprint import fingerprint, fingerprint_batch, fingerprint_packed
+from newsfold.match import compare
+from newsfold.match.candidates import candidate_pairs, decode_pairs, pair_codes
+from newsfold.match.verify import pack_all_sets, verify
+from reference import Node, prefilter, star_clusters
+from reference import verify as verify_one_by_one
+
+NUM_PERM = SETTINGS.bins
 
 ARTICLE = [
     "WELLINGTON, June 3 - New Zealand's central bank held its official cash rate at 5.5 percent on Wednesday, "
@@ -110,20 +117,39 @@ def test_lsh_bands_find_near_duplicates_not_strangers():
     assert not any(3 in p for p in pairs)
 
 
+def clusters(nodes: list[Node], edges) -> dict[int, list[int]]:
+    """cluster.star_arrays of the nodes, as canonical id → members (body hashes as their rank)."""
+    hashes = sorted({n.body_hash for n in nodes})
+    digests = np.array([[0, hashes.index(n.body_hash)] for n in nodes], np.uint64).reshape(-1, 2)
+    ids, starts, _ = star_arrays(np.array([n.id for n in nodes], np.int64), np.array([n.n_words for n in nodes], np.int64),
+                                 digests, np.array([n.key for n in nodes], np.int64),
+                                 np.array(list(edges), np.int64).reshape(-1, 2))
+    ids = ids.tolist()
+    return {ids[s]: ids[s:e] for s, e in zip(starts[:-1].tolist(), starts[1:].tolist())}
+
+
 def test_clusters_do_not_chain_through_a_middle_article():
     # A~B and B~C but A and C unlike: C must not join A's story.
-    nodes = [Node(1, 500, "a"), Node(2, 300, "b"), Node(3, 200, "c")]
-    stories = star_clusters(nodes, [(1, 2), (2, 3)])
+    nodes = [Node(1, 500, "a", 1), Node(2, 300, "b", 2), Node(3, 200, "c", 3)]
+    stories = clusters(nodes, [(1, 2), (2, 3)])
     assert stories[1] == [1, 2]
     assert stories[3] == [3]
 
 
 def test_clusters_do_not_depend_on_input_order():
-    nodes = [Node(i, 100 + (i * 37) % 11, f"h{i}") for i in range(12)]
+    nodes = [Node(i, 100 + (i * 37) % 11, f"h{i}", -i) for i in range(12)]
     edges = [(0, 1), (1, 2), (3, 4), (4, 5), (5, 3), (6, 7), (8, 9), (9, 10), (10, 11)]
-    a = star_clusters(nodes, edges)
-    b = star_clusters(list(reversed(nodes)), list(reversed(edges)))
+    a = clusters(nodes, edges)
+    b = clusters(list(reversed(nodes)), list(reversed(edges)))
     assert a == b
+
+
+def test_exact_copies_are_one_story_whichever_copy_an_edge_was_found_with():
+    """A brief verified against one copy of an article joins the story of all its copies, and the
+    copies stay together even with no edge between them: the canonical is the copy of least key."""
+    nodes = [Node(1, 500, "full", 30), Node(2, 500, "full", 10), Node(3, 500, "full", 20), Node(4, 120, "brief", 4)]
+    stories = clusters(nodes, [(3, 4)])
+    assert stories == {2: [2, 3, 1, 4]}
 
 
 def _long_articles(shared, n):
@@ -162,8 +188,8 @@ def test_prefilter_keeps_briefs_and_rejects_articles_sharing_a_fifth(shared):
 
 
 def test_batch_verification_gives_each_pair_the_scores_of_compare(shared):
-    """`verify` scores all pairs of a batch in one call; its verdicts and scores must be those of
-    `compare`, one pair at a time: batching must never pair up the wrong sets (copies, briefs,
+    """`verify` scores all pairs of a batch in one call, from packed set blobs; its verdicts and
+    scores must be those of `compare`, one pair at a time: batching must never pair up the wrong sets (copies, briefs,
     updates, mixed stories, empty and tiny bodies)."""
     articles = _long_articles(shared, 12)
     texts = []
@@ -173,43 +199,28 @@ def test_batch_verification_gives_each_pair_the_scores_of_compare(shared):
     texts += [texts[0], "", "Two words", "no Names here at all 1999"]
     prints = dict(enumerate(fingerprint_batch(texts)))
     pairs = [(a, b) for a in prints for b in prints if a < b]
-    expected = {(a, b): s for a, b in pairs if (s := compare(prints[a], prints[b])).same_story}
-    got = {(a, b): s for a, b, s in verify(pairs, prints)}
+    expected = {(a, b): s for a, b, s in verify_one_by_one(pairs, prints)}
+    codes = np.unique(pair_codes(*np.array(pairs, np.int64).T))
+    blobs = dict(enumerate(pack_all_sets(fingerprint_packed(texts))))
+    got = {(a, b): s for a, b, s in verify(codes, blobs)}
     assert got == expected
     assert len(expected) >= 12  # the briefs and updates were found, so the comparison is not empty
 
 
-def _star_clusters_by_definition(nodes, edges):
-    """Star clustering as cluster.py's docstring defines it, a set and a sort at a time."""
-    adj = {}
-    for a, b in edges:
-        adj.setdefault(a, set()).add(b)
-        adj.setdefault(b, set()).add(a)
-    ordered = sorted(nodes, key=lambda n: (-n.n_words, n.body_hash, n.id))
-    rank = {n.id: i for i, n in enumerate(ordered)}
-    placed, stories = set(), {}
-    for n in ordered:
-        if n.id not in placed:
-            members = [n.id] + sorted((m for m in adj.get(n.id, ()) if m not in placed and m in rank and m != n.id),
-                                      key=rank.__getitem__)
-            placed.update(members)
-            stories[n.id] = members
-    return stories
-
-
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 5), st.sampled_from(["a", "b", "ab", "c" * 32])),
-                max_size=40, unique_by=lambda t: t[0]),
+@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 5), st.sampled_from(["a", "b", "ab", "c" * 32]),
+                          st.integers(-50, 50)),
+                max_size=40, unique_by=(lambda t: t[0], lambda t: t[3])),
        st.lists(st.tuples(st.integers(0, 45), st.integers(0, 45)), max_size=80))
 def test_star_clusters_are_the_definition(rows, edges):
     nodes = [Node(*r) for r in rows]
-    assert star_clusters(nodes, edges) == _star_clusters_by_definition(nodes, edges)
+    assert clusters(nodes, edges) == star_clusters(nodes, edges)
 
 
 def test_the_partner_cache_keeps_sets_needed_twice_least_recently_used_out():
-    from newsfold.ingest import _PartnerCache
+    from newsfold.engines.set_cache import PartnerCache
 
-    cache = _PartnerCache(2)
+    cache = PartnerCache(2)
     assert cache.take([1, 2]) == ({}, [1, 2])
     cache.offer({1: b"one", 2: b"two"})  # needed once: not kept
     assert cache.take([1, 2]) == ({}, [1, 2])
@@ -223,10 +234,10 @@ def test_the_partner_cache_keeps_sets_needed_twice_least_recently_used_out():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from([1, 2])), max_size=120),
        st.sampled_from([0, (1 << 29) - 15, 1 << 29, (1 << 31) - 40]))
-def test_weighty_pairs_keeps_the_pairs_whose_shared_keys_weigh_enough(rows, offset):
+def test_weighted_pairs_keeps_the_pairs_whose_shared_keys_weigh_enough(rows, offset):
     """Summing each distinct pair's key weights must not depend on how the rows are sorted (ids
     past 2^29 take the slower path: their codes leave no room for the weight)."""
-    from newsfold.match import MIN_KEY_WEIGHT, pair_codes, weighty_pairs
+    from newsfold.match.candidates import weighted_pairs
 
     pairs = np.array([(a + offset, b + offset) for a, b, _ in rows], np.int64).reshape(-1, 2)
     weights = np.array([w for *_, w in rows], np.int64)
@@ -234,14 +245,14 @@ def test_weighty_pairs_keeps_the_pairs_whose_shared_keys_weigh_enough(rows, offs
     for (a, b), w in zip(pairs.tolist(), weights.tolist()):
         if a != b:
             total[(min(a, b), max(a, b))] = total.get((min(a, b), max(a, b)), 0) + w
-    expected = sorted(pair_codes(a, b).item() for (a, b), w in total.items() if w >= MIN_KEY_WEIGHT)
-    assert weighty_pairs(pairs, weights).tolist() == expected
+    expected = sorted(pair_codes(a, b).item() for (a, b), w in total.items() if w >= SETTINGS.min_key_weight)
+    assert weighted_pairs(pairs, weights).tolist() == expected
 
 
 def test_the_compiled_prefilter_reads_rows_in_place_and_agrees_with_its_definition():
-    """prefilter_rows (what ingest runs: sketches read where they lie, this run's or stored ones)
+    """prefilter_rows (what an ingest runs: sketches read where they lie, this run's or stored ones)
     must give `prefilter`'s verdict on every pair, at and around its thresholds."""
-    from newsfold.match import Sketches, prefilter_rows
+    from newsfold.match.prefilter import Sketches, prefilter_rows
 
     rng = np.random.default_rng(7)
     n = 600

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsfold import extract_text
-from newsfold import read as read_module
+from newsfold.read import rows as read_module
 from newsfold.extract.lines import repair
 from support import SHARED, read_jsonl, run_cli
 

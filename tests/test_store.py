@@ -9,7 +9,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsfold import Store
+from dataclasses import replace
+
+from newsfold import Store, config
+from newsfold.store import Checkpointer
+from newsfold.store.schema import BULK_INDEXES
 
 from support import EXAMPLES, FIXTURES, read_jsonl, run_cli, score
 
@@ -166,40 +170,11 @@ def test_extract_command_needs_no_store(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_a_store_that_kept_verification_sets_and_signatures_still_matches(tmp_path, examples_copy):
-    """A store written by an older version kept each article's verification sets in a table of
-    their own and its whole 32-bit MinHash signature. The next ingest drops that table (its sets
-    are made again from the stored texts) and reads the sketches from the signatures: a new copy
-    of an old article folds all the same."""
-    store = tmp_path / "old.db"
-    files = sorted(examples_copy.iterdir())
-    run_cli("ingest", files[0], "--db", store)
-    conn = sqlite3.connect(store)
-    conn.execute("CREATE TABLE verify_sets (article_id INTEGER PRIMARY KEY, sets BLOB NOT NULL)")
-    conn.execute("INSERT INTO verify_sets SELECT id, zeroblob(64) FROM articles")  # never read again
-    sketches = conn.execute("SELECT id, signature FROM articles").fetchall()
-    assert sketches and all(len(sig) == 128 for _, sig in sketches)
-    for aid, sig in sketches:  # a 32-bit signature whose low 8 bits are the sketch
-        conn.execute("UPDATE articles SET signature = ? WHERE id = ?",
-                     (np.frombuffer(sig, np.uint8).astype(np.uint32).tobytes(), aid))
-    conn.commit()
-    conn.close()
-    out = run_cli("ingest", *files[1:], "--db", store)
-    assert "occurrences folded: 2" in out.stderr
-    conn = sqlite3.connect(store)
-    assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'verify_sets'").fetchone() is None
-
-
-def test_reading_an_upgraded_store_never_waits_for_the_writer(tmp_path, examples_copy):
-    """A store from before `placements` is copied over once; after that, opening it (search,
-    show, export) must not need the write lock that a running ingest holds."""
-    path = tmp_path / "old.db"
+def test_reading_a_store_never_waits_for_the_writer(tmp_path, examples_copy):
+    """Opening a store to read it (search, show, export) must not need the write lock that a
+    running ingest holds."""
+    path = tmp_path / "nf.db"
     run_cli("ingest", examples_copy, "--db", path)
-    conn = sqlite3.connect(path)
-    conn.execute("ALTER TABLE articles ADD COLUMN story_id TEXT")  # as an older version's schema had it
-    conn.commit()
-    conn.close()
-    Store(path).close()  # the one-time copy
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # an ingest in progress
     try:
@@ -211,6 +186,42 @@ def test_reading_an_upgraded_store_never_waits_for_the_writer(tmp_path, examples
         writer.close()
 
 
+def test_a_file_that_is_not_a_store_of_this_version_is_refused_untouched(tmp_path, examples_copy):
+    """Another program's SQLite file, a store of another schema version, or made with other
+    fingerprint settings: one line naming the file and the reason, exit 2, and no byte written."""
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.commit()
+    conn.close()
+    newer = tmp_path / "newer.db"
+    run_cli("ingest", examples_copy, "--db", newer)
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version=99")
+    conn.commit()
+    conn.close()
+    resettled = tmp_path / "settings.db"
+    run_cli("ingest", examples_copy, "--db", resettled)
+    conn = sqlite3.connect(resettled)
+    conn.execute("UPDATE meta SET value = '{\"bins\": 64}' WHERE key = 'settings'")
+    conn.commit()
+    conn.close()
+    for path, reason in ((other, "not a newsfold store"), (newer, "schema version 99"),
+                         (resettled, "other fingerprint settings")):
+        before = path.read_bytes()
+        for args in (("ingest", examples_copy), ("stories",), ("export",)):
+            out = run_cli(*args, "--db", path, check=False)
+            assert out.returncode == 2, (path, args, out.stderr)
+            assert out.stderr.count("\n") == 1 and reason in out.stderr and str(path) in out.stderr
+        assert path.read_bytes() == before
+    with sqlite3.connect(other) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["notes"]
+    missing = tmp_path / "missing.db"
+    out = run_cli("stories", "--db", missing, check=False)
+    assert out.returncode == 2 and "no such store" in out.stderr and not missing.exists()
+
+
+
 def test_a_long_ingest_keeps_the_wal_short_and_loses_nothing(tmp_path, shared, monkeypatch):
     """Checkpoints run beside the writer; a writer that never pauses would never let the WAL
     start over (it grew to gigabytes at 1M articles). Small batches, a small WAL bound and a slow
@@ -220,20 +231,19 @@ def test_a_long_ingest_keeps_the_wal_short_and_loses_nothing(tmp_path, shared, m
     checkpoint rounds however fast the machine (unpaced, 2,225 articles took 0.25 s: a single wait)."""
     import time
 
-    from newsfold import ingest as ingest_mod
-    from newsfold import store as store_mod
+    from newsfold.engines import local
 
-    write_batch = ingest_mod._write_batch
+    write_batch = local._write_batch
 
     def paced(*args, **kwargs):
         time.sleep(0.02)
         return write_batch(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_mod, "_write_batch", paced)
-    monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 100)
-    monkeypatch.setattr(ingest_mod, "CHUNK_ROWS", 50)  # so a batch is 100 rows, not a whole task's
-    monkeypatch.setattr(store_mod.Checkpointer, "MAX_WAL_PAGES", 16)  # 256 KiB: less than a batch (~500 KiB)
-    checkpoint, nudge = store_mod.Checkpointer._checkpoint, store_mod.Checkpointer.nudge
+    monkeypatch.setattr(local, "_write_batch", paced)
+    # so a batch is 100 rows, not a whole task's
+    monkeypatch.setattr(config, "SETTINGS", replace(config.SETTINGS, batch_articles=100, chunk_rows=50))
+    monkeypatch.setattr(Checkpointer, "MAX_WAL_PAGES", 16)  # 256 KiB: less than a batch (~500 KiB)
+    checkpoint, nudge = Checkpointer._checkpoint, Checkpointer.after_commit
     wal = tmp_path / "nf.db-wal"
     nudges = []  # (WAL past the bound before it, all committed checkpointed after it, WAL's start-overs)
 
@@ -247,8 +257,8 @@ def test_a_long_ingest_keeps_the_wal_short_and_loses_nothing(tmp_path, shared, m
         # the WAL header's checkpoint sequence number goes up each time the WAL starts over
         nudges.append((full, self.finished >= self.requested, int.from_bytes(wal.read_bytes()[12:16], "big")))
 
-    monkeypatch.setattr(store_mod.Checkpointer, "_checkpoint", slow_disk)
-    monkeypatch.setattr(store_mod.Checkpointer, "nudge", watched)
+    monkeypatch.setattr(Checkpointer, "_checkpoint", slow_disk)
+    monkeypatch.setattr(Checkpointer, "after_commit", watched)
     with Store(tmp_path / "nf.db") as store:
         report = store.ingest([shared / "corpus" / "bbc.jsonl"], text_field="body", progress=False, workers=1)
         n = store.conn.execute("SELECT count(*), count(DISTINCT capture_id) FROM articles").fetchone()
@@ -267,26 +277,24 @@ def test_a_bulk_ingest_builds_its_lookup_indexes_at_the_end(tmp_path, examples_c
     """An ingest into an empty store drops the lookup indexes it never reads and builds them at its
     end. One killed before that end leaves them missing: readers still work (and never build them:
     they must not take the write lock), and the next ingest builds them first."""
-    from newsfold import store as store_mod
-
     def indexes(db):
         with sqlite3.connect(db) as c:
             return {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='index'")}
 
     db = tmp_path / "nf.db"
     run_cli("ingest", examples_copy, "--db", db)
-    assert set(store_mod.BULK_INDEXES) <= indexes(db)
+    assert set(BULK_INDEXES) <= indexes(db)
     stories = run_cli("stories", "--db", db).stdout
     with sqlite3.connect(db) as c:  # as a bulk ingest killed before its end leaves the store
-        for name in store_mod.BULK_INDEXES:
+        for name in BULK_INDEXES:
             c.execute(f"DROP INDEX {name}")
     assert run_cli("stories", "--db", db).stdout == stories
     story = stories.split()[0] if stories.split() else ""
     assert run_cli("show", story, "--db", db).returncode == 0
-    assert not set(store_mod.BULK_INDEXES) & indexes(db)  # the readers built nothing
+    assert not set(BULK_INDEXES) & indexes(db)  # the readers built nothing
     shutil.copy(FIXTURES / "dateline_dump.txt", examples_copy / "more.txt")
     run_cli("ingest", examples_copy, "--db", db)
-    assert set(store_mod.BULK_INDEXES) <= indexes(db)
+    assert set(BULK_INDEXES) <= indexes(db)
 
 
 def test_a_bulk_ingest_drops_the_lookup_indexes_at_its_start_and_builds_them_at_its_end(tmp_path, shared,
@@ -294,17 +302,17 @@ def test_a_bulk_ingest_drops_the_lookup_indexes_at_its_start_and_builds_them_at_
     """An ingest into an empty store maintains no lookup index while it writes (it reads none:
     its exact copies are found in memory) and ends with all of them; an ingest into a store that
     holds articles keeps them, and finds the copies of stored articles through them."""
-    from newsfold import store as store_mod
+    from newsfold.engines import local
 
     dropped = []
-    drop = store_mod.drop_bulk_indexes
-    monkeypatch.setattr(store_mod, "drop_bulk_indexes", lambda conn: (dropped.append(True), drop(conn)))
+    drop = local.drop_bulk_indexes
+    monkeypatch.setattr(local, "drop_bulk_indexes", lambda conn: (dropped.append(True), drop(conn)))
     db = tmp_path / "nf.db"
     bbc = shared / "corpus" / "bbc.jsonl"
     with Store(db) as store:
         first = store.ingest([bbc], text_field="body", progress=False, workers=1)
         names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert dropped == [True] and set(store_mod.BULK_INDEXES) <= names
+    assert dropped == [True] and set(BULK_INDEXES) <= names
     # the same rows again under other names: every article is an exact copy of a stored one
     copies = tmp_path / "copies.jsonl"
     with open(bbc, encoding="utf-8") as f, open(copies, "w", encoding="utf-8") as out:
@@ -325,19 +333,16 @@ def test_a_reader_holding_the_wal_never_stalls_the_ingest(tmp_path, shared, monk
     WAL grow then, never wait for the reader (SQLite's busy timeout is 60 s a batch)."""
     import time
 
-    from newsfold import ingest as ingest_mod
-    from newsfold import store as store_mod
-
-    monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 100)
-    monkeypatch.setattr(store_mod.Checkpointer, "MAX_WAL_PAGES", 64)
-    nudge, waits = store_mod.Checkpointer.nudge, []
+    monkeypatch.setattr(config, "SETTINGS", replace(config.SETTINGS, batch_articles=100))
+    monkeypatch.setattr(Checkpointer, "MAX_WAL_PAGES", 64)
+    nudge, waits = Checkpointer.after_commit, []
 
     def timed(self):
         t = time.monotonic()
         nudge(self)
         waits.append(time.monotonic() - t)
 
-    monkeypatch.setattr(store_mod.Checkpointer, "nudge", timed)
+    monkeypatch.setattr(Checkpointer, "after_commit", timed)
     db = tmp_path / "nf.db"
     with Store(db) as store:
         store.ingest([EXAMPLES], progress=False)  # something for the reader to read
@@ -389,12 +394,13 @@ def test_partners_that_left_the_recent_window_are_verified_from_the_spilled_sets
     anonymous spill file, read back when a later version needs them, and only if that fails are
     they made again from the stored texts. Whichever way the sets come, the stories, merges and
     edges are the same, and nothing is left next to the store."""
-    from newsfold import ingest as ingest_mod
+    from newsfold.engines import local_match, set_cache
 
     corpus = _articles_with_late_versions(shared, tmp_path / "versions.jsonl")
     remade = []
-    partner_sets = ingest_mod._Matcher._partner_sets
-    monkeypatch.setattr(ingest_mod._Matcher, "_partner_sets", lambda self, ids: (remade.extend(ids), partner_sets(self, ids))[1])
+    from_texts = local_match.LocalMatcher._sets_from_texts
+    monkeypatch.setattr(local_match.LocalMatcher, "_sets_from_texts",
+                        lambda self, ids: (remade.extend(ids), from_texts(self, ids))[1])
 
     def ingest(name):
         remade.clear()
@@ -412,14 +418,14 @@ def test_partners_that_left_the_recent_window_are_verified_from_the_spilled_sets
     assert n_remade == 0
     assert len(in_memory[1]) >= 110  # the versions were folded into their stories
 
-    monkeypatch.setattr(ingest_mod, "BATCH_ARTICLES", 50)
-    monkeypatch.setattr(ingest_mod, "CACHE_ARTICLES", 50)
+    monkeypatch.setattr(config, "SETTINGS", replace(config.SETTINGS, batch_articles=50))
+    monkeypatch.setattr(local_match, "RECENT_ARTICLES", 50)
     assert ingest("spilled") == (in_memory, 0)
 
     def disk_full(fd, data, offset):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ingest_mod.os, "pwrite", disk_full)
+    monkeypatch.setattr(set_cache.os, "pwrite", disk_full)
     from_texts, n_remade = ingest("from_texts")
     assert from_texts == in_memory and n_remade >= 110
 
@@ -431,12 +437,12 @@ def _blobs(ids):
 def test_the_set_spill_serves_what_it_wrote_and_what_is_still_being_written(tmp_path, monkeypatch):
     import threading
 
-    from newsfold import ingest as ingest_mod
+    from newsfold.engines.set_cache import SetSpill
 
-    spill = ingest_mod._SetSpill(str(tmp_path))
+    spill = SetSpill(str(tmp_path))
     gate = threading.Event()
-    write = ingest_mod._SetSpill._write
-    monkeypatch.setattr(ingest_mod._SetSpill, "_write", lambda self, data, offset: (gate.wait(10), write(self, data, offset)))
+    write = SetSpill._write
+    monkeypatch.setattr(SetSpill, "_write", lambda self, data, offset: (gate.wait(10), write(self, data, offset)))
     first, second = np.arange(100, 150), np.arange(150, 170)
     spill.add(first, _blobs(first.tolist()))
     spill.add(second, _blobs(second.tolist()))
@@ -453,10 +459,10 @@ def test_the_set_spill_serves_what_it_wrote_and_what_is_still_being_written(tmp_
 
 
 def test_the_set_spill_stops_at_a_failed_write_or_a_nearly_full_disk(tmp_path, monkeypatch):
-    from newsfold import ingest as ingest_mod
+    from newsfold.engines import set_cache
 
     calls = []
-    pwrite = ingest_mod.os.pwrite
+    pwrite = set_cache.os.pwrite
 
     def second_write_fails(fd, data, offset):
         calls.append(offset)
@@ -464,8 +470,8 @@ def test_the_set_spill_stops_at_a_failed_write_or_a_nearly_full_disk(tmp_path, m
             raise OSError(28, "No space left on device")
         return pwrite(fd, data, offset)
 
-    monkeypatch.setattr(ingest_mod.os, "pwrite", second_write_fails)
-    spill = ingest_mod._SetSpill(str(tmp_path))
+    monkeypatch.setattr(set_cache.os, "pwrite", second_write_fails)
+    spill = set_cache.SetSpill(str(tmp_path))
     for lo in (0, 10, 20):
         ids = np.arange(lo, lo + 10)
         spill.add(ids, _blobs(ids.tolist()))
@@ -476,11 +482,11 @@ def test_the_set_spill_stops_at_a_failed_write_or_a_nearly_full_disk(tmp_path, m
     assert len(calls) == 2  # nothing written after the failure
     spill.close()
 
-    monkeypatch.setattr(ingest_mod, "SPILL_MIN_FREE", 1 << 62)  # more than any disk has free
-    full = ingest_mod._SetSpill(str(tmp_path))
+    monkeypatch.setattr(set_cache, "SPILL_MIN_FREE", 1 << 62)  # more than any disk has free
+    full = set_cache.SetSpill(str(tmp_path))
     full.add(np.arange(5), _blobs(range(5)))
     assert full.take(list(range(5))) == ({}, list(range(5)))
     full.close()
-    in_memory = ingest_mod._SetSpill(None)  # a store in memory has no disk: nothing is spilled
+    in_memory = set_cache.SetSpill(None)  # a store in memory has no disk: nothing is spilled
     in_memory.add(np.arange(5), _blobs(range(5)))
     assert in_memory.file is None and in_memory.take([1]) == ({}, [1])

@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from newsfold.workers import ordered_map
+from newsfold.engines.workers import ordered_map
 
 
 def square(x):
@@ -17,7 +17,7 @@ def test_results_come_back_in_input_order():
 
 def test_a_task_that_cannot_be_sent_is_an_error_not_a_hang():
     # a lambda cannot be pickled to a worker; run in a subprocess so a regression fails, not stalls
-    code = ("from newsfold.workers import ordered_map\n"
+    code = ("from newsfold.engines.workers import ordered_map\n"
             "try:\n    list(ordered_map(abs, [1, lambda: 0, 3], workers=2))\n"
             "except RuntimeError as err:\n    print('raised:', err)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

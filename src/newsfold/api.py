@@ -4,12 +4,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import sqlite3
+
 from . import store as db
 from .extract import extract as _extract_capture
-from .ingest import IngestReport, ingest, print_problem
-from .match import shared_passages
-from .model import Article, Capture, Problem
-from .read import discover, read_path, resolve
+from .model import Article, Capture, IngestReport, Problem
+from .read import discover, looks_like_html, read_path, resolve
+from .store import reads, writes
+from .terminal import print_problem
 
 
 def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = None,
@@ -39,8 +41,6 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
 
 def extract_text(text: str, name: str = "<text>") -> list[Article]:
     """Articles of one capture given as a string (plain text or HTML)."""
-    from .read import looks_like_html
-
     return _extract_capture(Capture(name=name, content=text, kind="html" if looks_like_html(text) else "text"))
 
 
@@ -62,9 +62,11 @@ class Store:
     (8, 6)
     """
 
-    def __init__(self, path: str | Path = "newsfold.db") -> None:
+    def __init__(self, path: str | Path = "newsfold.db", create: bool = True) -> None:
+        """Open the store at `path` (made there if missing, unless `create` is false);
+        store.StoreError with a one-line reason if it cannot be used."""
         self.path = str(path)
-        self.conn = db.connect(self.path)
+        self.conn = db.connect(self.path, create_missing=create)
 
     def close(self) -> None:
         self.conn.close()
@@ -77,51 +79,44 @@ class Store:
 
     def ingest(self, paths: Iterable[str | Path], text_field: str | None = None, workers: int | None = None,
                progress: bool | None = None, on_problem=print_problem) -> IngestReport:
+        from .engines.local import ingest
+
         return ingest(self.conn, [str(p) for p in paths], text_field, workers, progress, on_problem)
 
+    def captures(self) -> int:
+        """How many captures the store holds."""
+        return reads.count_captures(self.conn)
+
     def stories(self, limit: int | None = None, min_size: int = 1, sort: str = "size") -> list[dict]:
-        order = "size DESC, last_seen DESC, id" if sort == "size" else "last_seen DESC, size DESC, id"
-        q = f"SELECT id, size, title, first_seen, last_seen FROM stories WHERE size >= ? ORDER BY {order}"
-        rows = self.conn.execute(q + (" LIMIT ?" if limit else ""), (min_size, limit) if limit else (min_size,))
-        return [dict(zip(("id", "occurrences", "title", "first_seen", "last_seen"), r)) for r in rows]
+        return reads.stories(self.conn, limit, min_size, sort)
 
     def story(self, story_id: str) -> dict | None:
         """The canonical article, every occurrence, and the evidence of each merge."""
-        row = self.conn.execute("SELECT id, canonical_id, size, title FROM stories WHERE id=?", (story_id,)).fetchone()
-        if row is None:
+        from .match.evidence import shared_passages
+
+        s = reads.story(self.conn, story_id)
+        if s is None:
             return None
-        occ = self.conn.execute(
-            "SELECT a.id, c.name, a.position, a.title, a.n_words FROM placements p JOIN articles a ON a.id = p.article_id"
-            " JOIN captures c ON c.id=a.capture_id WHERE p.story_id=? ORDER BY c.name, a.position", (story_id,)).fetchall()
-        merges = {r[0]: r for r in self.conn.execute(
-            "SELECT article_id, jaccard, containment, entity_overlap, lead_overlap, score FROM merges WHERE story_id=?",
-            (story_id,))}
-        canonical = self.conn.execute("SELECT title, caption, credit, text FROM articles WHERE id=?", (row[1],)).fetchone()
-        texts = db.article_texts(self.conn, merges)
-        occurrences = []
-        for aid, cap, pos, title, n_words in occ:
-            m = merges.get(aid)
-            ev = None
-            if m:
-                # the shared passages are located now, from the stored texts; the scores are the ones merged on
-                ev = {"jaccard": m[1], "containment": m[2], "entity_overlap": m[3], "lead_overlap": m[4], "score": m[5],
-                      "shared": shared_passages(texts[aid], canonical[3])}
-            occurrences.append({"article": aid, "capture": cap, "position": pos, "title": title, "words": n_words,
-                                "canonical": aid == row[1], "evidence": ev})
-        return {"id": row[0], "size": row[2], "title": row[3],
-                "canonical": dict(zip(("title", "caption", "credit", "text"), canonical)), "occurrences": occurrences}
+        merges = s.pop("merges")
+        canonical_text = s["canonical"]["text"]
+        texts = reads.article_texts(self.conn, merges)
+        for o in s["occurrences"]:
+            m = merges.get(o["article"])
+            o["canonical"] = o["article"] == s["canonical_id"]
+            # the shared passages are located now, from the stored texts; the scores are the ones merged on
+            o["evidence"] = None if m is None else dict(
+                zip(("jaccard", "containment", "entity_overlap", "lead_overlap", "score"), m),
+                shared=shared_passages(texts[o["article"]], canonical_text))
+        del s["canonical_id"]
+        return s
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
         """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first."""
-        q = ("SELECT p.story_id, a.id, c.name, a.position, a.title, snippet(articles_fts, 2, '[', ']', '…', 12)"
-             " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid JOIN captures c ON c.id = a.capture_id"
-             " LEFT JOIN placements p ON p.article_id = a.id"
-             " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?")
-        db.ensure_fts(self.conn)
+        writes.ensure_fts(self.conn)
         try:
-            rows = self.conn.execute(q, (query, limit * 10)).fetchall()
-        except Exception:  # FTS syntax error: search the words as a phrase instead
-            rows = self.conn.execute(q, ('"' + query.replace('"', '""') + '"', limit * 10)).fetchall()
+            rows = reads.search(self.conn, query, limit * 10)
+        except sqlite3.OperationalError:  # FTS syntax error: search the words as a phrase instead
+            rows = reads.search(self.conn, '"' + query.replace('"', '""') + '"', limit * 10)
         groups: dict[str, dict] = {}
         for story, aid, cap, pos, title, snip in rows:
             g = groups.setdefault(story, {"story": story, "title": title, "hits": []})
@@ -129,10 +124,10 @@ class Store:
         return list(groups.values())[:limit]
 
     def export_rows(self, unique: bool = False) -> Iterator[dict]:
-        return db.export_rows(self.conn, unique)
+        return reads.export_rows(self.conn, unique)
 
     def export(self, out, fmt: str = "jsonl", unique: bool = False) -> int:
         """Write one row per article occurrence (or per story with `unique`); returns the row count."""
-        from .serve import write_export
+        from .export import write_export
 
         return write_export(self.export_rows(unique), out, fmt)

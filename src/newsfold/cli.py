@@ -9,9 +9,21 @@ import sys
 import click
 
 from .api import Store, article_row, extract
-from .serve import EXPORT_FIELDS, safe
+from .store import StoreError
+from .export import EXPORT_FIELDS
+from .terminal import safe
 
 DB = click.option("--db", default="newsfold.db", show_default=True, help="SQLite store file.")
+
+
+def _open(db: str, create: bool = False) -> Store:
+    """The store at `db`; a store that cannot be used ends the command with one line, exit 2
+    (a reading command never makes one)."""
+    try:
+        return Store(db, create=create)
+    except StoreError as err:
+        click.echo(f"newsfold: {safe(err)}", err=True)
+        sys.exit(2)
 
 
 def _when(ts: float | None) -> str:
@@ -32,11 +44,11 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ingest(paths, db, text_field, workers, quiet):
     """Read captures (files, folders, globs) into the store and fold them into stories."""
-    with Store(db) as store:
+    with _open(db, create=True) as store:
         try:
             report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None)
         except KeyboardInterrupt:
-            n = store.conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+            n = store.captures()
             click.echo(f"newsfold: interrupted; {n} captures are committed in {db}; run the same ingest again to finish.", err=True)
             sys.exit(130)
     # the process ends next: what is alive now (numba's compiled code and types, hundreds of
@@ -74,7 +86,7 @@ def extract_cmd(paths, fmt, text_field):
 @click.option("--sort", type=click.Choice(["size", "recent"]), default="size", show_default=True)
 def stories(db, limit, min_size, sort):
     """List stories: id, occurrences, canonical headline, first and last seen."""
-    with Store(db) as store:
+    with _open(db) as store:
         for s in store.stories(limit=limit, min_size=min_size, sort=sort):
             click.echo(f"{s['id']}  {s['occurrences']:>4}  {_when(s['first_seen'])}  {_when(s['last_seen'])}  {safe(s['title'], 90)}")
 
@@ -84,7 +96,7 @@ def stories(db, limit, min_size, sort):
 @DB
 def show(story_id, db):
     """A story: its canonical article, every occurrence, and the evidence for each merge."""
-    with Store(db) as store:
+    with _open(db) as store:
         s = store.story(story_id)
     if s is None:
         click.echo(f"newsfold: no story {safe(story_id)}", err=True)
@@ -114,7 +126,7 @@ def show(story_id, db):
 @click.option("--limit", type=int, default=20, show_default=True)
 def search(query, db, limit):
     """Full-text search, hits grouped by story."""
-    with Store(db) as store:
+    with _open(db) as store:
         groups = store.search(query, limit=limit)
     for g in groups:
         click.echo(f"{g['story']}  {safe(g['title'], 90)}")
@@ -131,7 +143,7 @@ def search(query, db, limit):
 @click.option("--unique", is_flag=True, help="One row per story (its canonical article).")
 def export(db, fmt, out, unique):
     """Export one row per article occurrence: capture, position, title, caption, credit, text, story, canonical."""
-    with Store(db) as store:
+    with _open(db) as store:
         n = store.export(out, fmt=fmt, unique=unique)
     if out != "-":
         click.echo(f"{n} rows written to {out}", err=True)

@@ -1,8 +1,14 @@
-"""Data types passed one way through the pipeline: read → extract → fingerprint → match → cluster → store.
-(`Fingerprint` lives in fingerprint.py, `PairScores` in match.py, beside the code that makes them.)"""
+"""The types passed one way between the stages: read → extract → fingerprint → match → cluster → store.
+
+Captures and articles are frozen dataclasses; the per-article types an ingest makes by the
+million (`PairScores`) are tuples, which cost a tenth as much to build.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,13 @@ class Article:
         return "\n\n".join(self.paragraphs)
 
 
+def one_line(text: object, width: int = 200) -> str:
+    """`text` as one line of at most `width` characters (messages quote input: a WARC header, a
+    column name, a row id may be any length and hold line breaks)."""
+    s = " ".join(str(text).split())
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Problem:
     """A file or record that could not be read, with a one-line reason."""
@@ -44,3 +57,58 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
         return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What matching needs of one article body (fingerprint/ makes it)."""
+
+    body_hash: str  # exact-duplicate key over the normalised words (128-bit, hex)
+    n_words: int
+    shingles: np.ndarray  # sorted unique 32-bit shingle hashes
+    lead: np.ndarray  # sorted unique shingles of the first lead_check_words words
+    entities: np.ndarray  # sorted unique 32-bit hashes of capitalised words and numbers
+    signature: np.ndarray  # uint32[bins]
+    keys: np.ndarray  # int64 LSH band keys, body bands then lead bands
+
+
+class PairScores(NamedTuple):
+    """How alike two articles are (match/ computes them; `match.same_story` judges them)."""
+
+    jaccard: float
+    containment: float
+    entity_overlap: float
+    lead_overlap: float = 1.0
+
+    @property
+    def score(self) -> float:
+        return (self.containment + self.entity_overlap) / 2
+
+    @property
+    def same_story(self) -> bool:
+        from .match import same_story  # the rule lives with the match stage
+
+        return bool(same_story(*self))
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, whichever engine ran it."""
+
+    files: int = 0
+    captures: int = 0
+    skipped: int = 0  # captures already in the store
+    articles: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    stories: int = 0  # stories in the store after the run
+    new_stories: int = 0
+    folded: int = 0  # new articles placed in a story with another version
+
+    @property
+    def rejected(self) -> int:
+        return len(self.problems)
+
+    def summary(self) -> str:
+        return (f"files read: {self.files}, captures: {self.captures} new, {self.skipped} already stored, "
+                f"rejected: {self.rejected}, articles: {self.articles}, stories: {self.stories} "
+                f"({self.new_stories} new), occurrences folded: {self.folded}")

@@ -8,8 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsfold import band_index, match
+from newsfold import config
+from newsfold import index as band_index
 from newsfold import store as db
+from newsfold.engines import local
+from newsfold.match import candidates as match
+from newsfold.store import bands
+from newsfold.store.bands import BandStore
 from support import read_jsonl, run_cli
 
 
@@ -31,14 +36,14 @@ def test_chunked_reads_find_what_a_whole_read_finds(n, spread, n_queries, seed):
     owners = np.arange(n, dtype=np.int64)
     conn = db.connect(":memory:")
     run = band_index.sorted_run(keys, owners)
-    rowid = band_index.save_run(conn, run)
+    rowid = bands.save_run(conn, *band_index.stored_form(run))
     queries = np.concatenate([rng.choice(keys, n_queries), rng.integers(-5, spread + 5, n_queries) * 7919]).astype(np.int64)
     query_owners = np.arange(10**6, 10**6 + queries.size, dtype=np.int64)
     in_memory = band_index.BandIndex()
     in_memory.runs.append(run)
-    stored = band_index.load(conn)
+    stored = band_index.load(BandStore(conn))
     stored.stored[0].chunks_read = -10**9  # never fall back to reading the whole run
-    assert stored.stored[0].rowid == rowid
+    assert stored.stored[0].run_id == rowid
     assert pair_rows(stored, queries, query_owners) == pair_rows(in_memory, queries, query_owners)
 
 
@@ -103,21 +108,6 @@ def test_runs_merged_in_place_are_the_merges_of_new_arrays(sizes, seed):
         assert np.shares_memory(run[0], room[0])
 
 
-def test_store_from_before_chunked_runs_is_upgraded(tmp_path):
-    path = tmp_path / "old.db"
-    old = sqlite3.connect(path)
-    old.execute("CREATE TABLE band_runs (id INTEGER PRIMARY KEY, keys BLOB NOT NULL, owners BLOB NOT NULL)")
-    run = band_index.sorted_run(np.arange(1000, dtype=np.int64) * 2 % 777, np.arange(1000))
-    old.execute("INSERT INTO band_runs (keys, owners) VALUES (?, ?)", (run[0].tobytes(), run[1].tobytes()))
-    old.commit()
-    old.close()
-    conn = db.connect(path)
-    index = band_index.load(conn)
-    assert len(index) == 1000
-    assert np.array_equal(index.stored[0].read()[0], run[0])
-    assert np.array_equal(index.stored[0].read()[1], run[1])
-
-
 def test_copies_join_a_big_store_read_in_part(tmp_path, shared):
     """2,000 BBC articles (80,000 band keys, 300+ chunks), then one copy and one brief of two of
     them: each joins its original's story, though the second ingest reads only some chunks."""
@@ -157,19 +147,8 @@ def test_many_small_ingests_keep_the_run_count_bounded(tmp_path):
         run_cli("ingest", doc, "--db", store, "--text-field", "text", "--quiet")
     conn = db.connect(store)
     assert conn.execute("SELECT count(*) FROM band_runs").fetchone()[0] <= band_index.MAX_STORED_RUNS
-    index = band_index.load(conn)
+    index = band_index.load(BandStore(conn))
     assert len(index) == 40 * (band_index.MAX_STORED_RUNS + 3)  # merged, nothing lost
-
-
-def test_empty_store_from_before_chunked_runs_takes_an_ingest(tmp_path, examples_copy):
-    """An old store that never held an article still has the old band table: it is upgraded too."""
-    path = tmp_path / "old-empty.db"
-    old = sqlite3.connect(path)
-    old.execute("CREATE TABLE band_runs (id INTEGER PRIMARY KEY, keys BLOB NOT NULL, owners BLOB NOT NULL)")
-    old.commit()
-    old.close()
-    out = run_cli("ingest", examples_copy, "--db", path)
-    assert "stories: 6" in out.stderr
 
 
 @settings(max_examples=100, deadline=None)
@@ -187,7 +166,9 @@ def test_articles_a_killed_ingest_committed_get_their_band_keys_at_the_next(tmp_
     """An ingest stores its band keys at its end, once. One killed before then leaves committed
     articles without keys in the store: the next ingest makes them again from the texts, so new
     copies of those articles are still found."""
-    from newsfold import Store, ingest
+    from dataclasses import replace
+
+    from newsfold import Store
 
     rows = read_jsonl(shared / "corpus" / "bbc.jsonl")[:300]
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
@@ -199,16 +180,16 @@ def test_articles_a_killed_ingest_committed_get_their_band_keys_at_the_next(tmp_
     def killed(*args, **kwargs):
         raise RuntimeError("killed before the end of the ingest")
 
-    monkeypatch.setattr(ingest, "BATCH_ARTICLES", 64)  # batches committed before the end
-    monkeypatch.setattr(band_index, "save_ingest", killed)
+    monkeypatch.setattr(config, "SETTINGS", replace(config.SETTINGS, batch_articles=64))  # batches committed before the end
+    monkeypatch.setattr(local, "_save_band_keys", killed)
     with Store(path) as store, pytest.raises(RuntimeError):
         store.ingest([first], text_field="body", progress=False, workers=1)
     conn = db.connect(path)
     assert conn.execute("SELECT count(*), count(DISTINCT capture_id) FROM articles").fetchone() == (300, 300)
     assert conn.execute("SELECT count(*) FROM band_runs").fetchone()[0] == 0
     conn.close()
-    monkeypatch.setattr(ingest, "RECOVER_RUN", 100)  # the recovery itself cut short after its first run
-    remake = ingest.fingerprint_packed
+    monkeypatch.setattr(local, "RECOVER_ARTICLES", 100)  # the recovery itself cut short after its first run
+    remake = local.fingerprint_packed
     calls = []
 
     def cut_short(texts, *args, **kwargs):
@@ -217,11 +198,11 @@ def test_articles_a_killed_ingest_committed_get_their_band_keys_at_the_next(tmp_
             raise RuntimeError("killed during the recovery")
         return remake(texts, *args, **kwargs)
 
-    monkeypatch.setattr(ingest, "fingerprint_packed", cut_short)
+    monkeypatch.setattr(local, "fingerprint_packed", cut_short)
     with Store(path) as store, pytest.raises(RuntimeError):
-        ingest.recover_band_keys(store.conn, batch=128)
+        local.recover_band_keys(store.conn, batch=128)
     conn = db.connect(path)
-    assert band_index.covered_upto(conn) == 128 and len(band_index.load(conn)) == 128 * 40  # the first run kept
+    assert bands.covered_upto(conn) == 128 and len(band_index.load(BandStore(conn))) == 128 * 40  # the first run kept
     conn.close()
     monkeypatch.undo()
     with Store(path) as store:
@@ -233,23 +214,4 @@ def test_articles_a_killed_ingest_committed_get_their_band_keys_at_the_next(tmp_
                               " JOIN placements p ON p.article_id = a.id"))
     for copy in copies:
         assert story[copy["id"]] == story[str(rows[int(copy["id"].split("-")[1])]["id"])]
-    assert band_index.covered_upto(conn) == 305 and len(band_index.load(conn)) == 305 * 40
-
-
-def test_a_store_from_before_the_covered_mark_is_taken_as_covered(tmp_path, examples_copy):
-    """A store written before the store said which articles its runs cover has every article's
-    keys in its runs: the next ingest adds its own, and makes none again."""
-    path = tmp_path / "old.db"
-    files = sorted(examples_copy.iterdir())
-    run_cli("ingest", files[0], "--db", path)
-    conn = db.connect(path)
-    n = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    conn.execute("DELETE FROM meta WHERE key = 'band_upto'")
-    conn.commit()
-    conn.close()
-    out = run_cli("ingest", *files[1:], "--db", path)
-    assert "occurrences folded: 2" in out.stderr
-    conn = db.connect(path)
-    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    assert total > n and band_index.covered_upto(conn) == total
-    assert len(band_index.load(conn)) == 40 * total  # each article's keys once
+    assert bands.covered_upto(conn) == 305 and len(band_index.load(BandStore(conn))) == 305 * 40

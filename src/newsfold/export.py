@@ -1,23 +1,15 @@
-"""Serve stage: write exports and print things for people. Scraped text is untrusted: what goes
-to a terminal has its control characters removed (no escape sequences reach the screen)."""
+"""Exports: one row per article occurrence (or per story), as JSON lines or Parquet."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable
 
 EXPORT_FIELDS = ("capture", "position", "title", "caption", "credit", "text", "story", "canonical")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def safe(text: str, width: int | None = None) -> str:
-    """Text fit for a terminal: no control or bidi-override characters, one line, optionally cut."""
-    s = _CONTROL.sub("", " ".join(str(text).split()))
-    return s if width is None or len(s) <= width else s[: width - 1] + "…"
 
 
 def write_export(rows: Iterable[dict], out, fmt: str = "jsonl") -> int:
+    """Write the export rows to `out` (a path, or None/'-' for stdout); how many."""
     rows = ({k: r[k] for k in EXPORT_FIELDS} for r in rows)
     if fmt == "parquet":
         import pyarrow as pa

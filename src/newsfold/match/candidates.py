@@ -1,0 +1,101 @@
+"""Candidate pairs: articles that share band keys of enough weight, and exact copies.
+
+A pair is a candidate when it shares one body band, or two lead bands (a lone shared lead band
+is mostly two texts that open with the same paragraph, while a brief shares all its lead bands
+and a rewrite some body band), or the same body hash. A band bucket of more articles than its
+limit is boilerplate and skipped: many texts opening with one stock paragraph make huge lead
+buckets, and a brief of one story rarely has more than a handful of versions.
+
+Sets of pairs are sorted int64 codes (`pair_codes`), never Python sets of tuples: at scale a
+batch has millions of candidate rows.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from ..config import SETTINGS
+
+WEIGHT_BITS = 2  # a key weight fits in them (weighty_pairs sorts it along with its pair)
+
+
+def _kernels():
+    from . import kernels  # numba: loaded by the commands that match
+
+    return kernels
+
+
+def bucket_limit(keys: np.ndarray) -> np.ndarray:
+    """Largest bucket worth pairing up, per key (its lowest bit marks a lead band)."""
+    return np.where(keys & 1, SETTINGS.max_lead_bucket, SETTINGS.max_bucket)
+
+
+def key_weights(keys: np.ndarray) -> np.ndarray:
+    """Weight of each band key: its lowest bit marks a lead band."""
+    return np.where(keys & 1, SETTINGS.lead_key_weight, SETTINGS.body_key_weight)
+
+
+def pair_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairs of article ids as int64 codes min << 32 | max."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    return (np.minimum(a, b) << 32) | np.maximum(a, b)
+
+
+def decode_pairs(codes: np.ndarray) -> np.ndarray:
+    """(n × 2) array of (smaller id, larger id)."""
+    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
+
+
+def candidate_pairs(keys: np.ndarray, owners: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """Sorted codes of the owner pairs whose shared band keys weigh enough. `presorted`: the keys
+    are sorted already (a batch's keys are sorted once for this, the index lookup and the index)."""
+    if not presorted:
+        order = np.argsort(keys, kind="stable")
+        keys, owners = keys[order], owners[order]
+    k, o = keys.astype(np.int64, copy=False), owners.astype(np.int64, copy=False)
+    pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), bucket_limit(k).astype(np.int64))
+    return weighted_pairs(pairs, weights)
+
+
+def weighted_pairs(pairs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(m × 2) owner pairs, one row per shared key with that key's weight → sorted codes of the
+    distinct pairs whose summed weight reaches min_key_weight."""
+    keep = pairs[:, 0] != pairs[:, 1]
+    code, weights = pair_codes(pairs[keep, 0], pairs[keep, 1]), weights[keep]
+    if code.size == 0:
+        return code
+    if code.max() < 1 << (63 - WEIGHT_BITS) and 0 <= weights.min() and weights.max() < 1 << WEIGHT_BITS:
+        # each pair's code with its key's weight in the low bits, sorted as one array: a plain sort
+        # of 8-byte values instead of an argsort and two gathers (ids under 2^29, weights under 4)
+        tagged = np.sort((code << WEIGHT_BITS) | weights)
+        code, weights = tagged >> WEIGHT_BITS, tagged & ((1 << WEIGHT_BITS) - 1)
+    else:
+        order = np.argsort(code)
+        code, weights = code[order], weights[order]
+    starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+    total = np.add.reduceat(weights, starts)
+    return code[starts][total >= SETTINGS.min_key_weight]
+
+
+def exact_copy_pairs(ids: Iterable[int], body_hashes: Iterable[str],
+                     earlier: Callable[[list[str]], Iterable[tuple[int, str]]]) -> np.ndarray:
+    """Sorted codes linking each article of a batch (`ids`, with their body hashes) to one earlier
+    copy of its body: the first of those `earlier(hashes)` gives as (id, body hash), else the
+    batch's first. One link a copy is enough: clustering takes copies together whatever links
+    them, and a boilerplate body repeated thousands of times gives as many pairs, not millions."""
+    by_hash: dict[str, list[int]] = {}
+    for aid, body_hash in zip(ids, body_hashes):
+        by_hash.setdefault(body_hash, []).append(aid)
+    first: dict[str, int] = {}
+    for old, body_hash in earlier(list(by_hash)):
+        first[body_hash] = min(old, first.get(body_hash, old))
+    a: list[int] = []
+    b: list[int] = []
+    for body_hash, group in by_hash.items():
+        rep = first.get(body_hash, group[0])
+        for aid in group:
+            if aid != rep:
+                a.append(rep)
+                b.append(aid)
+    return np.unique(pair_codes(np.array(a, np.int64), np.array(b, np.int64)))

@@ -1,0 +1,154 @@
+"""What an ingest and the readers ask of a store."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+def by_ids(conn, sql: str, ids: Iterable) -> Iterator[tuple]:
+    """Rows of `sql` for the given ids (or other keys, such as capture names): its `{ids}` becomes
+    a list of placeholders, 500 a query (under SQLite's limit on parameters)."""
+    ids = sorted(ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        yield from conn.execute(sql.format(ids=",".join("?" * len(chunk))), chunk)
+
+
+def stored_captures(conn, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (name, content hash) pairs are already in the store (looked up by name: the indexed column)."""
+    names = {n for n, _ in keys}
+    return set(by_ids(conn, "SELECT name, content_hash FROM captures WHERE name IN ({ids})", names)) & set(keys)
+
+
+def pending_components(conn) -> tuple[list[int], list[int]]:
+    """Articles whose story is undecided and linked by an edge, with every article connected to
+    them (a recursive query over the edge indexes, in SQLite): (all of them, the undecided ones).
+    They are left in the temp table `reach` for `component_edges`."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS reach (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM reach")
+    conn.execute("""
+        INSERT INTO reach
+        WITH RECURSIVE linked(id) AS (
+            SELECT p.article_id FROM pending p
+             WHERE EXISTS (SELECT 1 FROM edges e WHERE e.a = p.article_id)
+                OR EXISTS (SELECT 1 FROM edges e WHERE e.b = p.article_id)
+            UNION SELECT e.b FROM linked JOIN edges e ON e.a = linked.id
+            UNION SELECT e.a FROM linked JOIN edges e ON e.b = linked.id)
+        SELECT id FROM linked""")
+    reach = [r[0] for r in conn.execute("SELECT id FROM reach")]
+    pending = [r[0] for r in conn.execute(
+        "SELECT r.id FROM reach r JOIN pending p ON p.article_id = r.id")]
+    return reach, pending
+
+
+def component_edges(conn) -> list[tuple[int, int, float, float, float, float]]:
+    """The edges among the articles `pending_components` found."""
+    # CROSS JOIN keeps SQLite from scanning all edges: `reach` is the small side
+    return conn.execute("SELECT e.a, e.b, e.jaccard, e.containment, e.entity_overlap, e.lead_overlap"
+                        " FROM reach r CROSS JOIN edges e ON e.a = r.id").fetchall()
+
+
+def with_body_hashes(conn, hashes: Iterable[str]) -> list[tuple[int, str]]:
+    """(id, body hash) of the stored articles with one of those body hashes (exact copies)."""
+    return list(by_ids(conn, "SELECT id, body_hash FROM articles WHERE body_hash IN ({ids})", hashes))
+
+
+def last_article(conn) -> int:
+    """The highest article id (0 in an empty store)."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+
+
+def texts_after(conn, after: int, batch: int) -> Iterator[tuple[list[int], list[str]]]:
+    """(ids, texts) of the articles whose id is above `after`, in id order, `batch` at a time."""
+    while True:
+        rows = conn.execute("SELECT id, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after, batch)).fetchall()
+        if not rows:
+            return
+        ids, texts = map(list, zip(*rows))
+        yield ids, texts
+        after = ids[-1]
+
+
+def article_texts(conn, ids: Iterable[int]) -> dict[int, str]:
+    return dict(by_ids(conn, "SELECT id, text FROM articles WHERE id IN ({ids})", ids))
+
+
+def sketches(conn, ids) -> list[tuple[int, np.ndarray, int]]:
+    """(id, MinHash sketch (uint8 per bin), word count) of stored articles."""
+    return [(aid, np.frombuffer(sig, np.uint8), n)
+            for aid, sig, n in by_ids(conn, "SELECT id, signature, n_words FROM articles WHERE id IN ({ids})", ids)]
+
+
+def component_stories(conn) -> set[str]:
+    """The stories the articles `pending_components` found are placed in now."""
+    return {sid for (sid,) in conn.execute(
+        "SELECT DISTINCT p.story_id FROM reach r JOIN placements p ON p.article_id = r.id")}
+
+
+def component_nodes(conn) -> list[tuple[int, int, str, int, str, float]]:
+    """(id, word count, body hash, key, title, capture ingest time) of the articles
+    `pending_components` found: one join with its `reach` table."""
+    return conn.execute("SELECT a.id, a.n_words, a.body_hash, a.key, a.title, c.ingested_at FROM reach r"
+                        " CROSS JOIN articles a ON a.id = r.id JOIN captures c ON c.id = a.capture_id").fetchall()
+
+
+def export_rows(conn, unique: bool = False) -> Iterator[dict]:
+    where = "WHERE s.canonical_id = a.id" if unique else ""
+    q = f"""SELECT c.name, a.position, a.title, a.caption, a.credit, a.text, p.story_id, s.canonical_id = a.id,
+                   a.url, a.date
+            FROM articles a JOIN captures c ON c.id = a.capture_id LEFT JOIN placements p ON p.article_id = a.id
+            LEFT JOIN stories s ON s.id = p.story_id
+            {where} ORDER BY c.name, c.content_hash, a.position"""
+    for name, pos, title, caption, credit, text, story, canonical, url, date in conn.execute(q):
+        yield {"capture": name, "position": pos, "title": title, "caption": caption, "credit": credit,
+               "text": text, "story": story, "canonical": bool(canonical), "url": url, "date": date}
+
+
+def count_captures(conn) -> int:
+    return conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+
+
+def count_stories(conn) -> int:
+    return conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+
+
+def has_articles(conn) -> bool:
+    return conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
+
+
+STORY_ORDER = {"size": "size DESC, last_seen DESC, id", "recent": "last_seen DESC, size DESC, id"}
+
+
+def stories(conn, limit: int | None, min_size: int, sort: str) -> list[dict]:
+    """Stories of at least `min_size` occurrences, in the order `sort` names (STORY_ORDER)."""
+    q = f"SELECT id, size, title, first_seen, last_seen FROM stories WHERE size >= ? ORDER BY {STORY_ORDER[sort]}"
+    rows = conn.execute(q + (" LIMIT ?" if limit else ""), (min_size, limit) if limit else (min_size,))
+    return [dict(zip(("id", "occurrences", "title", "first_seen", "last_seen"), r)) for r in rows]
+
+
+def story(conn, story_id: str) -> dict | None:
+    """A story's row, its canonical article, its occurrences and each merge's scores (None: no such story)."""
+    row = conn.execute("SELECT id, canonical_id, size, title FROM stories WHERE id=?", (story_id,)).fetchone()
+    if row is None:
+        return None
+    occurrences = conn.execute(
+        "SELECT a.id, c.name, a.position, a.title, a.n_words FROM placements p JOIN articles a ON a.id = p.article_id"
+        " JOIN captures c ON c.id=a.capture_id WHERE p.story_id=? ORDER BY c.name, a.position", (story_id,)).fetchall()
+    merges = {r[0]: r[1:] for r in conn.execute(
+        "SELECT article_id, jaccard, containment, entity_overlap, lead_overlap, score FROM merges WHERE story_id=?",
+        (story_id,))}
+    canonical = conn.execute("SELECT title, caption, credit, text FROM articles WHERE id=?", (row[1],)).fetchone()
+    return {"id": row[0], "canonical_id": row[1], "size": row[2], "title": row[3],
+            "canonical": dict(zip(("title", "caption", "credit", "text"), canonical)),
+            "occurrences": [dict(zip(("article", "capture", "position", "title", "words"), o)) for o in occurrences],
+            "merges": merges}
+
+
+def search(conn, query: str, limit: int) -> list[tuple]:
+    """(story, article, capture, position, title, snippet) of the best `limit` full-text matches
+    (FTS5 syntax; raises sqlite3.OperationalError on a malformed query)."""
+    return conn.execute(
+        "SELECT p.story_id, a.id, c.name, a.position, a.title, snippet(articles_fts, 2, '[', ']', '…', 12)"
+        " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid JOIN captures c ON c.id = a.capture_id"
+        " LEFT JOIN placements p ON p.article_id = a.id"
+        " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit)).fetchall()

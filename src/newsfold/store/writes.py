@@ -1,0 +1,125 @@
+"""What an ingest writes: captures with their articles, verified edges, stories, placements and
+merge evidence. The caller holds a transaction (store.Transaction) around each call."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+import numpy as np
+
+from . import Transaction
+
+class NewIds(NamedTuple):
+    """The ids captures are given: their first capture id, their articles' ids (ascending), and
+    the index of each of those articles in the caller's rows."""
+
+    first_capture: int
+    ids: np.ndarray
+    taken: np.ndarray
+
+
+def new_ids(conn, items) -> NewIds:
+    """The ids `insert_captures` gives `items` ((name, content_hash, kind, first, n): the capture's
+    articles are rows[first:first + n]): max + 1 ..., so the caller holds the write lock."""
+    next_capture = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM captures").fetchone()[0]
+    next_article = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+    firsts = np.array([first for *_, first, _ in items], dtype=np.int64)
+    counts = np.array([n for *_, n in items], dtype=np.int64)
+    # each capture's articles: rows[first:first + n], one after another
+    taken = np.arange(counts.sum(), dtype=np.int64) + np.repeat(firsts - (np.cumsum(counts) - counts), counts)
+    return NewIds(next_capture, np.arange(next_article, next_article + taken.size, dtype=np.int64), taken)
+
+
+def insert_captures(conn, items, rows: list[tuple], prints, given: NewIds, now: float) -> None:
+    """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, first, n),
+    the capture's articles being rows[first:first + n] (position, key, title, caption, credit, text,
+    url, date: pipeline.ArticleRow), with their fingerprints at the same places of `prints` (body_hashes, n_words and
+    sketches), under the ids `given` (new_ids, in the same transaction). `now`: the captures'
+    ingest time."""
+    first_capture, ids, taken = given
+    capture_rows = [(cid, name, content_hash, kind, n, now)
+                    for cid, (name, content_hash, kind, _, n) in enumerate(items, start=first_capture)]
+    counts = np.array([n for *_, n in items], dtype=np.int64)
+    owners = np.repeat(np.arange(first_capture, first_capture + len(items), dtype=np.int64), counts).tolist()
+    at = taken.tolist()
+    hashes, n_words, sketches = prints.body_hashes, prints.n_words.tolist(), prints.sketches
+    conn.executemany("INSERT INTO captures (id, name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?,?)",
+                     capture_rows)
+    conn.executemany("INSERT INTO articles (id, capture_id, position, key, title, caption, credit, text, url, date,"
+                     " body_hash, n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     ((aid, cid, *rows[i], hashes[i], n_words[i], sketches[i].tobytes())
+                      for aid, cid, i in zip(ids.tolist(), owners, at)))
+    conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((aid,) for aid in ids.tolist()))
+
+
+def insert_edges(conn, edges) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO edges (a, b, jaccard, containment, entity_overlap, lead_overlap) VALUES (?,?,?,?,?,?)",
+        ((a, b, s.jaccard, s.containment, s.entity_overlap, s.lead_overlap) for a, b, s in edges))
+
+
+def make_singleton_stories(conn, story_id: Callable[[str], str]) -> int:
+    """Each undecided article with no verified edge becomes a story of its own, all in SQL;
+    `story_id`: a story's id from its canonical body hash (cluster.story_id)."""
+    conn.create_function("story_id", 1, story_id, deterministic=True)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS alone (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM alone")
+    conn.execute("INSERT INTO alone SELECT p.article_id FROM pending p"
+                 " WHERE NOT EXISTS (SELECT 1 FROM edges WHERE edges.a = p.article_id)"
+                 " AND NOT EXISTS (SELECT 1 FROM edges WHERE edges.b = p.article_id)")
+    n = conn.execute(
+        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen)"
+        " SELECT story_id(a.body_hash), a.id, 1, a.title, c.ingested_at, c.ingested_at"
+        " FROM alone JOIN articles a ON a.id = alone.id JOIN captures c ON c.id = a.capture_id"
+        " ORDER BY 1").rowcount  # in key order: appends to the stories b-tree, not random inserts
+    conn.execute("INSERT OR REPLACE INTO placements (article_id, story_id)"
+                 " SELECT a.id, story_id(a.body_hash) FROM alone JOIN articles a ON a.id = alone.id")
+    return n
+
+
+def write_story_rows(conn, rows: Iterable[tuple[str, int, int, str, float, float]]) -> int:
+    """(id, canonical, size, title, first seen, last seen) rows of the stories table; how many."""
+    return conn.executemany(
+        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)",
+        rows).rowcount
+
+
+def write_placements(conn, rows: Iterable[tuple[int, str]]) -> None:
+    """(article id, story id): the story each article is in."""
+    conn.executemany("INSERT OR REPLACE INTO placements (article_id, story_id) VALUES (?, ?)", rows)
+
+
+def write_merges(conn, merges) -> None:
+    """(member, story id, canonical, PairScores) rows: why each member is in its story."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO merges (article_id, story_id, canonical_id, jaccard, containment, entity_overlap,"
+        " lead_overlap, score) VALUES (?,?,?,?,?,?,?,?)",
+        ((m, sid, c, s.jaccard, s.containment, s.entity_overlap, s.lead_overlap, s.score) for m, sid, c, s in merges))
+
+
+def drop_stories(conn, story_ids: Iterable[str]) -> None:
+    for sid in set(story_ids):
+        conn.execute("DELETE FROM stories WHERE id=?", (sid,))
+        conn.execute("DELETE FROM merges WHERE story_id=?", (sid,))
+
+
+def mark_all_placed(conn) -> None:
+    """No article is pending any more (every one was placed in this transaction)."""
+    conn.execute("DELETE FROM pending")
+
+
+def record(conn, key: str, value) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def ensure_fts(conn) -> None:
+    """Bring the full-text index up to date: articles are indexed at first search, not during
+    ingest, so bulk ingests don't pay for an index nobody may query."""
+    with Transaction(conn):
+        row = conn.execute("SELECT value FROM meta WHERE key='fts_upto'").fetchone()
+        upto = row[0] if row else 0
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+        if top > upto:
+            conn.execute("INSERT INTO articles_fts (rowid, title, caption, text)"
+                         " SELECT id, title, caption, text FROM articles WHERE id > ?", (upto,))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_upto', ?)", (top,))
