@@ -52,7 +52,7 @@ def ingest(paths, db, text_field, workers, quiet):
             click.echo(f"newsfold: interrupted; {n} captures are committed in {db}; run the same ingest again to finish.", err=True)
             sys.exit(130)
     # the process ends next: what is alive now (numba's compiled code and types, hundreds of
-    # thousands of objects) is left to the OS, not walked again by the collections at exit (0.1 s)
+    # thousands of objects) is left to the OS, not walked again by the collections at exit
     gc.freeze()
     click.echo(report.summary(), err=True)
     if report.problems:

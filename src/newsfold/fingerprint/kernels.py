@@ -144,8 +144,7 @@ def _tokens(low, lo, hi, word_byte, tok, starts, nt):
     resets it, through a mask), and a token is counted where a word byte is followed by any other
     byte (a loop that branched at each word's start and end lost most of its time to mispredicted
     branches). Indices are unsigned: numba checks a signed index for a negative value at every
-    access (this loop took 12.4 µs per 3,000-byte body with signed indices and a running power,
-    7.4 µs now)."""
+    access."""
     h = length = prev = seen = _U64(0)
     nt = _U64(nt)
     for i in range(_U64(lo), _U64(hi)):

@@ -94,9 +94,8 @@ assert READ_BYTES <= MAX_RECORD_BYTES  # so only a line that spans pieces can be
 
 class RowBlock(NamedTuple):
     """Consecutive JSONL lines, not parsed yet, as one bytes object: the reader only finds where
-    lines end and hands them on 64 at a time. Reading a line at a time and sending each as a
-    RawRow took the reading thread ~1 CPU-s per 100k rows, on the writer's core; making a bytes
-    object per line in the reader still cost half of that."""
+    lines end and hands them on 64 at a time: the reading thread shares the writer's core, and a
+    Python object per line there would cost the writer's time."""
 
     source: str
     first_lineno: int
@@ -123,8 +122,8 @@ def _rows(source: str, first: int, data: bytes, field: str | None) -> Iterator[R
 
 class RowSpan(NamedTuple):
     """A RowBlock of a plain (not compressed) file without its bytes: a worker reads them from the
-    file itself. The block's bytes no longer pass through the writer's process (pickled by a
-    sender thread, written to a pipe: ~0.6 CPU-s of the writer's core per 100k rows)."""
+    file itself, so the corpus' bytes never pass through the writer's process (pickled by a
+    sender thread and written to a pipe, on the writer's core)."""
 
     source: str
     first_lineno: int

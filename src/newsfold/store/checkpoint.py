@@ -15,14 +15,14 @@ class Checkpointer:
     writer goes on.
 
     In WAL mode a commit only appends to the WAL; every ~1,000 pages the committing connection
-    then copies the WAL into the database and waits for the disk (fsync) before it goes on. At 1M
-    articles the single writer is the bottleneck and spent much of its time in those waits. While a
+    then copies the WAL into the database and waits for the disk (fsync) before it goes on. In a
+    big ingest the single writer is the bottleneck, and those waits would be its own. While a
     Checkpointer is open the writer's own checkpoints are off, and after each `after_commit()` (a batch
     committed) its thread runs a PASSIVE checkpoint instead: it never blocks the writer, and the GIL
     is released while SQLite works. The same bytes reach the same file with the same guarantees.
 
     The WAL starts again from its beginning only when a write transaction begins with all of it
-    copied, which a writer that never pauses rarely allows: the WAL grew to gigabytes at 1M. So
+    copied, which a writer that never pauses rarely allows: the WAL would grow to gigabytes. So
     once it holds MAX_WAL_PAGES, `after_commit` waits for the thread's copy of what was just committed
     (one wait per ~250 MB instead of one fsync per 16 MB). The bound is soft: the WAL can pass it
     by what the writer commits during one checkpoint round.
