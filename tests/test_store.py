@@ -189,23 +189,19 @@ def test_reading_a_store_never_waits_for_the_writer(tmp_path, examples_copy):
 def test_a_file_that_is_not_a_store_of_this_version_is_refused_untouched(tmp_path, examples_copy):
     """Another program's SQLite file, a store of another schema version, or made with other
     fingerprint settings: one line naming the file and the reason, exit 2, and no byte written."""
-    other = tmp_path / "other.db"
-    conn = sqlite3.connect(other)
-    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    conn.commit()
-    conn.close()
-    newer = tmp_path / "newer.db"
-    run_cli("ingest", examples_copy, "--db", newer)
-    conn = sqlite3.connect(newer)
-    conn.execute("PRAGMA user_version=99")
-    conn.commit()
-    conn.close()
-    resettled = tmp_path / "settings.db"
-    run_cli("ingest", examples_copy, "--db", resettled)
-    conn = sqlite3.connect(resettled)
-    conn.execute("UPDATE meta SET value = '{\"bins\": 64}' WHERE key = 'settings'")
-    conn.commit()
-    conn.close()
+    def altered(name: str, sql: str, store: bool = True):
+        path = tmp_path / name
+        if store:
+            run_cli("ingest", examples_copy, "--db", path)
+        conn = sqlite3.connect(path)
+        conn.execute(sql)
+        conn.commit()
+        conn.close()  # the last connection out copies the WAL into the file
+        return path
+
+    other = altered("other.db", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)", store=False)
+    newer = altered("newer.db", "PRAGMA user_version=99")
+    resettled = altered("settings.db", "UPDATE meta SET value = '{\"bins\": 64}' WHERE key = 'settings'")
     for path, reason in ((other, "not a newsfold store"), (newer, "schema version 99"),
                          (resettled, "other fingerprint settings")):
         before = path.read_bytes()
