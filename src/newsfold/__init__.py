@@ -1,5 +1,5 @@
 """newsfold: raw news captures → clean articles → deduplicated stories."""
-from .api import Store, extract, extract_text
-from .model import Article, Capture, Problem
+from .api import Store, compare, extract, extract_text
+from .model import Article, Capture, PairScores, Problem
 
-__all__ = ["Store", "extract", "extract_text", "Article", "Capture", "Problem"]
+__all__ = ["Store", "compare", "extract", "extract_text", "Article", "Capture", "PairScores", "Problem"]

@@ -8,7 +8,7 @@ import sqlite3
 
 from . import store as db
 from .extract import extract as _extract_capture
-from .model import Article, Capture, IngestReport, Problem
+from .model import Article, Capture, IngestReport, PairScores, Problem
 from .read import discover, looks_like_html, read_path, resolve
 from .store import reads, writes
 from .terminal import print_problem
@@ -42,6 +42,22 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
 def extract_text(text: str, name: str = "<text>") -> list[Article]:
     """Articles of one capture given as a string (plain text or HTML)."""
     return _extract_capture(Capture(name=name, content=text, kind="html" if looks_like_html(text) else "text"))
+
+
+def compare(a: str, b: str) -> PairScores:
+    """How alike two article bodies are, and whether newsfold calls them one story (the scores a
+    merge is shown with).
+
+    >>> body = "The central bank held its key rate at 5.5 percent on Wednesday, citing sticky inflation."
+    >>> compare(body, body + " Markets had expected the hold.").same_story
+    True
+    >>> compare(body, "The city council approved eleven kilometres of new cycle lanes on Tuesday.").same_story
+    False
+    """
+    from .fingerprint import fingerprint_batch
+    from .match import compare as compare_prints
+
+    return compare_prints(*fingerprint_batch([a, b]))
 
 
 def article_row(a: Article, story: str | None = None) -> dict:

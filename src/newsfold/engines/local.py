@@ -46,7 +46,7 @@ from .workers import ordered_map
 AHEAD_BATCHES = 2
 # the single writer is the bottleneck of a big ingest: workers yield it the CPU
 WORKER_NICE = 10
-GC_YOUNG = 10_000  # allocations between collections of the youngest generation (see _few_collections)
+GC_YOUNG = 10_000  # allocations between collections of the youngest generation (see _gc_tuned_for_ingest)
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 RECOVER_ARTICLES = 131_072  # a recovery commits the keys of this many articles at a time
 
@@ -62,8 +62,8 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="ingest", file=sys.stderr,
                    disable=True if progress is False else None, mininterval=0.5)
         load_kernels()  # before the workers are forked: they inherit the compiled code
-        with _few_collections():
-            _run(conn, paths, text_field, workers, report, bar, on_problem)
+        with _gc_tuned_for_ingest():
+            _ingest_into(conn, paths, text_field, workers, report, bar, on_problem)
         report.stories = reads.count_stories(conn)
         return report
 
@@ -94,7 +94,7 @@ _gc_was_frozen = False  # the host program froze objects of its own: they stay f
 
 
 @contextmanager
-def _few_collections():
+def _gc_tuned_for_ingest():
     """The garbage collector's settings for an ingest, restored after it. What is alive now
     (modules, numba's compiled code: 100k objects) is frozen out of collections, before workers
     are forked, so their collections neither walk it nor copy its pages; and the youngest
@@ -184,7 +184,7 @@ def _total_bytes(paths: Iterable[str]) -> int:
     return total
 
 
-def _run(conn, paths: list[str], text_field: str | None, workers: int, report: IngestReport, bar: tqdm,
+def _ingest_into(conn, paths: list[str], text_field: str | None, workers: int, report: IngestReport, bar: tqdm,
          on_problem: Callable[[Problem], None]) -> None:
     settings = config.SETTINGS
     recover_band_keys(conn)

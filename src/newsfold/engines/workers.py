@@ -48,7 +48,7 @@ def _serve(tasks: Connection, results: Connection, func: Callable, parent_ends: 
             return
 
 
-def _widen(conn: Connection) -> None:
+def _widen_pipe(conn: Connection) -> None:
     """Give a result pipe a 1 MiB buffer where the system allows (Linux: 64 KiB by default), so a
     chunk's result (~1.7 MB for 256 JSONL rows of ~3 KB) goes through in two reads, not dozens,
     each a switch between the worker and the receiver thread."""
@@ -111,7 +111,7 @@ def ordered_map(func: Callable, items: Iterable, workers: int, ahead: int | None
     for _ in range(workers):
         task_r, task_w = ctx.Pipe(duplex=False)
         result_r, result_w = ctx.Pipe(duplex=False)
-        _widen(result_w)
+        _widen_pipe(result_w)
         task_ends.append(task_w)
         result_ends.append(result_r)
         p = ctx.Process(target=_serve, args=(task_r, result_w, func, task_ends + result_ends, nice, init), daemon=True)
