@@ -78,11 +78,12 @@ class Store:
     (8, 6)
     """
 
-    def __init__(self, path: str | Path = "newsfold.db", create: bool = True) -> None:
-        """Open the store at `path` (made there if missing, unless `create` is false);
-        store.StoreError with a one-line reason if it cannot be used."""
+    def __init__(self, path: str | Path = "newsfold.db", create: bool = True, readonly: bool = False) -> None:
+        """Open the store at `path` (made there if missing, unless `create` is false; `readonly`:
+        never written, and never waiting for a writer); store.StoreError with a one-line reason
+        if it cannot be used."""
         self.path = str(path)
-        self.conn = db.connect(self.path, create_missing=create)
+        self.conn = db.connect(self.path, create_missing=create and not readonly, readonly=readonly)
 
     def close(self) -> None:
         self.conn.close()

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from .checkpoint import Checkpointer, file_path
 from .schema import StoreError, check, create, is_empty
@@ -16,13 +17,17 @@ from .schema import StoreError, check, create, is_empty
 __all__ = ["Checkpointer", "StoreError", "Transaction", "connect", "file_path"]
 
 
-def connect(path: str | Path, create_missing: bool = True, timeout: float = 60) -> sqlite3.Connection:
+def connect(path: str | Path, create_missing: bool = True, timeout: float = 60,
+            readonly: bool = False) -> sqlite3.Connection:
     """A connection to the store at `path`, made new there if the file is missing or empty and
-    `create_missing`; StoreError if it cannot be used as a store."""
+    `create_missing`; StoreError if it cannot be used as a store. `readonly`: a connection that
+    cannot write (SQLite refuses it), for readers that must never take the write lock."""
     path = str(path)
-    if path != ":memory:" and not os.path.exists(path) and not create_missing:
+    if path != ":memory:" and not os.path.exists(path) and (readonly or not create_missing):
         raise StoreError(f"{path}: no such store")
     try:
+        if readonly:
+            return _open_readonly(path, timeout)
         return _open(path, create_missing, timeout)
     except sqlite3.DatabaseError as err:  # a folder, a file of another kind, a damaged database
         raise StoreError(f"{path}: cannot be opened as a store ({err})") from None
@@ -41,6 +46,21 @@ def _open(path: str, create_missing: bool, timeout: float) -> sqlite3.Connection
                 if is_empty(conn):
                     create(conn)
             check(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _open_readonly(path: str, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=timeout,
+                           isolation_level=None, check_same_thread=False)
+    try:
+        if is_empty(conn):
+            raise StoreError(f"{path}: an empty file, not a store")
+        check(conn, path)
+        conn.execute("PRAGMA query_only=ON")
+        conn.execute("PRAGMA cache_size=-32768")
     except BaseException:
         conn.close()
         raise
