@@ -19,6 +19,7 @@ class Capture:
     content: str  # decoded text (plain text or HTML markup)
     kind: str  # "text" or "html"
     meta: dict = field(default_factory=dict)  # title/url/date given by the container, if any
+    page: bool = False  # a page (a text or HTML file, a WARC record), not a dataset's row: the store keeps its text
 
 
 @dataclass(frozen=True)

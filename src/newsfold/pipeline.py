@@ -10,6 +10,7 @@ values and callables: no step reads the store itself.
 """
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -43,6 +44,7 @@ class Extracted(NamedTuple):
     size: int  # bytes read, for the progress bar
     n_articles: int = 0
     problem: Problem | None = None
+    page: bytes | None = None  # a page capture's text, zlib-compressed (store.schema: capture_texts)
 
 
 class BatchPrints(NamedTuple):
@@ -123,7 +125,8 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkRe
         if isinstance(arts, Problem):
             captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
         else:
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts)))
+            page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None
+            captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), page=page))
             rows.extend((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption, a.credit,
                          a.text, a.url, a.date) for a in arts)
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[TEXT] for r in rows])))

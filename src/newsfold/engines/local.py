@@ -304,7 +304,7 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
             at += res.n_articles
     with Transaction(conn):
         stored = reads.stored_captures(conn, [(r.name, r.content_hash) for r, _ in batch if r.content_hash])
-        fresh = []
+        fresh, pages = [], []
         for res, first in batch:
             key = (res.name, res.content_hash)
             if res.content_hash and key in stored:
@@ -315,6 +315,7 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
             else:
                 stored.add(key)  # the same capture twice in one run is stored once
                 fresh.append((res.name, res.content_hash, res.kind, first, res.n_articles))
+                pages.append(res.page)
         now = time.time()
         given = writes.new_ids(conn, fresh)
         edges = []
@@ -324,6 +325,7 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
                                                   np.array([rows[i][1] for i in taken], np.int64),
                                                   [rows[i][TITLE] for i in taken] if matcher.run is not None else []))
         writes.insert_captures(conn, fresh, rows, prints, given, now)
+        writes.insert_capture_texts(conn, [(given.first_capture + k, page) for k, page in enumerate(pages) if page])
         writes.insert_edges(conn, edges)
         report.captures += len(fresh)
         report.articles += given.ids.size

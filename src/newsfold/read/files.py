@@ -131,7 +131,7 @@ def read_page(path: Path, fmt: str) -> Capture | Problem:
         return text
     if fmt == "text" and looks_like_html(text):
         fmt = "html"
-    return Capture(name=source, content=text, kind=fmt)
+    return Capture(name=source, content=text, kind=fmt, page=True)
 
 
 def looks_like_html(text: str) -> bool:

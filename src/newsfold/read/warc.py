@@ -34,6 +34,6 @@ def read_warc(path: Path) -> Iterator[Capture | Problem]:
                 if isinstance(text, Problem):
                     yield text
                     continue
-                yield Capture(name=f"{source}#{uri}", content=text, kind="html", meta={"url": uri})
+                yield Capture(name=f"{source}#{uri}", content=text, kind="html", meta={"url": uri}, page=True)
         except (ArchiveLoadFailed, EOFError, ValueError, zlib.error, gzip.BadGzipFile) as err:
             yield Problem(source, f"corrupt WARC record after {n} records ({quote(err)})")

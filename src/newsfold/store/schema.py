@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from ..config import SETTINGS
 
 APPLICATION_ID = 0x4E464C44  # "NFLD"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: capture_texts, watchlists, the desk's time and size indexes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -93,6 +93,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, caption, text, content='articles', content_rowid='id'
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL);
+-- the text of a page capture (a text or HTML file, a WARC record), zlib-compressed: the desk shows
+-- how it was cut. A dataset's rows (JSONL, Parquet) stay in the dataset.
+CREATE TABLE IF NOT EXISTS capture_texts (
+    capture_id INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watchlists (  -- the desk's saved searches
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
 """
 
 # Lookup indexes that an ingest into an empty store never reads: such an ingest drops them and
@@ -103,6 +114,10 @@ BULK_INDEXES = {
     BODY_HASH_INDEX: "ON articles(body_hash)",
     "placements_story": "ON placements(story_id)",  # a story's members
     "merges_story": "ON merges(story_id)",  # a story's merge evidence
+    # the desk's orders and time windows (store/desk.py)
+    "stories_last": "ON stories(last_seen)",
+    "stories_size": "ON stories(size)",
+    "captures_time": "ON captures(ingested_at)",
 }
 
 

@@ -52,6 +52,11 @@ def insert_captures(conn, items, rows: list[tuple], prints, given: NewIds, now: 
     conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((aid,) for aid in ids.tolist()))
 
 
+def insert_capture_texts(conn, rows: Iterable[tuple[int, bytes]]) -> None:
+    """(capture id, zlib-compressed text) of page captures."""
+    conn.executemany("INSERT INTO capture_texts (capture_id, data) VALUES (?, ?)", rows)
+
+
 def insert_edges(conn, edges) -> None:
     conn.executemany(
         "INSERT OR REPLACE INTO edges (a, b, jaccard, containment, entity_overlap, lead_overlap) VALUES (?,?,?,?,?,?)",
