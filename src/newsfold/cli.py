@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import signal
 import sys
 
 import click
@@ -24,6 +25,10 @@ def _open(db: str, create: bool = False) -> Store:
     except StoreError as err:
         click.echo(f"newsfold: {safe(err)}", err=True)
         sys.exit(2)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _when(ts: float | None) -> str:
@@ -147,6 +152,49 @@ def export(db, fmt, out, unique):
         n = store.export(out, fmt=fmt, unique=unique)
     if out != "-":
         click.echo(f"{n} rows written to {out}", err=True)
+
+
+@main.command()
+@DB
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (another than the loopback exposes the desk: use --token).")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free one).")
+@click.option("--token", envvar="NEWSFOLD_TOKEN", default=None,
+              help="Every page then needs this token (also read from NEWSFOLD_TOKEN); without it, reading is open and watchlist edits need the link printed at start.")
+def serve(db, host, port, token):
+    """The desk: stories, versions, captures, search and watchlists in a browser (read-only)."""
+    from .desk import serve as serve_desk
+
+    try:
+        serve_desk(db, host, port, token)
+    except StoreError as err:
+        click.echo(f"newsfold: {safe(err)}", err=True)
+        sys.exit(2)
+    except OSError as err:  # the port is taken, the address is not this machine's
+        click.echo(f"newsfold: cannot listen on {safe(host)}:{port} ({safe(err.strerror or err)})", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True)
+@DB
+@click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text, body, content).")
+@click.option("--settle", type=float, default=1.0, show_default=True,
+              help="Seconds a file's size and time must stay unchanged before it is read.")
+def watch(folders, db, text_field, settle):
+    """Ingest captures as they land in FOLDERS (what is there already first), until interrupted."""
+    from .watch import watch_folders
+
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: as Ctrl-C
+    with _open(db, create=True) as store:
+        try:
+            watch_folders(store, folders, text_field=text_field, settle=settle,
+                          on_report=lambda r: click.echo(f"newsfold: {r.summary()}", err=True))
+        except NotADirectoryError as err:
+            click.echo(f"newsfold: {safe(err)}: not a folder", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo(f"newsfold: stopped; {store.captures()} captures are committed in {db}.", err=True)
+            sys.exit(130)
 
 
 if __name__ == "__main__":
