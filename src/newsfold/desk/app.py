@@ -179,7 +179,7 @@ class Desk:
         self.allowed_hosts = allowed_hosts  # None: any Host header
         self.readers = Readers(path)
         self.env = _environment()
-        routes = []
+        routes = [Route("/watch/{name}.atom", self._page(self.atom, "atom"), methods=["GET"])]
         for path_, endpoint in (("/stories", self.stories), ("/story/{id}", self.story),
                                 ("/capture/{id}", self.capture), ("/search", self.search),
                                 ("/watch", self.watchlists), ("/watch/{name}", self.watchlist),
@@ -188,7 +188,6 @@ class Desk:
             routes.append(Route(path_, self._page(endpoint, "html"), methods=["GET"]))
         routes += [
             Route("/", lambda request: RedirectResponse("/stories", 303)),
-            Route("/watch/{name}.atom", self._page(self.atom, "atom"), methods=["GET"]),
             Route("/watch", self._edit(self.save_watchlist), methods=["POST"]),
             Route("/watch/{name}/delete", self._edit(self.delete_watchlist), methods=["POST"]),
             Route("/login", self.login, methods=["GET", "POST"]),
