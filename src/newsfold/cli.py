@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import os
 import signal
 import sys
 
@@ -184,14 +185,15 @@ def watch(folders, db, text_field, settle):
     """Ingest captures as they land in FOLDERS (what is there already first), until interrupted."""
     from .watch import watch_folders
 
+    for folder in folders:
+        if not os.path.isdir(folder):
+            click.echo(f"newsfold: {safe(folder)}: not a folder", err=True)
+            sys.exit(2)
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: as Ctrl-C
     with _open(db, create=True) as store:
         try:
             watch_folders(store, folders, text_field=text_field, settle=settle,
                           on_report=lambda r: click.echo(f"newsfold: {r.summary()}", err=True))
-        except NotADirectoryError as err:
-            click.echo(f"newsfold: {safe(err)}: not a folder", err=True)
-            sys.exit(2)
         except KeyboardInterrupt:
             click.echo(f"newsfold: stopped; {store.captures()} captures are committed in {db}.", err=True)
             sys.exit(130)
