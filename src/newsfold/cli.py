@@ -193,7 +193,9 @@ def watch(folders, db, text_field, settle):
     with _open(db, create=True) as store:
         try:
             watch_folders(store, folders, text_field=text_field, settle=settle,
-                          on_report=lambda r: click.echo(f"newsfold: {r.summary()}", err=True))
+                          on_report=lambda r: click.echo(f"newsfold: {r.summary()}", err=True),
+                          on_watching=lambda: click.echo(f"newsfold: watching {', '.join(map(safe, folders))}"
+                                                         " (Ctrl-C stops)", err=True))
         except KeyboardInterrupt:
             click.echo(f"newsfold: stopped; {store.captures()} captures are committed in {db}.", err=True)
             sys.exit(130)

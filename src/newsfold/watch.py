@@ -75,10 +75,11 @@ def _files(folders: Iterable[str]) -> list[str]:
 def watch_folders(store, folders: list[str], text_field: str | None = None, settle: float = 1.0,
                   on_report: Callable[[IngestReport], None] = lambda r: None,
                   on_problem: Callable[[Problem], None] = print_problem,
-                  stop: threading.Event | None = None) -> None:
+                  on_watching: Callable[[], None] = lambda: None, stop: threading.Event | None = None) -> None:
     """Ingest into `store` (a newsfold.Store) what is in `folders`, then every file that lands
-    there, until `stop` is set (or the process is interrupted). The full-text index is brought
-    up to date after each ingest, so the desk's search and watchlists see new captures."""
+    there, until `stop` is set (or the process is interrupted); `on_watching` is called once
+    the folders are watched. The full-text index is brought up to date after each ingest, so
+    the desk's search and watchlists see new captures."""
     import watchfiles
 
     from .pipeline import load_kernels
@@ -99,22 +100,15 @@ def watch_folders(store, folders: list[str], text_field: str | None = None, sett
         return None
 
     settling = Settling(settle)
-    now = time.monotonic()
-    for path in _files(folders):
-        settling.saw(path, file_state(path), now)
     watcher = watchfiles.watch(*folders, watch_filter=lambda change, path: not being_written(os.path.basename(path)),
                                rust_timeout=WAKE_MS, yield_on_timeout=True, step=50, debounce=WAKE_MS,
                                stop_event=stop)
-    while True:
-        ready = settling.ready(time.monotonic(), file_state)
-        if ready:
-            report = store.ingest(ready, text_field=text_field, progress=False, on_problem=on_problem)
-            ensure_fts(store.conn)
-            on_report(report)
-        try:
-            changes = next(watcher)
-        except StopIteration:
-            return
+    changes = next(watcher, None)  # the watch starts here: what lands from now on is seen ...
+    now = time.monotonic()
+    for path in _files(folders):  # ... and what was there before is read as well
+        settling.saw(path, file_state(path), now)
+    on_watching()
+    while changes is not None:
         now = time.monotonic()
         for change, path in changes:
             if change != watchfiles.Change.deleted:
@@ -124,3 +118,9 @@ def watch_folders(store, folders: list[str], text_field: str | None = None, sett
                         settling.saw(inner, file_state(inner), now)
                 elif name is not None:
                     settling.saw(name, file_state(name), now)
+        ready = settling.ready(time.monotonic(), file_state)
+        if ready:
+            report = store.ingest(ready, text_field=text_field, progress=False, on_problem=on_problem)
+            ensure_fts(store.conn)
+            on_report(report)
+        changes = next(watcher, None)

@@ -40,6 +40,7 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 8000, token: str | Non
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)  # connections wait from now on, while the server starts
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(f"newsfold desk: http://{shown}:{bound}/ (store {path}, read-only)", file=sys.stderr)
