@@ -20,8 +20,9 @@ PAGE_SIZE = 50  # stories a page
 VERSIONS_PAGE = 20  # occurrences a story page shows, each with its diff
 SPARK_BUCKETS = 24
 MAX_CAPTURE_LINES = 4000  # lines of a capture shown (a page can be 20 MiB)
-SEARCH_LIMIT = 200  # hits read for a search, then grouped by story
+SEARCH_LIMIT = 100  # hits read for a search, then grouped by story
 GROWING_WINDOW_H = 24
+GROWING_NEWEST = 10_000  # "growing" counts at most the window's newest occurrences
 
 
 def iso(ts: float | None) -> str | None:
@@ -67,11 +68,12 @@ def stories(conn, order: str, min_size: int, text_filter: str | None, since: flo
     window = None
     if order == "growing":
         window = (span[1] or 0) - GROWING_WINDOW_H * 3600
-        rows = db.growing(conn, window, min_size, text_filter, since, until, PAGE_SIZE + 1, offset)
+        rows = db.growing(conn, window, GROWING_NEWEST, min_size, text_filter, since, until, PAGE_SIZE + 1, offset)
     else:
         rows = db.stories(conn, order, min_size, text_filter, since, until, PAGE_SIZE + 1, offset)
     return {"order": order, "page": page, "more": len(rows) > PAGE_SIZE, "time": db.TIME.label,
             "span": [iso(span[0]), iso(span[1])], "window_start": iso(window) if window is not None else None,
+            "window_newest": GROWING_NEWEST if window is not None else None,
             "filters": {"q": text_filter, "min_size": min_size, "since": iso(since), "until": iso(until)},
             "stories": _story_rows(conn, rows[:PAGE_SIZE], span)}
 

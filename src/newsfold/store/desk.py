@@ -66,18 +66,19 @@ def stories(conn, order: str, min_size: int = 1, text: str | None = None, since:
                         " LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
 
 
-def growing(conn, window_start: float, min_size: int = 1, text: str | None = None, since: float | None = None,
-            until: float | None = None, limit: int = 50, offset: int = 0) -> list[tuple]:
-    """Stories with the most occurrences from `window_start` on, most first: (id, size, title,
-    first, last, canonical article, occurrences in the window)."""
+def growing(conn, window_start: float, newest: int, min_size: int = 1, text: str | None = None,
+            since: float | None = None, until: float | None = None, limit: int = 50, offset: int = 0) -> list[tuple]:
+    """Stories with the most occurrences from `window_start` on (of the `newest` occurrences
+    there at most: a window holding a whole bulk ingest costs no more than that), most first:
+    (id, size, title, first, last, canonical article, occurrences in the window)."""
     where, params = _story_filters(min_size, text, since, until)
     return conn.execute(
-        f"WITH recent(story_id, n) AS (SELECT p.story_id, count(*) FROM captures c"
+        f"WITH recent(story_id, n) AS (SELECT story_id, count(*) FROM (SELECT p.story_id FROM captures c"
         f" JOIN articles a ON a.capture_id = c.id JOIN placements p ON p.article_id = a.id"
-        f" WHERE {TIME.occurrence} >= ? GROUP BY p.story_id)"
+        f" WHERE {TIME.occurrence} >= ? ORDER BY {TIME.occurrence} DESC LIMIT ?) GROUP BY story_id)"
         f" SELECT {STORY_COLUMNS}, recent.n FROM recent JOIN stories s ON s.id = recent.story_id"
         f" WHERE {where} ORDER BY recent.n DESC, {ORDERS['newest']} LIMIT ? OFFSET ?",
-        (window_start, *params, limit, offset)).fetchall()
+        (window_start, newest, *params, limit, offset)).fetchall()
 
 
 def occurrence_times(conn, story_ids: Iterable[str]) -> list[tuple[str, int, str, str, float]]:
