@@ -85,6 +85,12 @@ def _article(row: tuple) -> dict:
             "time": iso(t), "_hash": body_hash}
 
 
+def _shortened(passage: str, words: int = 40) -> str:
+    """A shared passage as shown: its first `words` words (a copy shares its whole body)."""
+    w = passage.split()
+    return passage if len(w) <= words else " ".join(w[:words]) + " …"
+
+
 def story(conn, story_id: str, page: int) -> dict | None:
     row = db.story(conn, story_id)
     if row is None:
@@ -112,7 +118,7 @@ def story(conn, story_id: str, page: int) -> dict | None:
             v["evidence"] = {"jaccard": jaccard, "containment": containment, "entity_overlap": names,
                              "lead_overlap": lead, "score": score, "same_story": why.same_story,
                              "rule": [{"text": c.text, "held": c.held} for c in why.conditions],
-                             "shared": shared_passages(v["text"], canonical["text"])}
+                             "shared": [_shortened(p) for p in shared_passages(v["text"], canonical["text"])]}
         else:
             v["evidence"] = None
         versions.append(v)
