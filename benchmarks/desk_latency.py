@@ -98,7 +98,7 @@ def measure(base: str, targets: dict, clients: int, seconds: float, stop: thread
     out = {}
     for name in targets:
         xs = sorted(results[name])
-        q = statistics.quantiles(xs, n=100) if len(xs) >= 2 else xs * 99
+        q = statistics.quantiles(xs, n=100, method="inclusive") if len(xs) >= 2 else xs * 99
         out[name] = {"n": len(xs), "p50_ms": round(1000 * statistics.median(xs), 1) if xs else None,
                      "p95_ms": round(1000 * q[94], 1) if xs else None, "max_ms": round(1000 * xs[-1], 1) if xs else None,
                      "errors": len(errors[name]), "first_errors": errors[name][:3]}

@@ -85,6 +85,18 @@ class Readers:
         self.local.deadline = time.monotonic() + QUERY_DEADLINE_S
         return conn
 
+    def cached(self, conn: sqlite3.Connection, key, compute):
+        """`compute()`, or what it gave on this thread's connection while the store has not
+        changed since (SQLite's data_version: for aggregates over the whole store)."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        cache = self.local.__dict__.setdefault("cache", {})
+        hit = cache.get(key)
+        if hit is None or hit[0] != version:
+            if len(cache) >= 64:  # a few pages' worth per thread
+                cache.clear()
+            hit = cache[key] = (version, compute())
+        return hit[1]
+
     def close(self) -> None:
         with self.lock:
             for conn in self.all:
@@ -274,9 +286,12 @@ class Desk:
         order = _param(request, "sort", "newest") or "newest"
         if order not in ("newest", "growing", "largest"):
             raise BadRequest(400, "sort: newest, growing or largest")
-        data = queries.stories(conn, order, _int(request, "min_size", 1, 1, 10**9), _param(request, "q").strip() or None,
-                               _date(request, "since"), _date(request, "until", end=True),
-                               _int(request, "page", 1, 1, 10_000))
+        args = (order, _int(request, "min_size", 1, 1, 10**9), _param(request, "q").strip() or None,
+                _date(request, "since"), _date(request, "until", end=True), _int(request, "page", 1, 1, 10_000))
+        if order == "growing":  # an aggregate over the store's newest occurrences
+            data = self.readers.cached(conn, args, lambda: queries.stories(conn, *args))
+        else:
+            data = queries.stories(conn, *args)
         return "stories.html", data, {}
 
     def story(self, request: Request, conn, fmt: str):
@@ -322,7 +337,7 @@ class Desk:
         return "watchlist.atom", data, {}
 
     def overview(self, request: Request, conn, fmt: str):
-        return "overview.html", queries.overview(conn), {}
+        return "overview.html", self.readers.cached(conn, "overview", lambda: queries.overview(conn)), {}
 
     # ------------------------------------------------------------ edits and the token
 
