@@ -88,7 +88,7 @@ class Readers:
     def cached(self, conn: sqlite3.Connection, key, compute):
         """`compute()`, or what it gave on this thread's connection while the store has not
         changed since (SQLite's data_version: for aggregates over the whole store)."""
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        version = db.data_version(conn)
         cache = self.local.__dict__.setdefault("cache", {})
         hit = cache.get(key)
         if hit is None or hit[0] != version:

@@ -41,6 +41,11 @@ ORDERS = {  # the stories page's orders (growing is ranked by `growing` first): 
 STORY_COLUMNS = f"s.id, s.size, s.title, {TIME.first}, {TIME.last}, s.canonical_id"
 
 
+def data_version(conn) -> int:
+    """A number that changes whenever another connection commits to the store."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 def time_span(conn) -> tuple[float | None, float | None]:
     """The store's earliest and latest time (None, None when empty)."""
     return tuple(conn.execute(TIME.span).fetchone())
