@@ -170,6 +170,9 @@ def test_search_groups_hits_by_story_and_highlights_terms(client):
     data = client.get("/search.json", params={"q": "crisis cell"}).json()
     assert data["stories"][0]["title"] == IRAQ and data["index"]["behind"] == 0
     assert any(part["hit"] for part in data["stories"][0]["hits"][0]["snippet"])
+    best = client.get("/search.json", params={"q": "crisis cell", "sort": "best"}).json()
+    assert best["stories"][0]["title"] == IRAQ and best["order"] == "best"
+    assert client.get("/search", params={"q": "x", "sort": "random"}).status_code == 400
     # a malformed FTS query is searched as a phrase, not an error
     assert client.get("/search.json", params={"q": 'crisis "cell'}).json()["note"].startswith("searched as a phrase")
 

@@ -307,7 +307,10 @@ class Desk:
         return "capture.html", data, {}
 
     def search(self, request: Request, conn, fmt: str):
-        return "search.html", queries.search(conn, _param(request, "q").strip()), {}
+        order = _param(request, "sort", "newest") or "newest"
+        if order not in ("newest", "best"):
+            raise BadRequest(400, "sort: newest or best")
+        return "search.html", queries.search(conn, _param(request, "q").strip(), order), {}
 
     def watchlists(self, request: Request, conn, fmt: str):
         return "watchlists.html", queries.watchlists(conn, _seen(request)), {}

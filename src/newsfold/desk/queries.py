@@ -176,10 +176,12 @@ def coverage(conn) -> dict:
     return {"indexed_upto": upto, "last_article": last, "behind": max(0, last - upto)}
 
 
-def search(conn, query: str) -> dict:
-    rows, note = _hits(conn, query, SEARCH_LIMIT) if query else ([], None)
+def search(conn, query: str, order: str = "newest") -> dict:
+    """Hits newest first (a read of the index's newest matches), or best first (which ranks
+    every match: slower for a common word in a big store)."""
+    rows, note = _hits(conn, query, SEARCH_LIMIT, newest=order == "newest") if query else ([], None)
     groups = _grouped(rows)
-    return {"q": query, "note": note, "hits": len(rows), "stories": groups, "index": coverage(conn)}
+    return {"q": query, "order": order, "note": note, "hits": len(rows), "stories": groups, "index": coverage(conn)}
 
 
 def watchlists(conn, seen: dict[str, int]) -> dict:
