@@ -44,6 +44,9 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 8000, token: str | Non
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(f"newsfold desk: http://{shown}:{bound}/ (store {path}, read-only)", file=sys.stderr)
+    if token is None and not is_loopback(host):
+        print("newsfold desk: warning: listening beyond this machine without --token: whoever reaches it reads the store",
+              file=sys.stderr)
     if token is None:
         print(f"newsfold desk: to edit watchlists open http://{shown}:{bound}/stories?token={edit_token}",
               file=sys.stderr)
