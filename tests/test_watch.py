@@ -33,7 +33,8 @@ def test_watch_reads_what_lands_once_whole_and_nothing_twice_across_restarts(tmp
     inbox.mkdir()
     shutil.copy(EXAMPLES / "000_8c6bb47f4d0febb6.txt", inbox / "early.txt")  # there before the watcher
     db = tmp_path / "w.db"
-    watcher = Served("watch", inbox, "--db", db, "--settle", "0.5")
+    # a generous settle time: the writer below pauses 0.1 s between pieces, even on a busy machine
+    watcher = Served("watch", inbox, "--db", db, "--settle", "2")
     try:
         assert "captures: 1 new" in watcher.read_line("captures:")
         # a download: written as .part, renamed when whole
