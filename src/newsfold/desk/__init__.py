@@ -37,8 +37,11 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 8000, token: str | Non
     desk = Desk(path, token=token, edit_token=edit_token,
                 allowed_hosts=LOOPBACK_NAMES + [host] if is_loopback(host) else None)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # a TCP socket by name: asyncio sets TCP_NODELAY only on connections of such a socket, and
+    # without it a response's second segment waits for the client's delayed ACK (~40 ms)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(2048)  # connections wait from now on, while the server starts
     bound = sock.getsockname()[1]
