@@ -6,10 +6,10 @@ read-only connection and already-validated parameters (see app.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 import zlib
 from collections import Counter
-from urllib.parse import urlsplit
 
 from ..match import explain
 from ..match.evidence import shared_passages
@@ -20,11 +20,12 @@ PAGE_SIZE = 50  # stories a page
 VERSIONS_PAGE = 20  # occurrences a story page shows, each with its diff
 SPARK_BUCKETS = 24
 MAX_CAPTURE_LINES = 4000  # lines of a capture shown (a page can be 20 MiB)
-SEARCH_LIMIT = 100  # hits read for a search, then grouped by story
+SEARCH_LIMIT = 50  # hits read for a search, then grouped by story
 GROWING_WINDOW_H = 24
 GROWING_NEWEST = 10_000  # "growing" counts at most the window's newest occurrences
 
 
+@functools.lru_cache(maxsize=8192)  # an ingest gives a whole batch one time
 def iso(ts: float | None) -> str | None:
     """Unix seconds as ISO 8601 UTC (the JSON twins' and the pages' time format)."""
     if ts is None:
@@ -32,29 +33,24 @@ def iso(ts: float | None) -> str | None:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def source_of(url: str, capture_name: str) -> str:
-    """Where an occurrence comes from: its URL's host, or (no URL) its capture."""
-    host = urlsplit(url).hostname if url else None
-    return host.removeprefix("www.") if host else capture_name
-
-
 def _story_rows(conn, rows: list[tuple], span: tuple[float | None, float | None]) -> list[dict]:
-    """Story rows with their captures, sources and a sparkline of occurrences over the store's span."""
+    """Story rows with their captures, sources and a sparkline of occurrences over the store's
+    span (a store of one instant: all of it in the last bucket)."""
     t0, t1 = span
-    width = ((t1 - t0) if t0 is not None and t1 is not None else 0) or 1.0
-    stats: dict[str, tuple[set, set, list[int]]] = {r[0]: (set(), set(), [0] * SPARK_BUCKETS) for r in rows}
-    for sid, cap_id, cap_name, url, t in db.occurrence_times(conn, stats):
-        captures, sources, spark = stats[sid]
-        captures.add(cap_id)
-        sources.add(source_of(url, cap_name))
-        if t is not None and t0 is not None:  # (a store of one instant: all of it is now)
-            at = int((t - t0) / width * SPARK_BUCKETS) if t1 > t0 else SPARK_BUCKETS - 1
-            spark[min(SPARK_BUCKETS - 1, max(0, at))] += 1
+    ids = [r[0] for r in rows]
+    counts = {sid: (captures, sources) for sid, captures, sources in db.story_counts(conn, ids)}
+    sparks = {sid: [0] * SPARK_BUCKETS for sid in ids}
+    if t0 is not None and t1 > t0:
+        for sid, bucket, n in db.story_timelines(conn, ids, t0, (t1 - t0) / SPARK_BUCKETS):
+            sparks[sid][min(SPARK_BUCKETS - 1, max(0, bucket))] += n
+    elif t0 is not None:
+        for r in rows:
+            sparks[r[0]][-1] = r[1]
     out = []
     for r in rows:
-        captures, sources, spark = stats[r[0]]
+        captures, sources = counts.get(r[0], (0, 0))
         row = {"id": r[0], "occurrences": r[1], "title": r[2], "first": iso(r[3]), "last": iso(r[4]),
-               "captures": len(captures), "sources": len(sources), "sparkline": spark}
+               "captures": captures, "sources": sources, "sparkline": sparks[r[0]]}
         if len(r) > 6:
             row["recent"] = r[6]
         out.append(row)

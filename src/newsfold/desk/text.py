@@ -190,17 +190,15 @@ def hit_parts(snippet: str) -> list[tuple[str, bool]]:
     return parts
 
 
-def sparkline(counts: Sequence[int], width: float = 120, height: float = 24) -> str:
-    """SVG polyline points of `counts` drawn in a width × height box (the highest at the top).
+def sparkline(counts: Sequence[int], step: int = 5, height: int = 24) -> str:
+    """SVG polyline points of `counts`, `step` apart, in a box `height` high (the highest at the
+    top), in whole numbers.
 
-    >>> sparkline([0, 2, 1], 10, 4)
-    '0.0,4.0 5.0,0.0 10.0,2.0'
+    >>> sparkline([0, 2, 1], 5, 4)
+    '0,4 5,0 10,2'
     """
-    if not counts:
-        return ""
-    top = max(counts) or 1
-    step = width / max(len(counts) - 1, 1)
-    return " ".join(f"{i * step:.1f},{height - height * c / top:.1f}" for i, c in enumerate(counts))
+    top = max(counts, default=0) or 1
+    return " ".join(f"{i * step},{height - height * c // top}" for i, c in enumerate(counts))
 
 
 def bars(values: Sequence[int], width: float, height: float, log: bool = False) -> list[tuple[float, float, float, float]]:

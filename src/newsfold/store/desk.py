@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from .reads import by_ids
 
@@ -89,11 +90,27 @@ def growing(conn, window_start: float, newest: int, min_size: int = 1, text: str
         (window_start, newest, *params, limit, offset)).fetchall()
 
 
-def occurrence_times(conn, story_ids: Iterable[str]) -> list[tuple[str, int, str, str, float]]:
-    """(story, capture id, capture name, article url, time) of every occurrence of those stories."""
-    return list(by_ids(conn, f"SELECT p.story_id, c.id, c.name, a.url, {TIME.occurrence} FROM placements p"
-                             " JOIN articles a ON a.id = p.article_id JOIN captures c ON c.id = a.capture_id"
-                             " WHERE p.story_id IN ({ids})", story_ids))
+def _url_host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+def story_counts(conn, story_ids: Iterable[str]) -> list[tuple[str, int, int]]:
+    """(story, captures, sources) of those stories: a source is an occurrence's site (its URL's
+    host), or its capture when it has no URL."""
+    conn.create_function("url_host", 1, _url_host, deterministic=True)
+    return list(by_ids(conn, "SELECT p.story_id, count(DISTINCT a.capture_id),"
+                             " count(DISTINCT CASE WHEN a.url = '' THEN 'capture ' || a.capture_id ELSE url_host(a.url) END)"
+                             " FROM placements p JOIN articles a ON a.id = p.article_id"
+                             " WHERE p.story_id IN ({ids}) GROUP BY p.story_id", story_ids))
+
+
+def story_timelines(conn, story_ids: Iterable[str], start: float, width: float) -> list[tuple[str, int, int]]:
+    """(story, bucket, occurrences) of those stories, in buckets of `width` seconds from `start`."""
+    return list(by_ids(conn, f"SELECT p.story_id, CAST(({TIME.occurrence} - {float(start)!r}) / {float(width)!r} AS INTEGER),"
+                             " count(*) FROM placements p JOIN articles a ON a.id = p.article_id"
+                             " JOIN captures c ON c.id = a.capture_id WHERE p.story_id IN ({ids}) GROUP BY 1, 2",
+                       story_ids))
 
 
 def story(conn, story_id: str) -> tuple | None:
