@@ -6,7 +6,8 @@ documents into the same store (batches of --batch documents, one after another, 
 `newsfold watch` would). Prints p50/p95/max per page and phase, and the errors (there must be
 none); writes benchmarks/results/desk_latency.json.
 
-The store is copied first (the copy is what the ingests grow), unless --in-place. Usage:
+The other orders of the stories page (growing, largest) are measured apart, at rest. The
+store is copied first (the copy is what the ingests grow), unless --in-place. Usage:
 
     python3 benchmarks/desk_latency.py --db /work/data/c1m.db --seconds 30
 """
@@ -55,12 +56,20 @@ def sample_targets(db: Path, n: int, seed: int) -> tuple[list[str], list[str]]:
 
 
 def pages(stories: list[str], words: list[str], rng: random.Random) -> dict[str, callable]:
+    """The pages measured under load: the stories page (newest first, one of its first five
+    pages), a random story, a search for a word of a random headline."""
     return {
         "stories": lambda: f"/stories?page={rng.randint(1, 5)}",
-        "stories growing": lambda: "/stories?sort=growing",
-        "stories largest": lambda: f"/stories?sort=largest&page={rng.randint(1, 5)}",
         "story": lambda: f"/story/{rng.choice(stories)}",
         "search": lambda: f"/search?q={rng.choice(words)}",
+    }
+
+
+def other_orders(rng: random.Random) -> dict[str, callable]:
+    """The stories page's other orders, measured apart, at rest."""
+    return {
+        "stories, growing": lambda: "/stories?sort=growing",
+        "stories, largest": lambda: f"/stories?sort=largest&page={rng.randint(1, 5)}",
     }
 
 
@@ -112,6 +121,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--batch", type=int, default=1000, help="documents per concurrent ingest")
     ap.add_argument("--batches", type=int, default=20, help="new-document batches made for the ingests")
+    ap.add_argument("--ingest-workers", type=int, default=1, help="worker processes of each concurrent ingest")
     ap.add_argument("--in-place", action="store_true", help="grow the store given, not a copy")
     ap.add_argument("--newsfold", type=Path, default=NEWSFOLD)
     args = ap.parse_args()
@@ -153,7 +163,8 @@ def main() -> None:
                 if stop.is_set():
                     return
                 start = time.perf_counter()
-                p = subprocess.run([nf, "ingest", str(path), "--db", str(store), "--quiet"], capture_output=True, text=True)
+                p = subprocess.run([nf, "ingest", str(path), "--db", str(store), "--quiet", "--workers",
+                                    str(args.ingest_workers)], capture_output=True, text=True)
                 ingested.append((path.name, p.returncode, round(time.perf_counter() - start, 2),
                                  p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""))
 
@@ -163,23 +174,29 @@ def main() -> None:
         while_ingesting = measure(base, targets, args.clients, args.seconds)
         stop.set()
         writer.join()
+        orders = measure(base, other_orders(rng), args.clients, args.seconds / 2)
     finally:
         server.terminate()
         server.wait()
     report = {"store": str(args.db), "clients": args.clients, "seconds": args.seconds,
-              "at_rest": at_rest, "while_ingesting": while_ingesting, "ingests": ingested,
+              "at_rest": at_rest, "while_ingesting": while_ingesting, "other_orders_at_rest": orders,
+              "ingests": ingested, "ingest_workers": args.ingest_workers, "load_average": os.getloadavg(),
               "cpu": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "desk_latency.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"{args.clients} clients, {args.seconds:.0f} s a phase; ingests during the second phase: "
-          f"{len(ingested)} of {args.batch} documents, exits {sorted({i[1] for i in ingested})}")
+          f"{len(ingested)} of {args.batch} documents ({args.ingest_workers} worker each), "
+          f"exits {sorted({i[1] for i in ingested})}, {[i[2] for i in ingested]} s each")
     print(f"| page | at rest: n | p50 ms | p95 ms | max ms | errors | ingesting: n | p50 ms | p95 ms | max ms | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in at_rest:
         a, b = at_rest[name], while_ingesting[name]
         print(f"| {name} | {a['n']} | {a['p50_ms']} | {a['p95_ms']} | {a['max_ms']} | {a['errors']} "
               f"| {b['n']} | {b['p50_ms']} | {b['p95_ms']} | {b['max_ms']} | {b['errors']} |")
-    for phase in (at_rest, while_ingesting):
+    for name, r in orders.items():
+        print(f"| {name} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {r['errors']} | – | – | – | – | – |")
+    print("load average after: %.1f %.1f %.1f" % os.getloadavg())
+    for phase in (at_rest, while_ingesting, orders):
         for name, r in phase.items():
             for e in r["first_errors"]:
                 print("error:", name, e)
