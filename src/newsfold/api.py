@@ -1,10 +1,10 @@
 """The Python API: `newsfold.extract(...)` and `newsfold.Store(path)` with the CLI's verbs."""
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
-import sqlite3
 
 from . import store as db
 from .extract import extract as _extract_capture
@@ -22,9 +22,7 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
     >>> [a.title for a in arts][1]
     "Syria's Leader Sharaa in Berlin on Tuesday, Says German Presidency"
     """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    for item in discover([str(p) for p in paths]):
+    for item in discover(_paths(paths)):
         if isinstance(item, Problem):
             on_problem(item)
             continue
@@ -37,6 +35,11 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
                 yield from _extract_capture(cap)
             except Exception as err:  # untrusted input: report, go on
                 on_problem(Problem(cap.name, f"extraction failed ({type(err).__name__}: {err})"))
+
+
+def _paths(paths: str | Path | Iterable[str | Path]) -> list[str]:
+    """One path or several, as strings (a str is one path, never its characters)."""
+    return [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
 
 
 def extract_text(text: str, name: str = "<text>") -> list[Article]:
@@ -68,6 +71,14 @@ def article_row(a: Article, story: str | None = None) -> dict:
     return row
 
 
+class AmbiguousId(LookupError):
+    """An id prefix that names several stories."""
+
+    def __init__(self, prefix: str, matches: list[str]) -> None:
+        super().__init__(f"{prefix} names {len(matches)}{'+' if len(matches) >= 10 else ''} stories: {', '.join(matches)}")
+        self.prefix, self.matches = prefix, matches
+
+
 class Store:
     """A newsfold store: one SQLite file.
 
@@ -94,11 +105,13 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def ingest(self, paths: Iterable[str | Path], text_field: str | None = None, workers: int | None = None,
+    def ingest(self, paths: str | Path | Iterable[str | Path], text_field: str | None = None, workers: int | None = None,
                progress: bool | None = None, on_problem=print_problem) -> IngestReport:
+        """Read captures (files, folders, globs: one path or several) into the store and place
+        their articles in stories."""
         from .engines.local import ingest
 
-        return ingest(self.conn, [str(p) for p in paths], text_field, workers, progress, on_problem)
+        return ingest(self.conn, _paths(paths), text_field, workers, progress, on_problem)
 
     def captures(self) -> int:
         """How many captures the store holds."""
@@ -107,11 +120,23 @@ class Store:
     def stories(self, limit: int | None = None, min_size: int = 1, sort: str = "size") -> list[dict]:
         return reads.stories(self.conn, limit, min_size, sort)
 
+    def count_stories(self, min_size: int = 1) -> int:
+        """How many stories have at least `min_size` occurrences."""
+        return reads.count_stories_at_least(self.conn, min_size)
+
+    def story_ids(self, prefix: str, limit: int = 10) -> list[str]:
+        """Story ids that start with `prefix` (git-style: a few leading characters name a story)."""
+        return reads.story_ids_with_prefix(self.conn, prefix.strip().lower(), limit)
+
     def story(self, story_id: str) -> dict | None:
-        """The canonical article, every occurrence, and the evidence of each merge."""
+        """The canonical article, every occurrence, and the evidence of each merge. `story_id` may
+        be a prefix of one story's id (None: no story; AmbiguousId: several)."""
         from .match.evidence import shared_passages
 
-        s = reads.story(self.conn, story_id)
+        matches = self.story_ids(story_id, 10)
+        if len(matches) > 1 and story_id not in matches:
+            raise AmbiguousId(story_id, matches)
+        s = reads.story(self.conn, story_id if story_id in matches else matches[0]) if matches else None
         if s is None:
             return None
         merges = s.pop("merges")
@@ -127,6 +152,42 @@ class Store:
         del s["canonical_id"]
         return s
 
+    def stats(self) -> dict:
+        """Counts of captures, articles and stories (by size), captures by kind, when they were
+        ingested, and the store's size on disk."""
+        out = reads.stats(self.conn)
+        out["store_bytes"] = sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+        return out
+
+    def captures_matching(self, wanted: str) -> list[tuple[int, str]]:
+        """(id, name) of the captures `wanted` names: a capture's name, or a path (a file, or a
+        folder: every capture read from under it), or else a prefix of names."""
+        names = reads.capture_names(self.conn)
+        exact = [(i, n) for i, n in names if n == wanted]
+        if exact:
+            return exact
+        if os.path.exists(wanted):
+            real = os.path.realpath(wanted)
+            under = [(i, n) for i, n in names
+                     if os.path.realpath(n.split("#")[0]) == real or os.path.realpath(n).startswith(real + os.sep)]
+            if under:
+                return under
+        return [(i, n) for i, n in names if n.startswith(wanted)]
+
+    def forget(self, wanted: str | Iterable[str]):
+        """Remove the captures named (by name, prefix or source path) and their articles, and
+        place again the stories they were in: the store is then what a clean ingest of the rest
+        would have made. Returns (forgotten: engines.forget.Forgotten, names that matched nothing)."""
+        from .engines.forget import forget
+
+        ids, unmatched = set(), []
+        for w in ([wanted] if isinstance(wanted, str) else list(wanted)):
+            found = self.captures_matching(str(w))
+            ids.update(i for i, _ in found)
+            if not found:
+                unmatched.append(str(w))
+        return forget(self.conn, sorted(ids)), unmatched
+
     def search(self, query: str, limit: int = 20) -> list[dict]:
         """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first."""
         writes.ensure_fts(self.conn)
@@ -137,14 +198,20 @@ class Store:
         groups: dict[str, dict] = {}
         for story, aid, cap, pos, title, snip in rows:
             g = groups.setdefault(story, {"story": story, "title": title, "hits": []})
-            g["hits"].append({"article": aid, "capture": cap, "position": pos, "title": title, "snippet": snip})
+            same = next((h for h in g["hits"] if h["snippet"] == snip), None)
+            if same is not None:  # another copy of the same passage: one line, counted
+                same["copies"] += 1
+                continue
+            g["hits"].append({"article": aid, "capture": cap, "position": pos, "title": title, "snippet": snip,
+                              "copies": 1})
         return list(groups.values())[:limit]
 
     def export_rows(self, unique: bool = False) -> Iterator[dict]:
         return reads.export_rows(self.conn, unique)
 
     def export(self, out, fmt: str = "jsonl", unique: bool = False) -> int:
-        """Write one row per article occurrence (or per story with `unique`); returns the row count."""
-        from .export import write_export
+        """Write one row per article occurrence (or per story with `unique`, with its number of
+        occurrences); returns the row count."""
+        from .export import EXPORT_FIELDS, UNIQUE_FIELDS, write_export
 
-        return write_export(self.export_rows(unique), out, fmt)
+        return write_export(self.export_rows(unique), out, fmt, UNIQUE_FIELDS if unique else EXPORT_FIELDS)

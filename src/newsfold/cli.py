@@ -1,6 +1,7 @@
 """The `newsfold` command: a thin layer over the Python API (`newsfold.api`)."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import gc
 import json
@@ -10,12 +11,15 @@ import sys
 
 import click
 
-from .api import Store, article_row, extract
-from .store import StoreError
+from .api import AmbiguousId, Store, article_row, extract
 from .export import EXPORT_FIELDS
+from .store import StoreError
 from .terminal import safe
 
-DB = click.option("--db", default="newsfold.db", show_default=True, help="SQLite store file.")
+CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True}
+DB = click.option("--db", default="newsfold.db", help="SQLite store file.")
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                      help="table for people; json (one JSON object a line) or csv for programs.")
 
 
 def _open(db: str, create: bool = False) -> Store:
@@ -24,8 +28,12 @@ def _open(db: str, create: bool = False) -> Store:
     try:
         return Store(db, create=create)
     except StoreError as err:
-        click.echo(f"newsfold: {safe(err)}", err=True)
-        sys.exit(2)
+        _fail(str(err), 2)
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"newsfold: {safe(message)}", err=True)
+    sys.exit(code)
 
 
 def _interrupt(signum, frame):
@@ -36,7 +44,19 @@ def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
-@click.group()
+def _json_line(obj) -> None:
+    # to a terminal, non-ASCII is escaped: scraped text may hold controls and bidi overrides
+    click.echo(json.dumps(obj, ensure_ascii=sys.stdout.isatty()))
+
+
+def _csv(rows: list[dict], fields: list[str]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: safe(v) if sys.stdout.isatty() and isinstance(v, str) else v for k, v in row.items()})
+
+
+@click.group(context_settings=CONTEXT)
 @click.version_option(package_name="newsfold")
 def main() -> None:
     """Turn raw news captures into clean, deduplicated stories."""
@@ -55,8 +75,7 @@ def ingest(paths, db, text_field, workers, quiet):
             report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None)
         except KeyboardInterrupt:
             n = store.captures()
-            click.echo(f"newsfold: interrupted; {n} captures are committed in {db}; run the same ingest again to finish.", err=True)
-            sys.exit(130)
+            _fail(f"interrupted; {n} captures are committed in {db}; run the same ingest again to finish.", 130)
     # the process ends next: what is alive now (numba's compiled code and types, hundreds of
     # thousands of objects) is left to the OS, not walked again by the collections at exit
     gc.freeze()
@@ -72,8 +91,8 @@ def ingest(paths, db, text_field, workers, quiet):
 
 @main.command("extract")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("--text-field", default=None)
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text, body, content).")
 def extract_cmd(paths, fmt, text_field):
     """Extraction only, no store: one JSON line per article."""
     n = 0
@@ -87,26 +106,55 @@ def extract_cmd(paths, fmt, text_field):
 
 @main.command()
 @DB
-@click.option("--limit", type=int, default=50, show_default=True)
-@click.option("--min-size", type=int, default=1, show_default=True)
-@click.option("--sort", type=click.Choice(["size", "recent"]), default="size", show_default=True)
-def stories(db, limit, min_size, sort):
-    """List stories: id, occurrences, canonical headline, first and last seen."""
+@click.option("--limit", type=int, default=50, help="How many stories to list (0: all).")
+@click.option("--min-size", type=int, default=1, help="Only stories of at least this many occurrences.")
+@click.option("--sort", type=click.Choice(["size", "recent"]), default="size", help="Largest or most recent first.")
+@FORMAT
+def stories(db, limit, min_size, sort, fmt):
+    """List stories: id, occurrences, first and last seen, canonical headline."""
     with _open(db) as store:
-        for s in store.stories(limit=limit, min_size=min_size, sort=sort):
-            click.echo(f"{s['id']}  {s['occurrences']:>4}  {_when(s['first_seen'])}  {_when(s['last_seen'])}  {safe(s['title'], 90)}")
+        rows = store.stories(limit=limit or None, min_size=min_size, sort=sort)
+        total = store.count_stories(min_size)
+    if fmt == "json":
+        for s in rows:
+            _json_line(s)
+    elif fmt == "csv":
+        _csv(rows, ["id", "occurrences", "first_seen", "last_seen", "title"])
+    else:
+        click.echo(f"{'story':<16}  {'occ':>4}  {'first seen':<16}  {'last seen':<16}  headline")
+        for s in rows:
+            click.echo(f"{s['id']}  {s['occurrences']:>4}  {_when(s['first_seen'])}  {_when(s['last_seen'])}  "
+                       f"{safe(s['title'], 90)}")
+        more = "" if len(rows) == total else " (--limit 0 lists all)"
+        click.echo(f"showing {len(rows):,} of {total:,} stories{more}")
+
+
+def _story(store: Store, story_id: str) -> dict:
+    try:
+        s = store.story(story_id)
+    except AmbiguousId as err:
+        _fail(str(err))
+    if s is None:
+        _fail(f"no story {story_id}")
+    return s
 
 
 @main.command()
 @click.argument("story_id")
 @DB
-def show(story_id, db):
-    """A story: its canonical article, every occurrence, and the evidence for each merge."""
+@FORMAT
+def show(story_id, db, fmt):
+    """A story (its id, or the first characters of it): its canonical article, every occurrence,
+    and the evidence for each merge."""
     with _open(db) as store:
-        s = store.story(story_id)
-    if s is None:
-        click.echo(f"newsfold: no story {safe(story_id)}", err=True)
-        sys.exit(1)
+        s = _story(store, story_id)
+    if fmt == "json":
+        return _json_line(s)
+    if fmt == "csv":
+        return _csv([{**o, **(o["evidence"] or {}), "shared": " | ".join((o["evidence"] or {}).get("shared", []))}
+                     for o in s["occurrences"]],
+                    ["capture", "position", "words", "canonical", "title", "containment", "jaccard", "entity_overlap",
+                     "lead_overlap", "score", "shared"])
     c = s["canonical"]
     click.echo(f"story {s['id']}: {s['size']} occurrences\n")
     click.echo(f"# {safe(c['title'])}")
@@ -129,24 +177,73 @@ def show(story_id, db):
 @main.command()
 @click.argument("query")
 @DB
-@click.option("--limit", type=int, default=20, show_default=True)
-def search(query, db, limit):
-    """Full-text search, hits grouped by story."""
+@click.option("--limit", type=int, default=20, help="How many stories to show.")
+@FORMAT
+def search(query, db, limit, fmt):
+    """Full-text search (FTS5 syntax, or plain words), hits grouped by story; copies of one
+    passage are one line with a count."""
     with _open(db) as store:
         groups = store.search(query, limit=limit)
-    for g in groups:
-        click.echo(f"{g['story']}  {safe(g['title'], 90)}")
-        for h in g["hits"]:
-            click.echo(f"    {safe(h['capture'])} #{h['position']}: {safe(h['snippet'], 140)}")
+    if fmt == "json":
+        for g in groups:
+            _json_line(g)
+    elif fmt == "csv":
+        _csv([{"story": g["story"], "story_title": g["title"], **h} for g in groups for h in g["hits"]],
+             ["story", "story_title", "capture", "position", "copies", "snippet"])
+    else:
+        for g in groups:
+            click.echo(f"{g['story']}  {safe(g['title'], 90)}")
+            for h in g["hits"]:
+                copies = f"  (×{h['copies']})" if h["copies"] > 1 else ""
+                click.echo(f"    {safe(h['capture'])} #{h['position']}: {safe(h['snippet'], 140)}{copies}")
     if not groups:
         click.echo("no match", err=True)
 
 
 @main.command()
 @DB
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True)
-@click.option("--out", default="-", show_default=True, help="Output file ('-' for stdout).")
-@click.option("--unique", is_flag=True, help="One row per story (its canonical article).")
+@FORMAT
+def stats(db, fmt):
+    """What the store holds: captures, articles, stories by size, captures by kind, when, and its size."""
+    with _open(db) as store:
+        s = store.stats()
+    if fmt == "json":
+        return _json_line(s)
+    if fmt == "csv":
+        flat = {**{k: v for k, v in s.items() if not isinstance(v, dict)},
+                **{f"stories_of_{k}": v for k, v in s["stories_by_size"].items()},
+                **{f"captures_{k}": v for k, v in s["captures_by_kind"].items()}}
+        return _csv([flat], list(flat))
+    click.echo(f"captures   {s['captures']:,}")
+    click.echo(f"articles   {s['articles']:,}")
+    click.echo(f"stories    {s['stories']:,}  (by occurrences: "
+               + ", ".join(f"{k}: {v:,}" for k, v in s["stories_by_size"].items()) + ")")
+    click.echo("kinds      " + ", ".join(f"{safe(k)}: {v:,}" for k, v in s["captures_by_kind"].items()))
+    click.echo(f"ingested   {_when(s['first_ingested'])} to {_when(s['last_ingested'])}")
+    click.echo(f"store      {s['store_bytes'] / 1e6:,.1f} MB")
+
+
+@main.command()
+@click.argument("captures", nargs=-1, required=True)
+@DB
+def forget(captures, db):
+    """Remove captures (by name, name prefix, or the file or folder they were read from) and their
+    articles, and place again the stories they were in."""
+    with _open(db) as store:
+        done, unmatched = store.forget(captures)
+    for name in unmatched:
+        click.echo(f"newsfold: {safe(name)}: no capture by that name, prefix or path", err=True)
+    click.echo(f"forgot {done.captures:,} captures ({done.articles:,} articles); {done.stories_replaced:,} stories "
+               f"placed again; {done.stories:,} stories in the store", err=True)
+    if not done.captures:
+        sys.exit(1)
+
+
+@main.command()
+@DB
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl")
+@click.option("--out", default="-", help="Output file ('-' for stdout).")
+@click.option("--unique", is_flag=True, help="One row per story (its canonical article), with its occurrence count.")
 def export(db, fmt, out, unique):
     """Export one row per article occurrence: capture, position, title, caption, credit, text, story, canonical."""
     with _open(db) as store:

@@ -6,19 +6,19 @@ import sys
 from collections.abc import Iterable
 
 EXPORT_FIELDS = ("capture", "position", "title", "caption", "credit", "text", "story", "canonical")
+UNIQUE_FIELDS = EXPORT_FIELDS + ("occurrences",)  # one row per story: how many occurrences it has
+_ARROW_TYPES = {"position": "int32", "canonical": "bool_", "occurrences": "int32"}  # the rest: strings
 
 
-def write_export(rows: Iterable[dict], out, fmt: str = "jsonl") -> int:
-    """Write the export rows to `out` (a path, or None/'-' for stdout); how many."""
-    rows = ({k: r[k] for k in EXPORT_FIELDS} for r in rows)
+def write_export(rows: Iterable[dict], out, fmt: str = "jsonl", fields: tuple[str, ...] = EXPORT_FIELDS) -> int:
+    """Write the export rows' `fields` to `out` (a path, or None/'-' for stdout); how many."""
+    rows = ({k: r[k] for k in fields} for r in rows)
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         data = list(rows)
-        schema = pa.schema([("capture", pa.string()), ("position", pa.int32()), ("title", pa.string()),
-                            ("caption", pa.string()), ("credit", pa.string()), ("text", pa.string()),
-                            ("story", pa.string()), ("canonical", pa.bool_())])
+        schema = pa.schema([(k, getattr(pa, _ARROW_TYPES.get(k, "string"))()) for k in fields])
         pq.write_table(pa.Table.from_pylist(data, schema=schema), out if out not in (None, "-") else sys.stdout.buffer)
         return len(data)
     n = 0

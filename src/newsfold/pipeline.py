@@ -10,6 +10,7 @@ values and callables: no step reads the store itself.
 """
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -17,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import xxhash
 
-from .cluster import article_key
+from .cluster import article_key, star_arrays
 from .config import SETTINGS
 from .extract import extract, segment_text
 from .fingerprint import PackedPrints, fingerprint_packed
@@ -26,7 +27,7 @@ from .index.runs import sorted_run
 from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, weighted_pairs
 from .match.prefilter import Sketches, prefilter_rows
 from .match.verify import pack_all_sets, verify
-from .model import Article, Capture, PairScores, Problem
+from .model import Article, Capture, PairScores, Problem, one_line
 from .read import InputError, RawRow, RowBlock, RowSpan, resolve
 
 # An article as the store takes it: (position, key, title, caption, credit, text, url, date)
@@ -80,10 +81,36 @@ class ChunkResult(NamedTuple):
 
 
 def load_kernels() -> None:
-    """Load (compiling on first use) the compiled loops of extraction and fingerprinting, so that
-    worker processes forked afterwards share them instead of each loading them again."""
+    """Load (compiling on first use) every compiled loop an ingest runs, on a few words: so that
+    worker processes forked afterwards share them instead of each loading them again, and a
+    first ingest compiles them all at once, saying so (see `kernels_compiled`)."""
     segment_text("Load the kernels\n\nof extraction, and the \u2018non-ASCII\u2019 path", "", {"title": "Kernels"})
-    BatchPrints.of(fingerprint_packed(["load the kernels", "and the \u2018non-ASCII\u2019 path"]))
+    words = "load the kernels of matching and the \u2018non-ASCII\u2019 path, Once"
+    prints = BatchPrints.of(fingerprint_packed([words, words, words + " more", words + " more"]))
+    sources = MatchSources(BandIndex(), Sketches(SETTINGS.bins), lambda ids: {},
+                           lambda ids: {aid: prints.sets[aid - 1] for aid in ids.tolist()}, lambda hashes: [])
+    edges = [e for first in (1, 3) for e in match_batch(Batch(np.array([first, first + 1]), np.array([first - 1, first]),
+                                                              prints), sources)]
+    sources.index.one_run()
+    star_arrays(np.arange(1, 5), prints.n_words.astype(np.int64), np.zeros((4, 2), np.uint64), np.arange(4),
+                np.array([e[:2] for e in edges], np.int64).reshape(-1, 2))
+
+
+def kernels_compiled() -> bool:
+    """Whether the compiled loops an ingest runs are in numba's cache on disk already (False: the
+    first ingest after an install compiles them, which takes a while, once)."""
+    from . import cluster
+    from .extract import linescan
+    from .fingerprint import kernels as fingerprint_kernels
+    from .index import kernels as index_kernels
+    from .match import kernels as match_kernels
+
+    loops = (fingerprint_kernels.fingerprint_texts, linescan.scan_lines, match_kernels.pair_overlaps,
+             match_kernels.prefilter_pairs, index_kernels.band_lookup, index_kernels.merge_into, cluster._star_members)
+    try:
+        return all(os.path.exists(loop._cache._cache_file._index_path) for loop in loops)
+    except AttributeError:  # another numba's internals: say nothing rather than guess
+        return True
 
 
 def extract_capture(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
@@ -123,6 +150,8 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkRe
             continue
         content_hash, arts = extract_capture(cap)
         if isinstance(arts, Problem):
+            if isinstance(item, RawRow):  # a row is found by its file and line; its id says which
+                arts = Problem(item.source, f"{arts.reason} (row {one_line(cap.name, 80)})", item.lineno)
             captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
         else:
             page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None

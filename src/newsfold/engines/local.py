@@ -33,7 +33,7 @@ from .. import config, index
 from ..cluster import Nodes, Placement, digest_halves, plan_placement, story_id
 from ..fingerprint import fingerprint_packed
 from ..model import Capture, IngestReport, Problem
-from ..pipeline import TITLE, Batch, BatchPrints, ChunkResult, load_kernels, process_chunk
+from ..pipeline import TITLE, Batch, BatchPrints, ChunkResult, kernels_compiled, load_kernels, process_chunk
 from ..read import RowBlock, RowSpan, discover, read_path
 from ..store import Checkpointer, Transaction, file_path, reads, writes
 from ..store import bands as stored_bands
@@ -61,6 +61,8 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
             workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
         bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="ingest", file=sys.stderr,
                    disable=True if progress is False else None, mininterval=0.5)
+        if not kernels_compiled():  # a first ingest after an install: say why it is slow
+            tqdm.write("newsfold: compiling the ingest's loops for this machine, once (15-30 s)", file=sys.stderr)
         load_kernels()  # before the workers are forked: they inherit the compiled code
         with _gc_tuned_for_ingest():
             _ingest_into(conn, paths, text_field, workers, report, bar, on_problem)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..model import Capture, Problem, one_line
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}  # and any other suffix, when a file is named
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 
@@ -61,9 +61,35 @@ def _walk(folder: Path) -> Iterator[Path | Problem]:
     for root, dirs, files in os.walk(folder, onerror=on_error, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for f in sorted(files):
-            if not f.startswith("."):
-                yield Path(root) / f
+            if f.startswith("."):
+                continue
+            path = Path(root) / f
+            why = not_a_capture(path)
+            yield path if why is None else Problem(str(path), f"skipped: {why}")
     yield from problems
+
+
+# What a folder holds beside its captures: a project's documents and files of other formats. A
+# file named on the command line is read whatever its name; one found in a folder only if it
+# could be a capture.
+DOCUMENT_NAMES = ("readme", "license", "licence", "copying", "changelog", "changes", "contributing", "authors",
+                  "notice", "history")
+CAPTURE_SUFFIXES = {".txt", ".text", "", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json", ".parquet",
+                    ".warc", ".arc"}
+
+
+def not_a_capture(path: Path) -> str | None:
+    """Why a file found in a folder is not a capture (a document, another format), or None."""
+    name = path.name.lower()
+    for gz in (".gz", ".gzip"):
+        if name.endswith(gz):
+            name = name[: -len(gz)]
+    stem, suffix = os.path.splitext(name)
+    if stem in DOCUMENT_NAMES or name.startswith(tuple(d + "." for d in DOCUMENT_NAMES)):
+        return "a project document, not a capture"
+    if suffix not in CAPTURE_SUFFIXES:
+        return f"not a capture format ({suffix})"
+    return None
 
 
 def format_of(path: Path) -> str:

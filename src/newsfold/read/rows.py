@@ -159,7 +159,36 @@ class RowSpan(NamedTuple):
 _span_file: tuple[str, int, tuple[int, int]] | None = None  # (path, fd, file id) a worker reads spans of
 
 
+PROBE_ROWS = 5  # rows a JSONL file is judged on before its rows are read one by one
+
+
+def probe_rows(path: Path, text_field: str | None) -> str | None:
+    """Why a JSONL file is not one of captures, judged on its first rows (None: it may be): a
+    JSON document rather than JSON lines, or rows none of which has a text field (a truth file,
+    a log). One line for the file, where its rows would each give one."""
+    with open_binary(path) as raw:
+        head = raw.read(READ_BYTES)
+    lines = [line for line in head.split(b"\n")[:-1 if len(head) == READ_BYTES else None] if line.strip()]
+    rows = []
+    for line in lines[:PROBE_ROWS]:
+        try:
+            rows.append(_loads(line))
+        except (ValueError, RecursionError):
+            rows.append(None)
+    objects = [r for r in rows if isinstance(r, dict)]
+    if rows and not objects:
+        return "not JSON lines (its first lines are no JSON objects: a JSON document, or another format)"
+    if len(objects) == len(rows) and objects and all(_row_text(r, text_field) is None for r in objects):
+        fields = sorted({k for r in objects for k in r})
+        return (f"no row has text in field '{text_field or '/'.join(TEXT_FIELDS)}' "
+                f"(fields: {quote(', '.join(fields[:12]))}; --text-field names another)")
+    return None
+
+
 def read_jsonl(path: Path, text_field: str | None) -> Iterator[RowBlock | Problem]:
+    why = probe_rows(path, text_field)
+    if why is not None:
+        raise InputError(why)
     with open_binary(path) as raw:
         plain = isinstance(getattr(raw, "raw", None), io.FileIO)
         stat = os.fstat(raw.fileno()) if plain else None

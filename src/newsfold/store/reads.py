@@ -95,13 +95,14 @@ def component_nodes(conn) -> list[tuple[int, int, str, int, str, float]]:
 def export_rows(conn, unique: bool = False) -> Iterator[dict]:
     where = "WHERE s.canonical_id = a.id" if unique else ""
     q = f"""SELECT c.name, a.position, a.title, a.caption, a.credit, a.text, p.story_id, s.canonical_id = a.id,
-                   a.url, a.date
+                   a.url, a.date, s.size
             FROM articles a JOIN captures c ON c.id = a.capture_id LEFT JOIN placements p ON p.article_id = a.id
             LEFT JOIN stories s ON s.id = p.story_id
             {where} ORDER BY c.name, c.content_hash, a.position"""
-    for name, pos, title, caption, credit, text, story, canonical, url, date in conn.execute(q):
+    for name, pos, title, caption, credit, text, story, canonical, url, date, size in conn.execute(q):
         yield {"capture": name, "position": pos, "title": title, "caption": caption, "credit": credit,
-               "text": text, "story": story, "canonical": bool(canonical), "url": url, "date": date}
+               "text": text, "story": story, "canonical": bool(canonical), "url": url, "date": date,
+               "occurrences": size}
 
 
 def count_captures(conn) -> int:
@@ -152,3 +153,52 @@ def search(conn, query: str, limit: int) -> list[tuple]:
         " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid JOIN captures c ON c.id = a.capture_id"
         " LEFT JOIN placements p ON p.article_id = a.id"
         " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit)).fetchall()
+
+
+def count_stories_at_least(conn, min_size: int) -> int:
+    return conn.execute("SELECT count(*) FROM stories WHERE size >= ?", (min_size,)).fetchone()[0]
+
+
+def story_ids_with_prefix(conn, prefix: str, limit: int = 10) -> list[str]:
+    """Story ids that start with `prefix` (ids are lower-case hex), at most `limit`."""
+    upper = prefix + "\uffff"  # every string that starts with prefix sorts between the two
+    return [r[0] for r in conn.execute("SELECT id FROM stories WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                                       (prefix, upper, limit))]
+
+
+def stats(conn) -> dict:
+    """Counts of captures, articles and stories, stories by size, captures by source, and when
+    the captures were ingested."""
+    captures, first, last = conn.execute("SELECT count(*), min(ingested_at), max(ingested_at) FROM captures").fetchone()
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    sizes = dict(conn.execute(
+        "SELECT CASE WHEN size = 1 THEN '1' WHEN size = 2 THEN '2' WHEN size <= 5 THEN '3-5'"
+        " WHEN size <= 20 THEN '6-20' ELSE '21+' END AS bucket, count(*) FROM stories GROUP BY bucket"))
+    kinds = dict(conn.execute("SELECT kind, count(*) FROM captures GROUP BY kind ORDER BY 2 DESC"))
+    return {"captures": captures, "articles": articles, "stories": sum(sizes.values()),
+            "stories_by_size": {k: sizes.get(k, 0) for k in ("1", "2", "3-5", "6-20", "21+")},
+            "captures_by_kind": kinds, "first_ingested": first, "last_ingested": last}
+
+
+def capture_names(conn) -> list[tuple[int, str]]:
+    """(id, name) of every capture."""
+    return conn.execute("SELECT id, name FROM captures ORDER BY name").fetchall()
+
+
+def articles_of_captures(conn, capture_ids: list[int]) -> list[int]:
+    return [r[0] for r in by_ids(conn, "SELECT id FROM articles WHERE capture_id IN ({ids})", capture_ids)]
+
+
+def stories_of(conn, article_ids: list[int]) -> set[str]:
+    """The stories the articles are placed in."""
+    return {r[0] for r in by_ids(conn, "SELECT DISTINCT story_id FROM placements WHERE article_id IN ({ids})",
+                                 article_ids)}
+
+
+def members_of(conn, story_ids: Iterable[str]) -> list[int]:
+    return [r[0] for r in by_ids(conn, "SELECT article_id FROM placements WHERE story_id IN ({ids})", story_ids)]
+
+
+def body_hashes_of(conn, article_ids: list[int]) -> list[tuple[int, str]]:
+    """(id, body hash) of the articles."""
+    return list(by_ids(conn, "SELECT id, body_hash FROM articles WHERE id IN ({ids})", article_ids))

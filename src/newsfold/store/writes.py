@@ -128,3 +128,34 @@ def ensure_fts(conn) -> None:
             conn.execute("INSERT INTO articles_fts (rowid, title, caption, text)"
                          " SELECT id, title, caption, text FROM articles WHERE id > ?", (upto,))
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_upto', ?)", (top,))
+
+
+def delete_captures(conn, capture_ids: list[int], article_ids: list[int]) -> None:
+    """Remove captures (with their kept texts) and their articles, with everything that names
+    those articles (their placements, merge evidence, pending marks, edges and full-text entries)."""
+    indexed = conn.execute("SELECT value FROM meta WHERE key='fts_upto'").fetchone()
+    upto = indexed[0] if indexed else 0
+    for i in range(0, len(article_ids), 500):
+        chunk = article_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        conn.execute("INSERT INTO articles_fts (articles_fts, rowid, title, caption, text)"
+                     f" SELECT 'delete', id, title, caption, text FROM articles WHERE id IN ({marks}) AND id <= ?",
+                     (*chunk, upto))
+        for sql in ("DELETE FROM placements WHERE article_id IN ({m})", "DELETE FROM merges WHERE article_id IN ({m})",
+                    "DELETE FROM pending WHERE article_id IN ({m})", "DELETE FROM edges WHERE a IN ({m})",
+                    "DELETE FROM edges WHERE b IN ({m})", "DELETE FROM articles WHERE id IN ({m})"):
+            conn.execute(sql.format(m=marks), chunk)
+    for i in range(0, len(capture_ids), 500):
+        chunk = capture_ids[i : i + 500]
+        conn.execute(f"DELETE FROM capture_texts WHERE capture_id IN ({','.join('?' * len(chunk))})", chunk)
+        conn.execute(f"DELETE FROM captures WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def unplace(conn, story_ids: Iterable[str], article_ids: list[int]) -> None:
+    """Take stories apart: their rows and evidence go, and their articles wait to be placed again."""
+    drop_stories(conn, story_ids)
+    for i in range(0, len(article_ids), 500):
+        chunk = article_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"DELETE FROM placements WHERE article_id IN ({marks})", chunk)
+    conn.executemany("INSERT OR IGNORE INTO pending (article_id) VALUES (?)", ((a,) for a in article_ids))
