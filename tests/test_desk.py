@@ -323,3 +323,18 @@ def test_serve_refuses_what_is_not_a_store(tmp_path):
     sqlite3.connect(other).execute("CREATE TABLE t (a)")
     out = run_cli("serve", "--db", other, check=False)
     assert out.returncode == 2 and "not a newsfold store" in out.stderr
+
+
+def test_a_forgotten_capture_takes_its_kept_text_along(tmp_path, examples_copy):
+    db = tmp_path / "f.db"
+    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    last = sorted(examples_copy.iterdir())[-1]
+    run_cli("forget", last, "--db", db)
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM capture_texts").fetchone()[0] == 2
+    later = tmp_path / "later.txt"
+    shutil.copy(FIXTURES / "hostile_markup.txt", later)
+    run_cli("ingest", later, "--db", db, "--quiet")  # given the forgotten capture's id again
+    with DeskProcess(db) as served, httpx.Client(base_url=served.url) as c:
+        data = c.get("/capture/3.json").json()
+    assert data["name"] == str(later)
+    assert data["lines"][0][0]["text"].startswith("Bridge Closed After")
