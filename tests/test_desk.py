@@ -103,7 +103,7 @@ def test_story_page_shows_versions_diffs_and_why_each_was_merged(client):
     assert len(html.cssselect("details.diff .side-by-side")) == 2  # each merged version against the canonical one
     rules = [li.text_content() for li in html.cssselect("ul.rule li")]
     assert "✓ containment 1.00 ≥ 0.85: near-identical bodies" in rules
-    assert html.cssselect("blockquote.shared")[0].text_content().startswith("“iraq has established")
+    assert html.cssselect("blockquote.shared")[0].text_content().startswith("“Iraq has established a “security crisis cell”")
     data = client.get(f"/story/{sid}.json").json()
     assert data["occurrences"] == 3 and len(data["versions"]) == 3
     merged = [v for v in data["versions"] if not v["canonical"]]
