@@ -3,7 +3,6 @@ Every page and its .json twin, the error paths (400, 404, bad token), the token,
 and the security measures (CSP, escaping, Host check, read-only store)."""
 import hashlib
 import json
-import re
 import shutil
 import sqlite3
 import xml.etree.ElementTree as ET

@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from .model import IngestReport, Problem
 from .terminal import print_problem
