@@ -102,12 +102,16 @@ class DeskProcess(Served):
         import re
 
         super().__init__("serve", "--db", db, "--port", "0", *args, env=env)
-        first = self.read_line("newsfold desk:")
-        found = re.search(r"(http://\S+?)/? ", first)
-        if not found:
-            raise AssertionError(f"newsfold serve said: {first}")
-        self.url = found.group(1)
-        second = self.read_line("newsfold desk:")
+        try:
+            first = self.read_line("newsfold desk:")
+            found = re.search(r"(http://\S+?)/? ", first)
+            if not found:
+                raise AssertionError(f"newsfold serve said: {first}")
+            self.url = found.group(1)
+            second = self.read_line("newsfold desk:")
+        except BaseException:
+            self.stop()  # a server that did not start as expected is not left running
+            raise
         link = re.search(r"(http://\S+)", second)
         self.edit_link = link.group(1) if link else None
 
