@@ -15,8 +15,6 @@ import functools
 import numpy as np
 from numba import njit
 
-from ..kernels import _lower_bound
-
 # columns of the scan's facts, one row per non-blank line
 START, END, GAP, SPACES, SCREENED, FOLD = range(6)
 ODD_SPACE, CLEAN, SINGLE_GAPS, RUN_ON = 1, 2, 4, 8  # the scan's flags about the whole text
@@ -55,7 +53,7 @@ def _odd_space_at(data, i, n):
 @njit(cache=True, nogil=True)
 def _find(hashes, h):
     """The index of h in the sorted array `hashes`, or -1."""
-    at = _lower_bound(hashes, h, 0, hashes.size)
+    at = np.searchsorted(hashes, h)
     return at if at < hashes.size and hashes[at] == h else -1
 
 
