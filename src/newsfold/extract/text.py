@@ -18,6 +18,7 @@ from typing import NamedTuple
 from ..model import Article
 from . import lines as L
 from . import linescan
+from .page import page_articles
 
 REPEAT_WINDOW = 10  # how far (in non-blank lines) a headline's repeat may follow it
 EVIDENCE_WINDOW = 3  # how far a byline/dateline/caption may follow a headline
@@ -265,32 +266,25 @@ def segment_text(text: str, capture: str, meta: dict | None = None) -> list[Arti
     """All articles of a plain-text capture, in order."""
     meta = meta or {}
     text = L.repair(text)
+    if not meta.get("title"):
+        return page_articles(text, capture, meta)
     scanned = linescan.scan(text)
     if scanned is None:  # white space other than spaces and line ends: split the general way
         lines = split_lines(text)
         residue = residue_mask(lines) if lines else []
     else:
-        if meta.get("title"):
-            art = _plain_titled(scanned, capture, meta)
-            if art is not None:
-                return [art]
+        art = _plain_titled(scanned, capture, meta)
+        if art is not None:
+            return [art]
         lines = list(map(_new_line, repeat(Line), zip(scanned.texts, scanned.gaps)))
         residue = residue_mask(lines, scanned.spaces, scanned.screened)
     if not lines:
         return []
-    given_title = bool(meta.get("title")) and not any(x.text == meta["title"] for x in lines[:5])
-    if given_title:
-        # a JSONL/Parquet row whose headline is given beside a bare body: one article
-        starts, repeats, untitled = [0], set(), {0}
-    else:
-        starts, repeats, untitled = find_starts(lines, residue)
-    out: list[Article] = []
-    bounds = starts + [len(lines)]
-    for s, e in zip(bounds, bounds[1:]):
-        art = build_article(lines, residue, repeats, s, e, capture, len(out), meta, s not in untitled)
-        if art is not None:
-            out.append(art)
-    return out
+    if any(x.text == meta["title"] for x in lines[:5]):  # the headline is in the text too: a page dump
+        return page_articles(text, capture, meta)
+    # a JSONL/Parquet row whose headline is given beside a bare body: one article
+    art = build_article(lines, residue, set(), 0, len(lines), capture, 0, meta, False)
+    return [art] if art is not None else []
 
 
 def _plain_titled(scanned: linescan.ScannedText, capture: str, meta: dict) -> Article | None:
