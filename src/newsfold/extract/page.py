@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from typing import NamedTuple
 
 from ..model import Article
@@ -82,26 +83,30 @@ def page_articles(text: str, capture: str, meta: dict, model=W) -> list[Article]
 # ------------------------------------------------------------------ explicit starts
 
 def explicit_starts(blocks: list[Block]) -> dict[int, str]:
-    """Blocks that open an article by the dump's own markup, with prose below them: {index:
-    "title" | "separator" | "repeat" | "byline"} for a `Title:` line, the line after a separator,
-    a headline printed again a few lines below (an infinite-scroll dump), a headline with a byline
-    under it after a wide gap."""
+    """Blocks that open an article by the dump's own markup: {index: "title" | "repeat" |
+    "separator" | "byline"} for a `Title:` line, a headline printed again a few lines below (an
+    infinite-scroll dump), and, with prose below them, the line after a separator and a headline
+    with a byline under it after a wide gap."""
     starts: dict[int, str] = {}
     texts = [b.text for b in blocks]
+    again: set[int] = set()  # the second printing of a repeated headline
     for i, b in enumerate(blocks):
         t = b.text
+        if i in again:
+            continue
         meta = L.meta_field(t)
         if meta and meta[0] in ("title", "headline"):
             kind = "title"
         elif i > 0 and L.is_separator(texts[i - 1]) and L.is_headline_candidate(t):
             kind = "separator"
-        elif L.is_headline_candidate(t) and _repeated_below(texts, i) and not _repeated_above(texts, i):
+        elif L.is_headline_candidate(t) and _repeated_below(texts, i) is not None:
             kind = "repeat"
+            again.add(_repeated_below(texts, i))
         elif b.gap >= 2 and i > 0 and L.is_headline_shape(t) and _byline_then_prose(blocks, i):
             kind = "byline"
         else:
             continue
-        if any(L.is_prose(texts[j]) for j in range(i + 1, min(len(blocks), i + 1 + PROSE_WITHIN))):
+        if kind in ("title", "repeat") or any(L.is_prose(texts[j]) for j in range(i + 1, min(len(blocks), i + 1 + PROSE_WITHIN))):
             starts[i] = kind
     # a start right under another one's header is part of that header
     for i in sorted(starts):
@@ -119,7 +124,7 @@ def plain_starts(blocks: list[Block], starts: dict[int, str]) -> dict[int, str]:
     texts = [b.text for b in blocks]
     out = {}
     for lo, hi in zip(bounds, bounds[1:]):
-        if starts[lo] == "title":  # a `Title:` line is the dump's own markup, never a page's
+        if starts[lo] in ("title", "repeat"):  # the dump's own markup, never a page's
             out[lo] = starts[lo]
             continue
         prose = other = 0
@@ -134,24 +139,26 @@ def plain_starts(blocks: list[Block], starts: dict[int, str]) -> dict[int, str]:
                 other += 1
         if prose >= PLAIN_SHARE * (prose + other):
             out[lo] = starts[lo]
-    return out
+    # a dump cut by one kind of start at least twice is cut by all starts of that kind (an
+    # article of figures is no less an article)
+    kinds = Counter(out.values())
+    return {i: k for i, k in starts.items() if i in out or kinds[k] >= 2}
 
 
-def _repeated_below(texts: list[str], i: int) -> bool:
-    """The line comes again a few blocks further down, not right under itself (a caption is
-    printed twice in a row), with no paragraph of prose in between and one close below."""
-    if i + 1 < len(texts) and texts[i + 1] == texts[i]:
-        return False
+def _repeated_below(texts: list[str], i: int) -> int | None:
+    """Where the line comes again a few blocks further down with nothing between but a line
+    printed twice (a photo caption) and widgets: an infinite-scroll page prints a headline, its
+    photo's caption twice, share counters, then all of it again above the text."""
+    if content.is_credit(texts[i]) or content.is_dateline(texts[i]):
+        return None
     for j in range(i + 2, min(len(texts), i + 1 + REPEAT_WINDOW)):
         if texts[j] == texts[i]:
-            return any(L.is_prose(texts[k]) for k in range(j + 1, min(len(texts), j + 5)))
-        if L.is_prose(texts[j]) and not _duplicated_nearby(texts, j):
-            return False
-    return False
-
-
-def _repeated_above(texts: list[str], i: int) -> bool:
-    return any(texts[j] == texts[i] for j in range(max(0, i - REPEAT_WINDOW), i))
+            between = range(i + 1, j)
+            if all(L.is_furniture(texts[k], texts[k].count(" ")) or _duplicated_nearby(texts, k) for k in between) \
+                    and any(texts[k] == texts[k + 1] and content.units(texts[k]) >= 3 for k in between):
+                return j
+            return None
+    return None
 
 
 def _duplicated_nearby(texts: list[str], j: int) -> bool:
