@@ -43,7 +43,7 @@ def is_dateline(text: str) -> bool:
     return n <= 12 and sum(len(m.group()) for m in _DATEISH.finditer(text)) >= 0.25 * len(text) or n <= 6
 
 
-_CREDIT_WORDS = re.compile(r"\b(?:photo|photograph|image|picture|credit|copyright|getty|shutterstock|istock|file)\b|©",
+_CREDIT_WORDS = re.compile(r"\b(?:photo|photograph|image|picture|credit|copyright|getty|shutterstock|istock|file photo)\b|©",
                            re.IGNORECASE)
 
 
