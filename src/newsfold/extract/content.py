@@ -52,6 +52,29 @@ def is_credit(text: str) -> bool:
     return units(text) <= 30 and bool(_CREDIT_WORDS.search(text))
 
 
+# the header of a readers' comment section, in the words sites use for it
+_COMMENTS_HEADER = re.compile(
+    r"^\W*(?:\d+\s+)?(?:top rated |reader |readers' |latest |most recent )?(?:comments?|replies|responses|discussion)"
+    r"\b|^\W*(?:leave|post|add|write) a (?:comment|reply|response)\b|^\W*join the (?:conversation|discussion)\b"
+    r"|^\W*(?:show|view|read|see) (?:all )?(?:\d+ )?comments\b|\bmust be logged in to (?:post a )?comment",
+    re.IGNORECASE)
+# words of the text pages wrap around articles: consent, subscriptions, accounts, legal notes
+_BOILERPLATE_WORDS = re.compile(
+    r"\b(?:cookies?|privacy|consent|personal data|newsletters?|subscribe|subscription|subscribers?|sign up|sign in"
+    r"|log in|account|terms of (?:use|service)|copyright|all rights reserved|commission|affiliate|advertis\w*"
+    r"|sponsored|unsubscribe|email address|notifications?)\b", re.IGNORECASE)
+
+
+def is_comments_header(text: str) -> bool:
+    """`Comments`, `167 comments`, `Leave a Reply`, `Join the discussion`: a comment section opens."""
+    return units(text) <= 8 and bool(_COMMENTS_HEADER.search(text))
+
+
+def is_artifact(text: str) -> bool:
+    """A renderer's mark, no text: `[audio-play]` (an image's name), `(BUTTON)`, `[ ]`, `____`."""
+    return not _BRACKETED.sub("", text).strip(" -|")
+
+
 def has_link(text: str) -> bool:
     """An address, a domain or a handle: `https://…`, `www.…`, `example.com`, `@name`."""
     return bool(_URL.search(text))
@@ -94,6 +117,7 @@ def block_shape(b: Block) -> dict[str, float]:
         "one_word": float(n <= 1),
         "wrapped": float(b.wrapped),
         "ellipsis": float(t.endswith(("...", "…", "[…]", "[...]", "…]"))),
+        "boilerplate": min(1.0, 3 * len(_BOILERPLATE_WORDS.findall(t)) / max(n, 3)),
         "headline_like": float(_headline_like(t, n)),
         "gap": float(min(b.gap, 3)) / 3,
     }

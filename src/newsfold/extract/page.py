@@ -27,7 +27,8 @@ from . import weights as W
 from .blocks import Block, to_blocks
 
 REPEAT_WINDOW = 10  # how far (in blocks) a headline's repeat may follow it
-HEADED = 0.4  # a run with an article's head above it is an article at this share of the least score
+HEAD_LINES = 6  # how many lines an article's head (headline, bylines, dates, share bar) takes above its text
+HEADED = 0.25  # a run with an article's head above it is an article at this share of the least score
 RELATIVE_PRIOR = 0.25  # in a capture with no strong run, the prior is this share of its likeliest block's probability
 PROSE_LIFT = 0.1  # a sentence of prose adds at least this much to a run, per unit of length weight
 FURNITURE_COST = 0.15  # what a line of known furniture takes from a run
@@ -182,7 +183,10 @@ def article_spans(blocks: list[Block], p: list[float], lo: int, hi: int, prior: 
     content probability is above `prior`, more for a longer block."""
     gain = _gains(blocks, p, prior)
     found: list[Span] = []
-    todo = [(lo, hi)]
+    # no article runs on into a readers' comment section
+    walls = [i for i in range(lo, hi) if content.is_comments_header(blocks[i].text)]
+    bounds = [lo, *walls, hi]
+    todo = list(zip(bounds, bounds[1:]))
     while todo:
         a, b = todo.pop()
         best = _best_run(gain, a, b)
@@ -194,12 +198,14 @@ def article_spans(blocks: list[Block], p: list[float], lo: int, hi: int, prior: 
 
 
 def _headed(blocks: list[Block], start: int) -> bool:
-    """An article's head right above the run: a headline, then a byline or a date."""
-    for j in range(start - 1, max(-1, start - 4), -1):
-        t = blocks[j].text
-        if L.is_byline(t) or content.is_dateline(t):
-            return j > 0 and L.is_headline_shape(blocks[j - 1].text)
-    return False
+    """An article's head right above the run: a headline, then bylines or dates (and furniture)."""
+    j = start - 1
+    while j >= 0 and start - j <= HEAD_LINES and L.is_furniture(blocks[j].text, blocks[j].text.count(" ")):
+        j -= 1
+    dated = False
+    while j >= 0 and start - j <= HEAD_LINES and (L.is_byline(blocks[j].text) or content.is_dateline(blocks[j].text)):
+        dated, j = True, j - 1
+    return dated and j >= 0 and L.is_headline_shape(blocks[j].text)
 
 
 def _gains(blocks: list[Block], p: list[float], prior: float, furniture: float = 0.0) -> list[float]:
@@ -365,7 +371,7 @@ def headline_candidates(blocks: list[Block], first: int) -> list[int]:
             continue
         if content.is_dateline(t) or L.is_byline(t) or L.is_credit_line(t):
             continue
-        if t.endswith(".") and not t.endswith("...") and n > 3:
+        if t.endswith(".") and not t.endswith("...") and n > 3 or t.endswith(("...", "…")) or content.is_artifact(t):
             continue
         out.append(j)
     return out
@@ -391,6 +397,11 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     dated = [k for k in range(max(0, first - HEADLINE_WINDOW), first)
              if content.is_dateline(blocks[k].text) or L.is_byline(blocks[k].text)]
     above_date = max((j for j in cands if dated and j < dated[-1]), default=None)
+    shared = {j: _share(_content_words(blocks[j].text), lead) for j in cands}
+    lowered = [b.text.lower() for b in blocks]
+    echoed = {j: size[j] >= 4 and any(lowered[j] in x and x != lowered[j] for x in lowered) for j in cands}
+    most_shared = max(shared.values(), default=0.0)
+    decent = [j for j in cands if size[j] >= 4 and L.is_headline_shape(blocks[j].text) and j < first]
     rows = []
     for j in cands:
         b = blocks[j]
@@ -429,8 +440,17 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
             float(j > 0 and blocks[j - 1].text == t),
             float(above is not None and bool(words & _content_words(blocks[above].text))),
             float(any(L.is_credit_line(x) or content.is_credit(x) for x in near)),
+            float(bool(decent) and j == decent[-1]),
+            float(len(decent) > 1 and j == decent[-2]),
+            float(most_shared > 0 and shared[j] == most_shared),
+            math.log1p(sum(1 for k in decent if k > j)),
+            float(echoed[j]),
         ])
     return rows
+
+
+def _share(words: set[str], among: set[str]) -> float:
+    return sum(1 for w in words if w in among) / len(words) if words else 0.0
 
 
 def _content_words(t: str) -> set[str]:
@@ -440,7 +460,8 @@ def _content_words(t: str) -> set[str]:
 HEADLINE_NAMES = ["distance", "lines_between", "opens_text", "content_next", "units", "relative_units", "longest",
                   "headline_shape", "question", "dated_below", "repeated", "shared_lead", "shared_body", "bullet",
                   "gap", "upper", "content", "site_suffix", "after_menu", "longer_below", "outdented", "caps",
-                  "above_date", "copy_above", "shares_with_above", "credit_near"]
+                  "above_date", "copy_above", "shares_with_above", "credit_near", "nearest_decent",
+                  "second_decent", "most_shared", "decent_below", "echoed"]
 
 
 def choose_headline(blocks: list[Block], p: list[float], body: list[int], model=W) -> int | None:
