@@ -42,7 +42,8 @@ from newsfold.extract.blocks import to_blocks  # noqa: E402
 
 WEIGHTS = REPO / "src" / "newsfold" / "extract" / "weights.py"
 TOKEN = re.compile(r"\w+")
-L2 = 1.0
+CONTENT_L2 = 1.0  # the L2 penalties on the standardised weights
+HEADLINE_L2 = 10.0
 # decoding constants (page.py): chosen by cross-validation, kept round
 SPAN_PRIOR = 0.3  # a block adds to an article's run when its content probability is above this
 SPAN_MIN = 4.0  # the least score of a run that is an article
@@ -83,7 +84,7 @@ def block_labels(blocks, truth: str) -> list[float]:
 
 # ------------------------------------------------------------------ fitting
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, l2: float = L2) -> dict:
+def fit_logistic(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, l2: float = 1.0) -> dict:
     """L2-penalised logistic regression on standardised features, returned folded back onto the
     features as they are: {"coef": [...], "bias": b}."""
     mu, sd = X.mean(0), X.std(0)
@@ -105,7 +106,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, l2: 
     return {"coef": [round(float(c), 6) for c in coef], "bias": round(float(beta[-1] - (coef * mu).sum()), 6)}
 
 
-def fit_ranking(X: np.ndarray, y: np.ndarray, groups: list[int], l2: float = L2) -> dict:
+def fit_ranking(X: np.ndarray, y: np.ndarray, groups: list[int], l2: float = 1.0) -> dict:
     """A conditional logit: within each group (one page's headline candidates) the probability of a
     candidate is the softmax of its score, fitted so that the right ones get most of it (Newton
     steps on the L2-penalised log-likelihood, the Fisher information as the curvature). Returned as
@@ -185,7 +186,19 @@ def fit_content(items) -> dict:
     X = np.array([r for it in items for r in it.rows], float)
     y = np.array([float(v >= 0.5) for it in items for v in it.labels])
     w = np.array([np.log1p(content.units(b.text)) + 0.5 for it in items for b in it.blocks])
-    return fit_logistic(X, y, w)
+    return fit_logistic(X, y, w, CONTENT_L2)
+
+
+_TITLE_PARTS = re.compile(r"\s[|\-\u2013\u2014:]\s")
+
+
+def headline_refs(heads: list[str]) -> list[str]:
+    """The page's headline strings that are its headline, not its site's name: a `<title>`'s last
+    part after a separator (`... | Site`) and strings of one or two words are left out (the
+    realtext check accepts them, but a line that says `BBC News` is no headline to learn)."""
+    last = {_TITLE_PARTS.split(h)[-1].strip() for h in heads if _TITLE_PARTS.search(h)}
+    keep = [h for h in heads if h.strip() not in last and len(TOKEN.findall(h)) >= 3]
+    return keep or heads
 
 
 def headline_rows(items, model):
@@ -202,7 +215,8 @@ def headline_rows(items, model):
         if not body:
             continue
         cands = page.headline_candidates(it.blocks, body[0])
-        labels = [float(rt.title_ok(it.blocks[j].text, it.heads)) for j in cands]
+        refs = headline_refs(it.heads)
+        labels = [float(rt.title_ok(it.blocks[j].text, refs)) for j in cands]
         if not any(labels):
             continue
         feats = page.headline_rows(it.blocks, p, cands, body)
@@ -216,7 +230,7 @@ def fit_models(items, extra=()) -> SimpleNamespace:
     model = SimpleNamespace(SPAN_PRIOR=SPAN_PRIOR, SPAN_MIN=SPAN_MIN, KEEP=KEEP, HEADLINE={"coef": [0.0] * len(page.HEADLINE_NAMES), "bias": 0.0})
     model.CONTENT = fit_content([*items, *extra])
     X, y, groups = headline_rows(items, model)
-    model.HEADLINE = fit_ranking(X, y, groups)
+    model.HEADLINE = fit_ranking(X, y, groups, HEADLINE_L2)
     return model
 
 

@@ -39,7 +39,8 @@ PLAIN_SHARE = 0.6  # the least share of prose blocks in the section of an explic
 # a block is article text on weaker evidence
 OPENED_PRIOR = 0.05
 OPENED_KEEP = 0.05
-HEADLINE_WINDOW = 40  # how far above an article's first paragraph its headline may be (a share panel may lie between)
+SENTENCE_HEADLINE = 3  # a line ending with a full stop is a headline candidate up to this many words
+HEADLINE_WINDOW = 60  # how far above an article's first paragraph its headline may be (a share panel may lie between)
 
 
 class Span(NamedTuple):
@@ -371,7 +372,8 @@ def headline_candidates(blocks: list[Block], first: int) -> list[int]:
             continue
         if content.is_dateline(t) or L.is_byline(t) or L.is_credit_line(t):
             continue
-        if t.endswith(".") and not t.endswith("...") and n > 3 or t.endswith(("...", "…")) or content.is_artifact(t):
+        if t.endswith(".") and not t.endswith("...") and n > SENTENCE_HEADLINE or t.endswith(("...", "…")) \
+                or content.is_artifact(t):
             continue
         out.append(j)
     return out
@@ -387,8 +389,10 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     for i in body[6:]:
         whole.update(_content_words(blocks[i].text))
     counts: dict[str, int] = {}
-    for b in blocks:
+    reach: dict[str, list[int]] = {}  # the first and the last block of each text
+    for k, b in enumerate(blocks):
         counts[b.text] = counts.get(b.text, 0) + 1
+        reach.setdefault(b.text, [k, k])[1] = k
     size = {j: content.units(blocks[j].text) for j in cands}
     longest = max(size.values(), default=0)
     indents = [blocks[i].indent for i in body]
@@ -402,9 +406,18 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     echoed = {j: size[j] >= 4 and any(lowered[j] in x and x != lowered[j] for x in lowered) for j in cands}
     most_shared = max(shared.values(), default=0.0)
     decent = [j for j in cands if size[j] >= 4 and L.is_headline_shape(blocks[j].text) and j < first]
+    decent_set = set(decent)
+    # a copy of the line elsewhere in the page but not right beside it (a share text, a repeated
+    # notice), apart from a headline printed twice
+    far_copy = {j: reach[blocks[j].text][0] < j - 3 or reach[blocks[j].text][1] > j + 3 for j in cands}
     rows = []
     for j in cands:
         b = blocks[j]
+        # the next and the previous line that is no artifact or one-word label
+        nxt = next((k for k in range(j + 1, min(len(blocks), j + 4)) if content.units(blocks[k].text) >= 2
+                    and not content.is_artifact(blocks[k].text)), None)
+        prv = next((k for k in range(j - 1, max(-1, j - 4), -1) if content.units(blocks[k].text) >= 2
+                    and not content.is_artifact(blocks[k].text)), None)
         t = b.text
         n = size[j]
         words = _content_words(t)
@@ -445,6 +458,11 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
             float(most_shared > 0 and shared[j] == most_shared),
             math.log1p(sum(1 for k in decent if k > j)),
             float(echoed[j]),
+            float(n > 18),
+            float(nxt is not None and nxt in decent_set and size[nxt] > n),
+            float(j in decent_set and (prv is None or prv not in decent_set)),
+            float(content.is_credit(t) or L.is_credit_line(t) or bool(L.credit_of(t))),
+            float(far_copy[j]),
         ])
     return rows
 
@@ -454,14 +472,23 @@ def _share(words: set[str], among: set[str]) -> float:
 
 
 def _content_words(t: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(t) if len(w) >= 4 or not w.isascii()}
+    """The words of `t` that say what it is about: of four letters or more, and in East Asian
+    text (written without spaces) each pair of characters."""
+    out = set()
+    for w in _WORD.findall(t):
+        if content._WIDE.search(w):
+            out.update(w[i:i + 2] for i in range(len(w) - 1))
+        elif len(w) >= 4 or not w.isascii():
+            out.add(w.lower())
+    return out
 
 
 HEADLINE_NAMES = ["distance", "lines_between", "opens_text", "content_next", "units", "relative_units", "longest",
                   "headline_shape", "question", "dated_below", "repeated", "shared_lead", "shared_body", "bullet",
                   "gap", "upper", "content", "site_suffix", "after_menu", "longer_below", "outdented", "caps",
                   "above_date", "copy_above", "shares_with_above", "credit_near", "nearest_decent",
-                  "second_decent", "most_shared", "decent_below", "echoed"]
+                  "second_decent", "most_shared", "decent_below", "echoed", "long", "dek_below", "opens_header", "credit",
+                  "far_copy"]
 
 
 def choose_headline(blocks: list[Block], p: list[float], body: list[int], model=W) -> int | None:

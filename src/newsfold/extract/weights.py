@@ -62,37 +62,42 @@ CONTENT = {
 
 HEADLINE = {
     "coef": [
-        -0.148326,  # distance
-        1.180015,  # lines_between
-        -0.511059,  # opens_text
-        1.273051,  # content_next
-        0.930086,  # units
-        0.147052,  # relative_units
-        1.319041,  # longest
-        2.174288,  # headline_shape
-        -0.286536,  # question
-        2.731596,  # dated_below
-        0.875999,  # repeated
-        2.820808,  # shared_lead
-        2.410409,  # shared_body
-        -2.101804,  # bullet
-        -0.776066,  # gap
-        0.227763,  # upper
-        1.133848,  # content
-        -1.832434,  # site_suffix
-        0.300337,  # after_menu
-        0.837273,  # longer_below
-        1.907975,  # outdented
-        -1.08159,  # caps
-        1.538472,  # above_date
-        4.596104,  # copy_above
-        -0.404021,  # shares_with_above
-        -0.001587,  # credit_near
-        1.912052,  # nearest_decent
-        1.083053,  # second_decent
-        0.253901,  # most_shared
-        0.236594,  # decent_below
-        2.715265,  # echoed
+        0.036767,  # distance
+        0.073226,  # lines_between
+        -0.019608,  # opens_text
+        -0.810441,  # content_next
+        0.889469,  # units
+        2.080828,  # relative_units
+        0.826691,  # longest
+        0.84212,  # headline_shape
+        -0.49647,  # question
+        2.346832,  # dated_below
+        0.245803,  # repeated
+        2.425412,  # shared_lead
+        1.87118,  # shared_body
+        -0.551866,  # bullet
+        -1.579332,  # gap
+        0.142226,  # upper
+        0.924924,  # content
+        -0.863086,  # site_suffix
+        0.177949,  # after_menu
+        0.29701,  # longer_below
+        1.518004,  # outdented
+        -0.492994,  # caps
+        1.085485,  # above_date
+        2.956412,  # copy_above
+        -0.317022,  # shares_with_above
+        0.211435,  # credit_near
+        0.493425,  # nearest_decent
+        0.796034,  # second_decent
+        0.342287,  # most_shared
+        0.024602,  # decent_below
+        2.319627,  # echoed
+        -4.308015,  # long
+        -1.272568,  # dek_below
+        1.162344,  # opens_header
+        -1.894394,  # credit
+        -0.417812,  # far_copy
     ],
     "bias": 0.0,
 }
