@@ -375,6 +375,11 @@ def headline_candidates(blocks: list[Block], first: int) -> list[int]:
         if t.endswith(".") and not t.endswith("...") and n > SENTENCE_HEADLINE or t.endswith(("...", "…")) \
                 or content.is_artifact(t):
             continue
+        # a line of a paragraph hard-wrapped at a fixed width
+        if j > 0 and blocks[j].gap == 0 and _wrapped(blocks[j - 1].text, t) \
+                or j + 1 < len(blocks) and blocks[j + 1].gap == 0 and _wrapped(t, blocks[j + 1].text) \
+                and content.units(blocks[j + 1].text) >= 3:
+            continue
         out.append(j)
     return out
 
