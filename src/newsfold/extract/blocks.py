@@ -15,6 +15,7 @@ from typing import NamedTuple
 # a renderer's list marker: a bullet glyph, or an ordinal ("1.", "2)") before a list item
 _BULLET = re.compile(r"^(?:[*•+\-·◦▪▫■□○●◆◇►▸»‣⁃☆★]|\d{1,3}[.)])\s+(?=\S)")
 _WIDE = ("W", "F")
+WRAP_STRETCH = 120  # lines: the stretch of a capture whose wrap width is measured on its own
 
 
 class Block(NamedTuple):
@@ -96,15 +97,29 @@ def _join(a: str, b: str) -> str:
     return f"{a} {b}"
 
 
+def wrap_widths(raw_lines: list[str]) -> list[int | None]:
+    """The wrap width of each line: the capture's, or where the capture has none (several pages
+    in one file, some wrapped and some not, or wrapped at other widths), that of the stretch of
+    WRAP_STRETCH lines around it."""
+    width = wrap_width(raw_lines)
+    if width or len(raw_lines) <= WRAP_STRETCH:
+        return [width] * len(raw_lines)
+    out: list[int | None] = []
+    for lo in range(0, len(raw_lines), WRAP_STRETCH):
+        part = raw_lines[lo:lo + WRAP_STRETCH]
+        out += [wrap_width(part)] * len(part)
+    return out
+
+
 def to_blocks(text: str) -> list[Block]:
     """The blocks of a capture's text (already repaired: line ends are `\\n`, no tabs)."""
     raw_lines = text.split("\n")
-    width = wrap_width(raw_lines)
+    widths = wrap_widths(raw_lines)
     out: list[Block] = []
     gap = 99
     prev_raw = ""
     prev_indent = 0
-    for raw in raw_lines:
+    for raw, width in zip(raw_lines, widths):
         stripped = raw.strip()
         if not stripped:
             gap += 1
