@@ -28,7 +28,7 @@ from .blocks import Block, to_blocks
 
 REPEAT_WINDOW = 10  # how far (in blocks) a headline's repeat may follow it
 HEAD_LINES = 6  # how many lines an article's head (headline, bylines, dates, share bar) takes above its text
-HEADED = 0.25  # a run with an article's head above it is an article at this share of the least score
+HEADED = 0.2  # a run with an article's head above it is an article at this share of the least score
 RELATIVE_PRIOR = 0.25  # in a capture with no strong run, the prior is this share of its likeliest block's probability
 PROSE_LIFT = 0.1  # a sentence of prose adds at least this much to a run, per unit of length weight
 FURNITURE_COST = 0.15  # what a line of known furniture takes from a run
