@@ -418,10 +418,11 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     rows = []
     for j in cands:
         b = blocks[j]
-        # the next and the previous line that is no artifact or one-word label
-        nxt = next((k for k in range(j + 1, min(len(blocks), j + 4)) if content.units(blocks[k].text) >= 2
+        # the next and the previous line of three words or more that is no artifact (a label, a counter
+        # between a headline and its standfirst is skipped)
+        nxt = next((k for k in range(j + 1, min(len(blocks), j + 4)) if content.units(blocks[k].text) >= 3
                     and not content.is_artifact(blocks[k].text)), None)
-        prv = next((k for k in range(j - 1, max(-1, j - 4), -1) if content.units(blocks[k].text) >= 2
+        prv = next((k for k in range(j - 1, max(-1, j - 4), -1) if content.units(blocks[k].text) >= 3
                     and not content.is_artifact(blocks[k].text)), None)
         t = b.text
         n = size[j]
