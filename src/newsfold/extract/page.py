@@ -406,27 +406,37 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     dated = [k for k in range(max(0, first - HEADLINE_WINDOW), first)
              if content.is_dateline(blocks[k].text) or L.is_byline(blocks[k].text)]
     above_date = max((j for j in cands if dated and j < dated[-1]), default=None)
-    shared = {j: _share(_content_words(blocks[j].text), lead) for j in cands}
+    cwords = {j: _content_words(blocks[j].text) for j in cands}
+    shared = {j: _share(cwords[j], lead) for j in cands}
+    # printed inside a longer line somewhere in the page (one search of the whole page's text)
     lowered = [b.text.lower() for b in blocks]
-    echoed = {j: size[j] >= 4 and any(lowered[j] in x and x != lowered[j] for x in lowered) for j in cands}
+    page_text = "\n".join(lowered)
+    same = Counter(lowered)
+    echoed = {j: size[j] >= 4 and page_text.count(lowered[j]) > same[lowered[j]] for j in cands}
     most_shared = max(shared.values(), default=0.0)
     decent = [j for j in cands if size[j] >= 4 and L.is_headline_shape(blocks[j].text) and j < first]
     decent_set = set(decent)
     # a copy of the line elsewhere in the page but not right beside it (a share text, a repeated
     # notice), apart from a headline printed twice
     far_copy = {j: reach[blocks[j].text][0] < j - 3 or reach[blocks[j].text][1] > j + 3 for j in cands}
+    # the lines of two words or more between each line of the window and the text
+    lo = max(0, first - HEADLINE_WINDOW - 3)
+    units = {k: content.units(blocks[k].text) for k in range(lo, min(len(blocks), first + 4))}
+    worded_below = {first: 0}
+    for k in range(first - 1, lo - 1, -1):
+        worded_below[k] = worded_below[k + 1] + (units[k + 1] >= 2 if k + 1 < first else 0)
     rows = []
     for j in cands:
         b = blocks[j]
         # the next and the previous line of three words or more that is no artifact (a label, a counter
         # between a headline and its standfirst is skipped)
-        nxt = next((k for k in range(j + 1, min(len(blocks), j + 4)) if content.units(blocks[k].text) >= 3
+        nxt = next((k for k in range(j + 1, min(len(blocks), j + 4)) if units[k] >= 3
                     and not content.is_artifact(blocks[k].text)), None)
-        prv = next((k for k in range(j - 1, max(-1, j - 4), -1) if content.units(blocks[k].text) >= 3
+        prv = next((k for k in range(j - 1, max(lo - 1, j - 4), -1) if units[k] >= 3
                     and not content.is_artifact(blocks[k].text)), None)
         t = b.text
         n = size[j]
-        words = _content_words(t)
+        words = cwords[j]
         after = [blocks[k].text for k in range(j + 1, min(len(blocks), j + 5))]
         below = next((k for k in cands if k > j), None)
         above = max((k for k in cands if j - 3 <= k < j and blocks[k].text != t), default=None)
@@ -434,7 +444,7 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
         alpha = [w for w in _WORD.findall(t) if w[0].isalpha()]
         rows.append([
             math.log1p(first - j),
-            math.log1p(sum(1 for k in range(j + 1, first) if content.units(blocks[k].text) >= 2)),
+            math.log1p(worded_below[j]),
             float(j == first),
             p[j + 1] if j + 1 < len(p) else 0.0,
             math.log1p(n),
@@ -457,7 +467,7 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
             sum(1 for w in alpha if w[0].isupper()) / len(alpha) if alpha else 0.0,
             float(j == above_date),
             float(j > 0 and blocks[j - 1].text == t),
-            float(above is not None and bool(words & _content_words(blocks[above].text))),
+            float(above is not None and bool(words & cwords[above])),
             float(any(L.is_credit_line(x) or content.is_credit(x) for x in near)),
             float(bool(decent) and j == decent[-1]),
             float(len(decent) > 1 and j == decent[-2]),
