@@ -1,0 +1,48 @@
+"""The engine-neutral steps as a user meets them: a capture whose extraction runs past the time
+bound is stopped where it runs (a worker, or the caller's process) and reported as its own
+problem, and its neighbours are kept."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+
+import newsfold
+from newsfold import Store, config
+
+from support import EXAMPLES
+
+# 20,000 <article> elements with a heading and a paragraph each (2.7 MB): the outermost-block
+# search of extract/html.py compares every pair (minutes)
+ARTICLES = 20_000
+
+
+def many_articles() -> str:
+    block = "<article><h2>Item {i}</h2><p>Paragraph number {i} of a page that never ends.</p></article>"
+    return "<!doctype html><html><body>" + "".join(block.format(i=i) for i in range(ARTICLES)) + "</body></html>"
+
+
+@pytest.fixture
+def slow_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "SETTINGS", replace(config.SETTINGS, extract_seconds=1))
+    folder = tmp_path / "in"
+    shutil.copytree(EXAMPLES, folder)
+    (folder / "endless.html").write_text(many_articles(), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_capture_past_the_time_bound_is_stopped_and_its_neighbours_kept(slow_folder, tmp_path, workers):
+    seen = []
+    with Store(tmp_path / "nf.db") as store:
+        report = store.ingest([slow_folder], workers=workers, progress=False, on_problem=seen.append)
+        assert [str(p) for p in seen] == [f"{slow_folder}/endless.html: extraction ran past the 1 s limit"]
+        assert report.articles == 8 and store.captures() == 3
+
+
+def test_extract_stops_it_too(slow_folder):
+    seen = []
+    titles = [a.title for a in newsfold.extract(slow_folder, on_problem=seen.append)]
+    assert len(titles) == 8
+    assert [str(p) for p in seen] == [f"{slow_folder}/endless.html: extraction ran past the 1 s limit"]
