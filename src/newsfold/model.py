@@ -19,6 +19,9 @@ class Capture:
     content: str  # decoded text (plain text or HTML markup)
     kind: str  # "text" or "html"
     meta: dict = field(default_factory=dict)  # title/url/date given by the container, if any
+    # the name an older newsfold gave it (a file's path as it was spelled), if not `name`: a
+    # capture stored under it is the same capture (read/files.py: capture_name)
+    alias: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,25 @@ class Article:
 def one_line(text: object, width: int = 200) -> str:
     """`text` as one line of at most `width` characters (messages quote input: a WARC header, a
     column name, a row id may be any length and hold line breaks)."""
-    s = " ".join(str(text).split())
+    s = " ".join(str(text)[: width * 4].split())
     return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def shown_name(text: str) -> str:
+    """A file name (or any text) that may hold lone surrogates as valid text: the bytes of a
+    name that is not UTF-8 (Python keeps them as U+DC80-U+DCFF) shown as \\xNN, any other
+    surrogate as \\uNNNN. Valid text comes back as it is."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+MAX_SOURCE_CHARS = 300  # a problem line names its file in at most this many characters ...
+MAX_REASON_CHARS = 300  # ... and gives its reason in at most this many
 
 
 @dataclass(frozen=True)
@@ -55,8 +75,9 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line is not None else self.source
-        return f"{where}: {self.reason}"
+        source = one_line(shown_name(self.source), MAX_SOURCE_CHARS)
+        where = f"{source}:{self.line}" if self.line is not None else source
+        return f"{where}: {one_line(shown_name(self.reason), MAX_REASON_CHARS)}"
 
 
 @dataclass(frozen=True)
