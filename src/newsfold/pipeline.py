@@ -10,12 +10,16 @@ values and callables: no step reads the store itself.
 """
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 import xxhash
 
+from . import config
 from .cluster import article_key
 from .config import SETTINGS
 from .extract import extract, segment_text
@@ -25,7 +29,7 @@ from .index.runs import sorted_run
 from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, weighted_pairs
 from .match.prefilter import Sketches, prefilter_rows
 from .match.verify import pack_all_sets, verify
-from .model import Article, Capture, PairScores, Problem
+from .model import Article, Capture, PairScores, Problem, one_line
 from .read import InputError, RawRow, RowBlock, RowSpan, resolve
 
 # An article as the store takes it: (position, key, title, caption, credit, text, url, date)
@@ -43,6 +47,7 @@ class Extracted(NamedTuple):
     size: int  # bytes read, for the progress bar
     n_articles: int = 0
     problem: Problem | None = None
+    alias: str = ""  # the name an older newsfold gave it (Capture.alias)
 
 
 class BatchPrints(NamedTuple):
@@ -84,17 +89,82 @@ def load_kernels() -> None:
     BatchPrints.of(fingerprint_packed(["load the kernels", "and the \u2018non-ASCII\u2019 path"]))
 
 
+class OverTime(BaseException):
+    """Raised in the extracting thread when a capture's extraction runs past its time bound. A
+    BaseException: the `except Exception` of a library it runs through must not swallow it."""
+
+
+class _Clock:
+    """The time bound of extraction, as a periodic CPU-time signal (SIGVTALRM, every TICK seconds
+    of the process's CPU) while a chunk is extracted: the handler raises OverTime in the capture
+    that has been running for more than the bound. Setting which capture runs is two attribute
+    writes, so the bound costs nothing per capture; a capture that swallows the exception gets it
+    again at the next tick. Python code is stopped at once; a single call into compiled code that
+    never returns is not (no such call is quadratic in its input)."""
+
+    TICK = 0.25
+
+    def __init__(self) -> None:
+        self.capture = 0  # the capture running (a counter), or 0 between captures
+        self.seen = 0
+        self.ticks = 0
+        self.limit = 0
+
+    def on_tick(self, signum, frame) -> None:
+        if not self.capture:
+            return
+        if self.capture != self.seen:
+            self.seen, self.ticks = self.capture, 0
+        self.ticks += 1
+        if self.ticks > self.limit:
+            raise OverTime
+
+    @contextmanager
+    def armed(self) -> Iterator[bool]:
+        """Tick while the block runs, where signals can be had (the main thread); yields whether."""
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            yield False
+            return
+        self.limit = int(config.SETTINGS.extract_seconds / self.TICK)
+        before = signal.signal(signal.SIGVTALRM, self.on_tick)
+        signal.setitimer(signal.ITIMER_VIRTUAL, self.TICK, self.TICK)
+        try:
+            yield True
+        finally:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            self.capture = 0
+            signal.signal(signal.SIGVTALRM, before)
+
+
+_clock = _Clock()
+_runs = 0  # captures extracted by this process: the clock's counter
+
+
 def extract_capture(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
     """(the capture's content hash, its articles or why it has none). Never raises: untrusted
-    input must never stop a run."""
+    input must never stop a run. Under `timed()`, a capture that runs past the time bound
+    (Settings.extract_seconds of CPU) is stopped and is its own problem."""
+    global _runs
     content_hash = xxhash.xxh3_128_hexdigest(capture.content.encode("utf-8", "surrogatepass"))
     try:
-        articles = tuple(extract(capture))
-    except Exception as err:
-        return content_hash, Problem(capture.name, f"extraction failed ({type(err).__name__}: {err})")
+        _runs += 1
+        _clock.capture = _runs
+        try:
+            articles = tuple(extract(capture))
+        finally:
+            _clock.capture = 0
+    except OverTime:
+        return content_hash, Problem(capture.name, f"extraction ran past the {config.SETTINGS.extract_seconds:g} s limit")
+    except Exception as err:  # noqa: BLE001
+        return content_hash, Problem(capture.name, f"extraction failed ({type(err).__name__}: {one_line(err)})")
     if not articles:
         return content_hash, Problem(capture.name, "no article found")
     return content_hash, articles
+
+
+def timed():
+    """`with timed():` extraction in the block is under the time bound (see `_Clock`)."""
+    return _clock.armed()
 
 
 def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Capture | RawRow | Problem]:
@@ -109,23 +179,25 @@ def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Captur
 
 
 def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkResult:
-    """Parse rows, extract, then fingerprint all bodies of the chunk at once (pure work: a worker's task)."""
+    """Parse rows, extract, then fingerprint all bodies of the chunk at once (pure work: a worker's
+    task). Whatever goes wrong with one capture is that capture's problem."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
-    for item in _each(items):
-        cap = resolve(item)
-        # bytes read, for the progress bar (a row's line end included)
-        size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
-        if isinstance(cap, Problem):
-            captures.append(Extracted("", "", "", size, problem=cap))
-            continue
-        content_hash, arts = extract_capture(cap)
-        if isinstance(arts, Problem):
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
-        else:
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts)))
-            rows.extend((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption, a.credit,
-                         a.text, a.url, a.date) for a in arts)
+    with timed():
+        for item in _each(items):
+            cap = resolve(item)
+            # bytes read, for the progress bar (a row's line end included)
+            size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
+            if isinstance(cap, Problem):
+                captures.append(Extracted("", "", "", size, problem=cap))
+                continue
+            content_hash, arts = extract_capture(cap)
+            if isinstance(arts, Problem):
+                captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts, alias=cap.alias))
+            else:
+                captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), alias=cap.alias))
+                rows.extend((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
+                             a.credit, a.text, a.url, a.date) for a in arts)
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[TEXT] for r in rows])))
 
 
