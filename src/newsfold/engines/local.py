@@ -52,8 +52,10 @@ RECOVER_ARTICLES = 131_072  # a recovery commits the keys of this many articles 
 
 
 def ingest(conn, paths: list[str], text_field: str | None = None, workers: int | None = None,
-           progress: bool | None = None, on_problem: Callable[[Problem], None] = lambda p: None) -> IngestReport:
-    """Read `paths` into the store on `conn` and place every new article in a story."""
+           progress: bool | None = None, on_problem: Callable[[Problem], None] = lambda p: None,
+           search_index: bool = True) -> IngestReport:
+    """Read `paths` into the store on `conn` and place every new article in a story; then, with
+    `search_index`, bring the full-text index up to date (readers never write it)."""
     with ingest_lock(conn):
         report = IngestReport()
         total = _total_bytes(paths)
@@ -64,6 +66,8 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         load_kernels()  # before the workers are forked: they inherit the compiled code
         with _gc_tuned_for_ingest():
             _ingest_into(conn, paths, text_field, workers, report, bar, on_problem)
+            if search_index:
+                writes.index_for_search(conn)
         report.stories = reads.count_stories(conn)
         return report
 
@@ -78,7 +82,9 @@ def ingest_lock(conn):
     if not path:  # in-memory store: no other process can see it
         yield
         return
-    with open(path + "-lock", "ab") as fh:
+    # beside the file's real path, so every spelling of it (relative, through a symbolic link)
+    # takes the one lock; a store with several hard links is refused for writing (store.connect)
+    with open(os.path.realpath(path) + "-lock", "ab") as fh:
         try:
             fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -303,11 +309,13 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
             batch.append((res, at))
             at += res.n_articles
     with Transaction(conn):
-        stored = reads.stored_captures(conn, [(r.name, r.content_hash) for r, _ in batch if r.content_hash])
+        # a capture is stored if its name is, or the name an older newsfold gave it (its alias)
+        stored = reads.stored_captures(conn, [(r.name, r.content_hash) for r, _ in batch if r.content_hash]
+                                       + [(r.alias, r.content_hash) for r, _ in batch if r.alias and r.content_hash])
         fresh = []
         for res, first in batch:
             key = (res.name, res.content_hash)
-            if res.content_hash and key in stored:
+            if res.content_hash and (key in stored or (res.alias and (res.alias, res.content_hash) in stored)):
                 report.skipped += 1
             elif res.problem:
                 report.problems.append(res.problem)
