@@ -9,7 +9,7 @@ import sqlite3
 from . import store as db
 from .extract import extract as _extract_capture
 from .model import Article, Capture, IngestReport, PairScores, Problem
-from .read import discover, looks_like_html, read_path, resolve
+from .read import discover, looks_like_html, read_path, resolve, valid_text
 from .store import reads, writes
 from .terminal import print_problem
 
@@ -22,6 +22,8 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
     >>> [a.title for a in arts][1]
     "Syria's Leader Sharaa in Berlin on Tuesday, Says German Presidency"
     """
+    from .pipeline import extract_capture, timed
+
     if isinstance(paths, (str, Path)):
         paths = [paths]
     for item in discover([str(p) for p in paths]):
@@ -33,10 +35,12 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
             if isinstance(cap, Problem):
                 on_problem(cap)
                 continue
-            try:
-                yield from _extract_capture(cap)
-            except Exception as err:  # untrusted input: report, go on
-                on_problem(Problem(cap.name, f"extraction failed ({type(err).__name__}: {err})"))
+            with timed():  # a capture past the time bound is stopped: its problem, not the caller's hang
+                _, articles = extract_capture(cap)
+            if isinstance(articles, Problem):
+                on_problem(articles)
+            else:
+                yield from articles
 
 
 def extract_text(text: str, name: str = "<text>") -> list[Article]:
@@ -58,6 +62,9 @@ def compare(a: str, b: str) -> PairScores:
     from .match import compare as compare_prints
 
     return compare_prints(*fingerprint_batch([a, b]))
+
+
+MAX_QUERY_CHARS = 2000  # a search query (a pasted paragraph fits)
 
 
 def article_row(a: Article, story: str | None = None) -> dict:
@@ -95,10 +102,23 @@ class Store:
         self.close()
 
     def ingest(self, paths: Iterable[str | Path], text_field: str | None = None, workers: int | None = None,
-               progress: bool | None = None, on_problem=print_problem) -> IngestReport:
+               progress: bool | None = None, on_problem=print_problem, search_index: bool = True) -> IngestReport:
+        """Read `paths` into the store. `search_index`: bring the full-text index up to date at
+        the end (without it, `index()` does that later, and `search` finds only what is indexed)."""
         from .engines.local import ingest
 
-        return ingest(self.conn, [str(p) for p in paths], text_field, workers, progress, on_problem)
+        return ingest(self.conn, [str(p) for p in paths], text_field, workers, progress, on_problem, search_index)
+
+    def index(self) -> int:
+        """Bring the full-text index up to date; how many articles were added to it."""
+        from .engines.local import ingest_lock
+
+        with ingest_lock(self.conn):
+            return writes.index_for_search(self.conn)
+
+    def unsearchable(self) -> int:
+        """How many articles the full-text index does not cover yet (`index()` adds them)."""
+        return reads.unindexed(self.conn)
 
     def captures(self) -> int:
         """How many captures the store holds."""
@@ -111,7 +131,7 @@ class Store:
         """The canonical article, every occurrence, and the evidence of each merge."""
         from .match.evidence import shared_passages
 
-        s = reads.story(self.conn, story_id)
+        s = reads.story(self.conn, valid_text(story_id))
         if s is None:
             return None
         merges = s.pop("merges")
@@ -128,8 +148,12 @@ class Store:
         return s
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
-        """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first."""
-        writes.ensure_fts(self.conn)
+        """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first.
+        Reads only: what the full-text index covers (see `unsearchable`). ValueError for a query
+        over MAX_QUERY_CHARS (its snippets' cost grows with its terms)."""
+        if len(query) > MAX_QUERY_CHARS:
+            raise ValueError(f"query longer than {MAX_QUERY_CHARS:,} characters")
+        query = valid_text(query)
         try:
             rows = reads.search(self.conn, query, limit * 10)
         except sqlite3.OperationalError:  # FTS syntax error: search the words as a phrase instead
