@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -99,8 +100,10 @@ class _Clock:
     of the process's CPU) while a chunk is extracted: the handler raises OverTime in the capture
     that has been running for more than the bound. Setting which capture runs is two attribute
     writes, so the bound costs nothing per capture; a capture that swallows the exception gets it
-    again at the next tick. Python code is stopped at once; a single call into compiled code that
-    never returns is not (no such call is quadratic in its input)."""
+    again at the next tick. Python code (regular expressions included) is stopped at the next
+    tick; a call into compiled code that never returns does not let the handler run: in a worker
+    process (`guard_worker`), the kernel's CPU limit (RLIMIT_CPU), moved forward at each chunk and
+    each new capture, then stops the worker itself, and the pool reports its task."""
 
     TICK = 0.25
 
@@ -109,15 +112,27 @@ class _Clock:
         self.seen = 0
         self.ticks = 0
         self.limit = 0
+        self.watchdog = False  # a worker process: the CPU limit backs the signal up
 
     def on_tick(self, signum, frame) -> None:
         if not self.capture:
             return
         if self.capture != self.seen:
             self.seen, self.ticks = self.capture, 0
+            if self.watchdog:
+                self.push_cpu_limit()
         self.ticks += 1
         if self.ticks > self.limit:
             raise OverTime
+
+    @staticmethod
+    def push_cpu_limit() -> None:
+        """Let the process run WATCHDOG_SECONDS more of CPU before the kernel stops it (SIGXCPU)."""
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = int(time.process_time()) + int(WATCHDOG_FACTOR * config.SETTINGS.extract_seconds) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
     @contextmanager
     def armed(self) -> Iterator[bool]:
@@ -126,6 +141,8 @@ class _Clock:
             yield False
             return
         self.limit = int(config.SETTINGS.extract_seconds / self.TICK)
+        if self.watchdog:
+            self.push_cpu_limit()
         before = signal.signal(signal.SIGVTALRM, self.on_tick)
         signal.setitimer(signal.ITIMER_VIRTUAL, self.TICK, self.TICK)
         try:
@@ -165,6 +182,37 @@ def extract_capture(capture: Capture) -> tuple[str, tuple[Article, ...] | Proble
 def timed():
     """`with timed():` extraction in the block is under the time bound (see `_Clock`)."""
     return _clock.armed()
+
+
+WATCHDOG_FACTOR = 2  # a worker stuck in compiled code is stopped after 2 × the bound (+ 1-2 s) of CPU
+
+
+def guard_worker() -> None:
+    """In a worker process, before its first task: a capture stuck in compiled code past the
+    bound ends the worker (the CPU limit, SIGXCPU), with no core file left behind."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _clock.watchdog = True
+    _clock.push_cpu_limit()
+
+
+def lost_chunk(items: list, why: str) -> ChunkResult:
+    """The result of a chunk whose worker died on it (crashed, killed, stopped past the CPU limit):
+    a problem for each of its files or runs of rows. Which capture it died on is not known."""
+    if "SIGXCPU" in why:
+        why = f"extraction ran past {WATCHDOG_FACTOR} × the {config.SETTINGS.extract_seconds:g} s limit in compiled code"
+    captures = []
+    for item in items:
+        if isinstance(item, (RowBlock, RowSpan)):
+            last = item.first_lineno + item.n_lines - 1
+            problem = Problem(item.source, f"{why}; lines {item.first_lineno}-{last} not read", item.first_lineno)
+        elif isinstance(item, RawRow):
+            problem = Problem(item.source, why, item.lineno)
+        else:
+            problem = Problem(item.name, why)
+        captures.append(Extracted("", "", "", 0, problem=problem))
+    return ChunkResult(captures, [], BatchPrints.of(fingerprint_packed([])))
 
 
 def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Capture | RawRow | Problem]:

@@ -33,7 +33,7 @@ from .. import config, index
 from ..cluster import Nodes, Placement, digest_halves, plan_placement, story_id
 from ..fingerprint import fingerprint_packed
 from ..model import Capture, IngestReport, Problem
-from ..pipeline import TITLE, Batch, BatchPrints, ChunkResult, load_kernels, process_chunk
+from ..pipeline import TITLE, Batch, BatchPrints, ChunkResult, guard_worker, load_kernels, lost_chunk, process_chunk
 from ..read import RowBlock, RowSpan, discover, read_path
 from ..store import Checkpointer, Transaction, file_path, reads, writes
 from ..store import bands as stored_bands
@@ -125,6 +125,11 @@ def _gc_tuned_for_ingest():
                     gc.unfreeze()
 
 
+def _init_worker() -> None:
+    _keep_heap()
+    guard_worker()
+
+
 def _keep_heap() -> None:
     """In a worker: glibc's malloc keeps freed memory up to 64 MB for reuse, where by default a
     block over ~128 KB is mapped afresh for each use and unmapped after (a JSONL block read, a
@@ -204,7 +209,8 @@ def _ingest_into(conn, paths: list[str], text_field: str | None, workers: int, r
     tasks = _tasks(_inputs(paths, text_field, report, problems, spans=workers > 1), settings.chunk_rows,
                    settings.file_rows)
     ahead = AHEAD_BATCHES * settings.batch_articles // settings.chunk_rows
-    results = ordered_map(process_chunk, tasks, workers, ahead=ahead, nice=WORKER_NICE, init=_keep_heap)
+    results = ordered_map(process_chunk, tasks, workers, ahead=ahead, nice=WORKER_NICE, init=_init_worker,
+                          on_lost=lost_chunk)
     # fsyncs off the writer's path, to the end of the ingest
     checkpoints = Checkpointer(conn)
     try:
