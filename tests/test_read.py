@@ -192,3 +192,12 @@ def test_a_row_with_a_ten_megabyte_id_gets_a_short_problem_line(tmp_path):
     assert len(lines) == 1 and "feed.jsonl:1: " in lines[0] and "'id'" in lines[0], lines
     assert len(done.stderr) < 1000
     assert {r["capture"] for r in rows} == {"kept"}
+
+
+def test_what_warcio_repairs_is_kept_quietly(tmp_path):
+    """A target URI with spaces is percent-encoded by warcio, which logs it: no stray stderr line."""
+    path = tmp_path / "spaces.warc"
+    path.write_bytes(warc_record("https://example.org/a page", page("Spaced Address", GOOD)))
+    done, rows = ingest_export(tmp_path, path)
+    assert done.returncode == 0 and done.stderr.splitlines()[0].startswith("files read: 1"), done.stderr
+    assert [short(r["capture"]) for r in rows][:1] == ["spaces.warc#https://example.org/a%20page"]

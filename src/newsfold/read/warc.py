@@ -8,6 +8,7 @@ records before it and after it are kept where warcio can go on.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,6 +69,11 @@ def _capture(record, n: int, source: str, name: str, alias: str) -> Capture | Pr
 
 def _records(fh):
     """warcio's record iterator over a decompressed stream, under the read budget."""
+    # warcio logs what it repairs (spaces in a target URI) through `logging`, which with no handler
+    # set writes to stderr: a capture's problems are problem lines, and these were repaired
+    quiet = logging.getLogger("warcio")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
     from warcio.archiveiterator import ArchiveIterator
     from warcio.bufferedreaders import DecompressingBufferedReader
     from warcio.recordloader import ArcWarcRecordLoader
