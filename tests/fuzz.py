@@ -203,7 +203,7 @@ def run_batch(folder: Path, good: list[str], batch: Batch) -> Batch:
         batch.failures.append(f"peak RSS {batch.rss_mib} MiB (bound {MAX_RSS_MIB})")
     if done.returncode == 0:
         out = subprocess.run([*NEWSFOLD, "export", "--db", str(db)], capture_output=True, text=True, timeout=300)
-        stored = {Path(json.loads(line)["capture"].split("#")[0]).name for line in out.stdout.splitlines()}
+        stored = {Path(json.loads(line)["capture"].split("#")[0]).name for line in out.stdout.split("\n") if line}
         missing = sorted(set(good) - stored)
         if out.returncode != 0 or missing:
             batch.failures.append(f"good neighbours not stored: {missing or out.stderr[-500:]}")

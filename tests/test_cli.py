@@ -116,3 +116,17 @@ def test_arguments_that_are_not_utf8_are_inputs_not_tracebacks(tmp_path, example
     done = subprocess.run([*map(os.fsencode, NEWSFOLD), b"show", b"\xff" * 16, b"--db", os.fsencode(db)],
                           capture_output=True)
     assert done.stderr == b"newsfold: no story \\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\n"
+
+
+def test_an_export_line_is_one_line_for_every_reader(tmp_path):
+    """U+2028, U+2029 and U+0085 are line ends to str.splitlines() (and to JavaScript before
+    2019): exports escape them, and read back the same."""
+    feed = tmp_path / "feed.jsonl"
+    body = "\n\n".join(GOOD.split("\n\n")[1:])
+    feed.write_text(json.dumps({"id": "sep\u2029", "title": "Line Separators", "text": body}) + "\n")
+    db = tmp_path / "nf.db"
+    run_cli("ingest", feed, "--db", db, "--quiet")
+    run_cli("export", "--db", db, "--out", tmp_path / "out.jsonl")
+    rows = read_jsonl(tmp_path / "out.jsonl")  # str.splitlines() inside
+    assert [r["capture"] for r in rows] == ["sep\u2029"]  # an id is kept as it is
+    assert [json.loads(line)["capture"] for line in run_cli("extract", feed).stdout.splitlines()] == ["sep\u2029"]

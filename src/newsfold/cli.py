@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import sqlite3
 import sys
 
@@ -11,7 +10,7 @@ import click
 
 from .api import MAX_QUERY_CHARS, Store, article_row, extract
 from .store import StoreError
-from .export import EXPORT_FIELDS
+from .export import EXPORT_FIELDS, one_json_line
 from .terminal import is_terminal, json_for_terminal, safe
 
 DB = click.option("--db", default="newsfold.db", show_default=True, help="SQLite store file.")
@@ -118,7 +117,7 @@ def extract_cmd(paths, fmt, text_field):
     n = 0
     for art in extract(paths, text_field=text_field):
         row = article_row(art)
-        line = json.dumps({k: row[k] for k in EXPORT_FIELDS if k in row}, ensure_ascii=False)
+        line = one_json_line({k: row[k] for k in EXPORT_FIELDS if k in row})
         click.echo(json_for_terminal(line) if terminal else line)
         n += 1
     if n == 0:

@@ -37,10 +37,19 @@ def write_export(rows: Iterable[dict], out, fmt: str = "jsonl") -> int:
 def _write_jsonl(rows: Iterator[dict], fh, terminal: bool) -> int:
     n = 0
     for r in rows:
-        line = json.dumps(r, ensure_ascii=False)
+        line = one_json_line(r)
         fh.write((json_for_terminal(line) if terminal else line) + "\n")
         n += 1
     return n
+
+
+def one_json_line(row: dict) -> str:
+    """`row` as JSON on one line for any reader: U+0085, U+2028 and U+2029, which JSON allows raw
+    but str.splitlines() and older JavaScript take for line ends, are escaped (the same data)."""
+    line = json.dumps(row, ensure_ascii=False)
+    if line.isascii():
+        return line
+    return line.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _write_parquet(rows: Iterator[dict], fh) -> int:
