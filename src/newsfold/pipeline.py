@@ -127,7 +127,8 @@ class _Clock:
 
     @staticmethod
     def push_cpu_limit() -> None:
-        """Let the process run WATCHDOG_SECONDS more of CPU before the kernel stops it (SIGXCPU)."""
+        """Let the process run WATCHDOG_FACTOR × the bound more of CPU before the kernel stops it
+        (SIGXCPU, whose default action ends the process)."""
         import resource
 
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
@@ -209,8 +210,8 @@ def lost_chunk(items: list, why: str) -> ChunkResult:
             problem = Problem(item.source, f"{why}; lines {item.first_lineno}-{last} not read", item.first_lineno)
         elif isinstance(item, RawRow):
             problem = Problem(item.source, why, item.lineno)
-        else:
-            problem = Problem(item.name, why)
+        else:  # a file: named as it was given, as its other problems are
+            problem = Problem(item.alias or item.name, why)
         captures.append(Extracted("", "", "", 0, problem=problem))
     return ChunkResult(captures, [], BatchPrints.of(fingerprint_packed([])))
 
