@@ -521,10 +521,19 @@ def _lines(proc) -> list[str]:
     return proc.stderr.splitlines()
 
 
+@pytest.fixture(scope="module")
+def good_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("good")
+    shutil.copytree(EXAMPLES, folder / "examples")
+    run_cli("ingest", folder / "examples", "--db", folder / "good.db", "--quiet")
+    return folder / "good.db"
+
+
 @pytest.mark.parametrize("kind", ["folder", "text file", "random bytes", "missing folder", "truncated store"])
-def test_each_wrong_kind_of_store_path_is_one_line(tmp_path, examples_copy, kind):
-    good = tmp_path / "good.db"
-    run_cli("ingest", examples_copy, "--db", good, "--quiet")
+def test_each_wrong_kind_of_store_path_is_one_line(tmp_path, good_store, kind):
+    """The maker (ingest), a reader (stories; show, search and export open the store the same way)
+    and a writer that makes nothing (index): one line naming the path and the reason, exit 2,
+    nothing written."""
     path = {"folder": tmp_path / "a-folder", "text file": tmp_path / "notes.txt", "random bytes": tmp_path / "noise.db",
             "missing folder": tmp_path / "no" / "such" / "nf.db", "truncated store": tmp_path / "cut.db"}[kind]
     if kind == "folder":
@@ -534,19 +543,15 @@ def test_each_wrong_kind_of_store_path_is_one_line(tmp_path, examples_copy, kind
     elif kind == "random bytes":
         path.write_bytes(random_bytes(100_000))
     elif kind == "truncated store":
-        path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+        path.write_bytes(good_store.read_bytes()[: good_store.stat().st_size // 2])
     reason = {"folder": "a folder, not a store", "text file": "not a SQLite file", "random bytes": "not a SQLite file",
               "missing folder": "no such folder", "truncated store": "damaged"}[kind]
     before = path.read_bytes() if path.is_file() else None
-    for args in (("ingest", examples_copy), ("stories",), ("show", "0" * 16), ("search", "crisis"), ("export",),
-                 ("index",)):
+    for args in (("ingest", EXAMPLES), ("stories",), ("index",)):
         out = run_cli(*args, "--db", path, check=False)
-        if kind == "missing folder" and args[0] != "ingest":
-            reason_here = "no such store"
-        else:
-            reason_here = reason
+        expected = "no such store" if kind == "missing folder" and args[0] != "ingest" else reason
         assert out.returncode == 2 and len(_lines(out)) == 1, (kind, args, out.stderr)
-        assert _lines(out)[0].startswith(f"newsfold: {path}: ") and reason_here in out.stderr, (kind, args, out.stderr)
+        assert _lines(out)[0].startswith(f"newsfold: {path}: ") and expected in out.stderr, (kind, args, out.stderr)
     assert (path.read_bytes() if path.is_file() else None) == before
     assert not (tmp_path / "no").exists()
 
@@ -628,12 +633,12 @@ def test_the_ingest_lock_is_the_files_not_its_names(tmp_path, examples_copy):
     assert proc.wait(timeout=120) == 0
 
 
-def test_readers_never_write(tmp_path, examples_copy):
+def test_readers_never_write(good_store):
     """search, stories, show and export open the store read-only: they run beside a writer that
     holds the write lock, and never change a byte."""
-    db = tmp_path / "nf.db"
-    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    db = good_store
     story = run_cli("stories", "--db", db).stdout.split()[0]
+    before = db.read_bytes()
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # an ingest in progress
     try:
@@ -643,6 +648,7 @@ def test_readers_never_write(tmp_path, examples_copy):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+    assert db.read_bytes() == before
 
 
 def test_the_search_index_is_kept_by_the_ingest_or_built_by_a_command(tmp_path, examples_copy):
@@ -660,10 +666,9 @@ def test_the_search_index_is_kept_by_the_ingest_or_built_by_a_command(tmp_path, 
     assert not run_cli("search", "crisis cell", "--db", db).stderr
 
 
-def test_a_query_of_twenty_thousand_terms_is_refused(tmp_path, examples_copy):
+def test_a_query_of_twenty_thousand_terms_is_refused(good_store):
     """Snippets of a query of many terms cost time in their number: a query is bounded."""
-    db = tmp_path / "nf.db"
-    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    db = good_store
     with Store(db, readonly=True) as store:
         with pytest.raises(ValueError, match="query longer than"):
             store.search(" OR ".join(f"word{i}" for i in range(20_001)))
