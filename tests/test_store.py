@@ -675,3 +675,15 @@ def test_a_query_of_twenty_thousand_terms_is_refused(good_store):
         assert store.search(" OR ".join(["crisis"] * 200))  # a long query within the bound
     out = run_cli("search", " OR ".join(f"word{i}" for i in range(1_000)), "--db", db, check=False, timeout=30)
     assert out.returncode == 2 and len(_lines(out)) == 1 and "query longer than" in out.stderr, out.stderr
+
+
+def test_a_store_damaged_past_what_opening_reads_is_one_line(tmp_path, good_store):
+    path = tmp_path / "hurt.db"
+    data = bytearray(good_store.read_bytes())
+    start, end = len(data) // 5 // 16384 * 16384, len(data) * 19 // 20  # all but the schema's first page
+    data[start:end] = random_bytes(end - start)
+    path.write_bytes(bytes(data))
+    out = run_cli("export", "--db", path, check=False)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert _lines(out) == [line for line in _lines(out) if line.startswith(f"newsfold: {path}: a damaged store (")]
+    assert len(_lines(out)) == 1, out.stderr

@@ -10,6 +10,7 @@ import click
 
 from .api import MAX_QUERY_CHARS, Store, article_row, extract
 from .store import StoreError
+from .store import failure as store_failure
 from .export import EXPORT_FIELDS, one_json_line
 from .terminal import is_terminal, json_for_terminal, safe
 
@@ -25,6 +26,7 @@ def _open(db: str, create: bool = False, write: bool = False) -> Store:
     """The store at `db`; a store that cannot be used ends the command with one line, exit 2.
     Only `ingest` makes one (`create`); the commands that do not write open it read-only, so
     they never wait for a writer and read a store on a read-only mount."""
+    click.get_current_context().meta["newsfold.db"] = db  # for a failure later in the command
     try:
         return Store(db, create=create, readonly=not (create or write))
     except StoreError as err:
@@ -48,16 +50,7 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except sqlite3.DatabaseError as err:
-            _fail(f"{_db_of(sys.argv) or 'the store'}: a damaged store ({err})")
-
-
-def _db_of(argv: list[str]) -> str:
-    for i, arg in enumerate(argv):
-        if arg == "--db" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--db="):
-            return arg[5:]
-    return "newsfold.db"
+            _fail(store_failure(ctx.meta.get("newsfold.db", "the store"), err))
 
 
 @click.group(cls=_Commands)

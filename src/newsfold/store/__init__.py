@@ -15,7 +15,7 @@ from .checkpoint import Checkpointer, file_path
 from ..model import shown_name
 from .schema import StoreError, check, create, is_empty
 
-__all__ = ["Checkpointer", "StoreError", "Transaction", "connect", "file_path"]
+__all__ = ["Checkpointer", "StoreError", "Transaction", "connect", "failure", "file_path"]
 
 
 def connect(path: str | Path, create_missing: bool = True, timeout: float = 60,
@@ -34,7 +34,7 @@ def connect(path: str | Path, create_missing: bool = True, timeout: float = 60,
             return _open_readonly(path, timeout)
         return _open(path, create_missing, timeout)
     except sqlite3.DatabaseError as err:  # what the checks above could not tell: a damaged database
-        raise StoreError(f"{shown_name(path)}: {_reason(path, err)}") from None
+        raise StoreError(failure(path, err)) from None
 
 
 def _refuse_wrong_paths(path: str, create: bool, readonly: bool) -> None:
@@ -81,13 +81,16 @@ def _why_read_only(folder: str) -> str:
     return "permission denied"
 
 
-def _reason(path: str, err: sqlite3.DatabaseError) -> str:
+def failure(path: str, err: sqlite3.DatabaseError) -> str:
+    """One line for what SQLite said of the store at `path` (when opened, or later)."""
     message = str(err)
     if "readonly" in message or "read-only" in message:
-        return f"read-only ({_why_read_only(os.path.dirname(os.path.abspath(path)))})"
-    if "malformed" in message or "not a database" in message or "corrupt" in message:
-        return f"a damaged store ({message})"
-    return f"cannot be opened as a store ({message})"
+        why = f"read-only ({_why_read_only(os.path.dirname(os.path.abspath(path)))})"
+    elif "malformed" in message or "not a database" in message or "corrupt" in message:
+        why = f"a damaged store ({message})"
+    else:
+        why = f"cannot be used as a store ({message})"
+    return f"{shown_name(path)}: {why}"
 
 
 def _open(path: str, create_missing: bool, timeout: float) -> sqlite3.Connection:
