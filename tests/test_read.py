@@ -201,3 +201,16 @@ def test_what_warcio_repairs_is_kept_quietly(tmp_path):
     done, rows = ingest_export(tmp_path, path)
     assert done.returncode == 0 and done.stderr.splitlines()[0].startswith("files read: 1"), done.stderr
     assert [short(r["capture"]) for r in rows][:1] == ["spaces.warc#https://example.org/a%20page"]
+
+
+def test_many_bad_rows_are_all_counted_in_bounded_memory(tmp_path):
+    """A report keeps the first 10,000 problems and counts all (a file of ten million bad rows
+    must not hold ten million problems)."""
+    from newsfold import Store
+
+    feed = tmp_path / "bad.jsonl"
+    feed.write_text('{"id": "r", "text": 42}\n' * 12_000 + row("kept") + "\n")
+    with Store(tmp_path / "nf.db") as store:
+        report = store.ingest([feed], progress=False, on_problem=lambda p: None)
+    assert report.rejected == 12_000 and len(report.problems) == 10_000
+    assert report.reasons == {"no text in field 'text/body/content'": 12_000} and report.captures == 1

@@ -82,11 +82,8 @@ def ingest(paths, db, text_field, workers, quiet, no_search_index):
     # thousands of objects) is left to the OS, not walked again by the collections at exit
     gc.freeze()
     click.echo(report.summary(), err=True)
-    if report.problems:
-        reasons: dict[str, int] = {}
-        for p in report.problems:
-            reasons[p.reason.split(" (")[0]] = reasons.get(p.reason.split(" (")[0], 0) + 1
-        click.echo("rejected: " + "; ".join(f"{safe(k, 120)} ×{v}" for k, v in sorted(reasons.items())), err=True)
+    if report.reasons:
+        click.echo("rejected: " + "; ".join(f"{safe(k, 120)} ×{v}" for k, v in sorted(report.reasons.items())), err=True)
     if report.captures == 0 and report.skipped == 0:
         sys.exit(2)
 

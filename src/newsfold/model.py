@@ -112,22 +112,34 @@ class PairScores(NamedTuple):
         return bool(same_story(*self))
 
 
+MAX_KEPT_PROBLEMS = 10_000  # an IngestReport keeps the first problems; it counts them all
+MAX_REASONS = 100  # distinct reasons counted by name; the others as "other"
+
+
 @dataclass
 class IngestReport:
-    """What an ingest did, whichever engine ran it."""
+    """What an ingest did, whichever engine ran it. Bounded whatever the input: the first
+    MAX_KEPT_PROBLEMS problems are kept, all are counted (by reason in `reasons`)."""
 
     files: int = 0
     captures: int = 0
     skipped: int = 0  # captures already in the store
     articles: int = 0
     problems: list[Problem] = field(default_factory=list)
+    rejected: int = 0  # problems, all of them
+    reasons: dict[str, int] = field(default_factory=dict)  # a problem's reason without its details → count
     stories: int = 0  # stories in the store after the run
     new_stories: int = 0
     folded: int = 0  # new articles placed in a story with another version
 
-    @property
-    def rejected(self) -> int:
-        return len(self.problems)
+    def add_problem(self, problem: Problem) -> None:
+        self.rejected += 1
+        if len(self.problems) < MAX_KEPT_PROBLEMS:
+            self.problems.append(problem)
+        reason = problem.reason.split(" (")[0]
+        if reason not in self.reasons and len(self.reasons) >= MAX_REASONS:
+            reason = "other"
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
     def summary(self) -> str:
         return (f"files read: {self.files}, captures: {self.captures} new, {self.skipped} already stored, "

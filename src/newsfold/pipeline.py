@@ -205,6 +205,9 @@ def lost_chunk(items: list, why: str) -> ChunkResult:
         why = f"extraction ran past {WATCHDOG_FACTOR} × the {config.SETTINGS.extract_seconds:g} s limit in compiled code"
     captures = []
     for item in items:
+        if isinstance(item, Problem):
+            captures.append(Extracted("", "", "", 0, problem=item))
+            continue
         if isinstance(item, (RowBlock, RowSpan)):
             last = item.first_lineno + item.n_lines - 1
             problem = Problem(item.source, f"{why}; lines {item.first_lineno}-{last} not read", item.first_lineno)
@@ -216,7 +219,7 @@ def lost_chunk(items: list, why: str) -> ChunkResult:
     return ChunkResult(captures, [], BatchPrints.of(fingerprint_packed([])))
 
 
-def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Capture | RawRow | Problem]:
+def _each(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> Iterator[Capture | RawRow | Problem]:
     for item in items:
         if isinstance(item, (RowBlock, RowSpan)):
             try:
@@ -227,9 +230,10 @@ def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Captur
             yield item
 
 
-def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkResult:
+def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> ChunkResult:
     """Parse rows, extract, then fingerprint all bodies of the chunk at once (pure work: a worker's
-    task). Whatever goes wrong with one capture is that capture's problem."""
+    task). Whatever goes wrong with one capture is that capture's problem; the reader's problems
+    pass through in their place."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
     with timed():

@@ -18,7 +18,6 @@ import ctypes
 import fcntl
 import gc
 import os
-import queue
 import sys
 import threading
 import time
@@ -49,6 +48,7 @@ WORKER_NICE = 10
 GC_YOUNG = 10_000  # allocations between collections of the youngest generation (see _gc_tuned_for_ingest)
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 RECOVER_ARTICLES = 131_072  # a recovery commits the keys of this many articles at a time
+CAPTURES_PER_BATCH = 8  # × batch_articles: the captures a write batch holds at most
 
 
 def ingest(conn, paths: list[str], text_field: str | None = None, workers: int | None = None,
@@ -143,40 +143,33 @@ def _keep_heap() -> None:
         pass
 
 
-def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport, problems: queue.SimpleQueue,
-            spans: bool = False) -> Iterator[Capture | RowBlock | RowSpan]:
-    """The captures and rows to ingest. Runs on the pool's feeding threads (one at a time):
-    unreadable files go to `problems`, for the main thread to report. `spans`: a block of a plain
-    JSONL file goes as where it lies, for the worker to read."""
+def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
+            spans: bool = False) -> Iterator[Capture | RowBlock | RowSpan | Problem]:
+    """The captures and rows to ingest, and the problems of reading them, in input order. Runs on
+    the pool's feeding threads (one at a time); a problem goes through a worker like a capture, so
+    that however many there are, no more than the pool's tasks ahead are held. `spans`: a block
+    of a plain JSONL file goes as where it lies, for the worker to read."""
     for item in discover(paths):
         if isinstance(item, Problem):
-            problems.put(item)
+            yield item
             continue
         report.files += 1
         for cap in read_path(item, text_field, blocks=True):
-            if isinstance(cap, Problem):
-                problems.put(cap)
-            elif spans and isinstance(cap, RowBlock) and cap.offset >= 0:
+            if spans and isinstance(cap, RowBlock) and cap.offset >= 0:
                 yield cap.span()
             else:
                 yield cap
 
 
-def _report_problems(problems: queue.SimpleQueue, report: IngestReport, on_problem: Callable[[Problem], None]) -> None:
-    while not problems.empty():
-        problem = problems.get()
-        report.problems.append(problem)
-        on_problem(problem)
-
-
 def _tasks(items: Iterable, rows: int, file_rows: int) -> Iterator[list]:
     """Lists of items holding about `rows` rows each (a RowBlock or RowSpan counts its lines, a
-    capture file `file_rows`): each task costs the writer a pickle and a pipe message both ways."""
+    capture file `file_rows`, a problem 1): each task costs the writer a pickle and a pipe message
+    both ways."""
     task = []
     size = 0
     for x in items:
         task.append(x)
-        size += x.n_lines if isinstance(x, (RowBlock, RowSpan)) else file_rows
+        size += x.n_lines if isinstance(x, (RowBlock, RowSpan)) else 1 if isinstance(x, Problem) else file_rows
         if size >= rows:
             yield task
             task, size = [], 0
@@ -205,9 +198,7 @@ def _ingest_into(conn, paths: list[str], text_field: str | None, workers: int, r
             create_bulk_indexes(conn)  # rebuilds what a killed bulk ingest dropped; else nothing
         else:
             drop_bulk_indexes(conn)  # built at the end, in one sort each
-    problems: queue.SimpleQueue = queue.SimpleQueue()
-    tasks = _tasks(_inputs(paths, text_field, report, problems, spans=workers > 1), settings.chunk_rows,
-                   settings.file_rows)
+    tasks = _tasks(_inputs(paths, text_field, report, spans=workers > 1), settings.chunk_rows, settings.file_rows)
     ahead = AHEAD_BATCHES * settings.batch_articles // settings.chunk_rows
     results = ordered_map(process_chunk, tasks, workers, ahead=ahead, nice=WORKER_NICE, init=_init_worker,
                           on_lost=lost_chunk)
@@ -216,23 +207,28 @@ def _ingest_into(conn, paths: list[str], text_field: str | None, workers: int, r
     try:
         try:
             batch: list[ChunkResult] = []
-            n_articles = 0
+            n_articles = n_captures = 0
             for chunk in results:
-                _report_problems(problems, report, on_problem)
+                for res in chunk.captures:
+                    if not res.content_hash:  # unread: its problem now (one read is checked at the write)
+                        report.add_problem(res.problem)
+                        on_problem(res.problem)
                 bar.update(sum(res.size for res in chunk.captures))
                 batch.append(chunk)
                 n_articles += len(chunk.rows)
-                if n_articles >= settings.batch_articles:
+                n_captures += len(chunk.captures)
+                # a batch is written when it holds enough articles, or captures (input that gives
+                # no article must not pile up)
+                if n_articles >= settings.batch_articles or n_captures >= CAPTURES_PER_BATCH * settings.batch_articles:
                     _write_batch(conn, batch, report, matcher, on_problem)
                     checkpoints.after_commit()
-                    batch, n_articles = [], 0
+                    batch, n_articles, n_captures = [], 0, 0
             _write_batch(conn, batch, report, matcher, on_problem)
         finally:
             try:
                 results.close()  # stops the workers, also on Ctrl-C
             finally:
                 bar.close()
-        _report_problems(problems, report, on_problem)
         with Transaction(conn):
             _save_band_keys(conn, matcher.index, reads.last_article(conn))
         checkpoints.after_commit()
@@ -321,10 +317,12 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
         fresh = []
         for res, first in batch:
             key = (res.name, res.content_hash)
-            if res.content_hash and (key in stored or (res.alias and (res.alias, res.content_hash) in stored)):
+            if not res.content_hash:  # not read: reported as it came
+                continue
+            if key in stored or (res.alias and (res.alias, res.content_hash) in stored):
                 report.skipped += 1
             elif res.problem:
-                report.problems.append(res.problem)
+                report.add_problem(res.problem)
                 on_problem(res.problem)
             else:
                 stored.add(key)  # the same capture twice in one run is stored once
