@@ -108,8 +108,10 @@ def test_parquet_export_streams_in_row_groups(tmp_path, examples_copy, monkeypat
 
 
 def test_arguments_that_are_not_utf8_are_inputs_not_tracebacks(tmp_path, examples_copy):
-    db = tmp_path / "nf.db"
-    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    db = os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9.db")  # a store's name too
+    done = subprocess.run([*map(os.fsencode, NEWSFOLD), b"ingest", os.fsencode(examples_copy), b"--db",
+                           os.fsencode(db), b"--quiet"], capture_output=True)
+    assert done.returncode == 0 and b"captures: 3 new" in done.stderr, done.stderr
     for args, code in (([b"search", b"caf\xe9 crisis"], 0), ([b"show", b"\xff" * 16], 1)):
         done = subprocess.run([*map(os.fsencode, NEWSFOLD), *args, b"--db", os.fsencode(db)], capture_output=True)
         assert done.returncode == code and b"Traceback" not in done.stderr, done.stderr
