@@ -51,13 +51,8 @@ def _refuse_wrong_paths(path: str, create: bool, readonly: bool) -> None:
         if not os.access(folder, os.W_OK):
             raise StoreError(f"{shown}: read-only ({_why_read_only(folder)})")
         return
-    try:
-        with open(path, "rb") as fh:  # no SQLite connection to this file is open yet in this call
-            head = fh.read(len(SQLITE_MAGIC))
-    except OSError as err:
-        raise StoreError(f"{shown}: cannot be read ({err.strerror or err})") from None
-    if head and head != SQLITE_MAGIC:
-        raise StoreError(f"{shown}: not a SQLite file, so not a store")
+    # (whether it is a SQLite file at all, SQLite tells without writing: opening the file here and
+    # closing it would drop the POSIX locks this process's connections to it hold)
     if readonly:
         return
     folder = os.path.dirname(os.path.abspath(path))
@@ -67,9 +62,6 @@ def _refuse_wrong_paths(path: str, create: bool, readonly: bool) -> None:
     if links > 1:
         raise StoreError(f"{shown}: has {links} hard links; an ingest writes through one name only "
                          "(remove the others)")
-
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _why_read_only(folder: str) -> str:
@@ -86,7 +78,9 @@ def failure(path: str, err: sqlite3.DatabaseError) -> str:
     message = str(err)
     if "readonly" in message or "read-only" in message:
         why = f"read-only ({_why_read_only(os.path.dirname(os.path.abspath(path)))})"
-    elif "malformed" in message or "not a database" in message or "corrupt" in message:
+    elif "not a database" in message:  # SQLITE_NOTADB: no SQLite header
+        why = "not a SQLite file, so not a store"
+    elif "malformed" in message or "corrupt" in message:
         why = f"a damaged store ({message})"
     else:
         why = f"cannot be used as a store ({message})"
