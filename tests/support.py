@@ -120,3 +120,23 @@ class DeskProcess(Served):
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# Runs a command as its only child and reports the child's peak RSS (KiB on Linux) on stderr.
+_MEASURE = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:]).returncode
+print("peak-rss-kib", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def run_measured(*args, timeout: float = 300) -> tuple[subprocess.CompletedProcess, int]:
+    """Run the real `newsfold` command line; (the process, the peak RSS of its largest process in MiB)."""
+    import re
+
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, *NEWSFOLD, *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout)
+    kib = int(re.search(r"peak-rss-kib (\d+)", proc.stderr).group(1))
+    proc.stderr = "\n".join(line for line in proc.stderr.splitlines() if not line.startswith("peak-rss-kib")) + "\n"
+    return proc, kib >> 10

@@ -11,13 +11,18 @@ values and callables: no step reads the store itself.
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 import xxhash
 
+from . import config
 from .cluster import article_key, star_arrays
 from .config import SETTINGS
 from .extract import extract, segment_text
@@ -46,6 +51,7 @@ class Extracted(NamedTuple):
     n_articles: int = 0
     problem: Problem | None = None
     page: bytes | None = None  # a page capture's text, zlib-compressed (store.schema: capture_texts)
+    alias: str = ""  # the name an older newsfold gave it (Capture.alias)
 
 
 class BatchPrints(NamedTuple):
@@ -113,20 +119,136 @@ def kernels_compiled() -> bool:
         return True
 
 
+class OverTime(BaseException):
+    """Raised in the extracting thread when a capture's extraction runs past its time bound. A
+    BaseException: the `except Exception` of a library it runs through must not swallow it."""
+
+
+class _Clock:
+    """The time bound of extraction, as a periodic CPU-time signal (SIGVTALRM, every TICK seconds
+    of the process's CPU) while a chunk is extracted: the handler raises OverTime in the capture
+    that has been running for more than the bound. Setting which capture runs is two attribute
+    writes, so the bound costs nothing per capture; a capture that swallows the exception gets it
+    again at the next tick. Python code (regular expressions included) is stopped at the next
+    tick; a call into compiled code that never returns does not let the handler run: in a worker
+    process (`guard_worker`), the kernel's CPU limit (RLIMIT_CPU), moved forward at each chunk and
+    each new capture, then stops the worker itself, and the pool reports its task."""
+
+    TICK = 0.25
+
+    def __init__(self) -> None:
+        self.capture = 0  # the capture running (a counter), or 0 between captures
+        self.seen = 0
+        self.ticks = 0
+        self.limit = 0
+        self.watchdog = False  # a worker process: the CPU limit backs the signal up
+
+    def on_tick(self, signum, frame) -> None:
+        if not self.capture:
+            return
+        if self.capture != self.seen:
+            self.seen, self.ticks = self.capture, 0
+            if self.watchdog:
+                self.push_cpu_limit()
+        self.ticks += 1
+        if self.ticks > self.limit:
+            raise OverTime
+
+    @staticmethod
+    def push_cpu_limit() -> None:
+        """Let the process run WATCHDOG_FACTOR × the bound more of CPU before the kernel stops it
+        (SIGXCPU, whose default action ends the process)."""
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = int(time.process_time()) + int(WATCHDOG_FACTOR * config.SETTINGS.extract_seconds) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+    @contextmanager
+    def armed(self) -> Iterator[bool]:
+        """Tick while the block runs, where signals can be had (the main thread); yields whether."""
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            yield False
+            return
+        self.limit = int(config.SETTINGS.extract_seconds / self.TICK)
+        if self.watchdog:
+            self.push_cpu_limit()
+        before = signal.signal(signal.SIGVTALRM, self.on_tick)
+        signal.setitimer(signal.ITIMER_VIRTUAL, self.TICK, self.TICK)
+        try:
+            yield True
+        finally:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            self.capture = 0
+            signal.signal(signal.SIGVTALRM, before)
+
+
+_clock = _Clock()
+_runs = 0  # captures extracted by this process: the clock's counter
+
+
 def extract_capture(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
     """(the capture's content hash, its articles or why it has none). Never raises: untrusted
-    input must never stop a run."""
+    input must never stop a run. Under `timed()`, a capture that runs past the time bound
+    (Settings.extract_seconds of CPU) is stopped and is its own problem."""
+    global _runs
     content_hash = xxhash.xxh3_128_hexdigest(capture.content.encode("utf-8", "surrogatepass"))
     try:
-        articles = tuple(extract(capture))
-    except Exception as err:
-        return content_hash, Problem(capture.name, f"extraction failed ({type(err).__name__}: {err})")
+        _runs += 1
+        _clock.capture = _runs
+        try:
+            articles = tuple(extract(capture))
+        finally:
+            _clock.capture = 0
+    except OverTime:
+        return content_hash, Problem(capture.name, f"extraction ran past the {config.SETTINGS.extract_seconds:g} s limit")
+    except Exception as err:  # noqa: BLE001
+        return content_hash, Problem(capture.name, f"extraction failed ({type(err).__name__}: {one_line(err)})")
     if not articles:
         return content_hash, Problem(capture.name, "no article found")
     return content_hash, articles
 
 
-def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Capture | RawRow | Problem]:
+def timed():
+    """`with timed():` extraction in the block is under the time bound (see `_Clock`)."""
+    return _clock.armed()
+
+
+WATCHDOG_FACTOR = 2  # a worker stuck in compiled code is stopped after 2 × the bound (+ 1-2 s) of CPU
+
+
+def guard_worker() -> None:
+    """In a worker process, before its first task: a capture stuck in compiled code past the
+    bound ends the worker (the CPU limit, SIGXCPU), with no core file left behind."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _clock.watchdog = True
+    _clock.push_cpu_limit()
+
+
+def lost_chunk(items: list, why: str) -> ChunkResult:
+    """The result of a chunk whose worker died on it (crashed, killed, stopped past the CPU limit):
+    a problem for each of its files or runs of rows. Which capture it died on is not known."""
+    if "SIGXCPU" in why:
+        why = f"extraction ran past {WATCHDOG_FACTOR} × the {config.SETTINGS.extract_seconds:g} s limit in compiled code"
+    captures = []
+    for item in items:
+        if isinstance(item, Problem):
+            captures.append(Extracted("", "", "", 0, problem=item))
+            continue
+        if isinstance(item, (RowBlock, RowSpan)):
+            last = item.first_lineno + item.n_lines - 1
+            problem = Problem(item.source, f"{why}; lines {item.first_lineno}-{last} not read", item.first_lineno)
+        elif isinstance(item, RawRow):
+            problem = Problem(item.source, why, item.lineno)
+        else:  # a file: named as it was given, as its other problems are
+            problem = Problem(item.alias or item.name, why)
+        captures.append(Extracted("", "", "", 0, problem=problem))
+    return ChunkResult(captures, [], BatchPrints.of(fingerprint_packed([])))
+
+
+def _each(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> Iterator[Capture | RawRow | Problem]:
     for item in items:
         if isinstance(item, (RowBlock, RowSpan)):
             try:
@@ -137,27 +259,31 @@ def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Captur
             yield item
 
 
-def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkResult:
-    """Parse rows, extract, then fingerprint all bodies of the chunk at once (pure work: a worker's task)."""
+def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> ChunkResult:
+    """Parse rows, extract, then fingerprint all bodies of the chunk at once (pure work: a worker's
+    task). Whatever goes wrong with one capture is that capture's problem; the reader's problems
+    pass through in their place."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
-    for item in _each(items):
-        cap = resolve(item)
-        # bytes read, for the progress bar (a row's line end included)
-        size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
-        if isinstance(cap, Problem):
-            captures.append(Extracted("", "", "", size, problem=cap))
-            continue
-        content_hash, arts = extract_capture(cap)
-        if isinstance(arts, Problem):
-            if isinstance(item, RawRow):  # a row is found by its file and line; its id says which
-                arts = Problem(item.source, f"{arts.reason} (row {one_line(cap.name, 80)})", item.lineno)
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
-        else:
-            page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), page=page))
-            rows.extend((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption, a.credit,
-                         a.text, a.url, a.date) for a in arts)
+    with timed():
+        for item in _each(items):
+            cap = resolve(item)
+            # bytes read, for the progress bar (a row's line end included)
+            size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
+            if isinstance(cap, Problem):
+                captures.append(Extracted("", "", "", size, problem=cap))
+                continue
+            content_hash, arts = extract_capture(cap)
+            if isinstance(arts, Problem):
+                if isinstance(item, RawRow):  # a row is found by its file and line; its id says which
+                    arts = Problem(item.source, f"{arts.reason} (row {one_line(cap.name, 80)})", item.lineno)
+                captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts, alias=cap.alias))
+            else:
+                page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None
+                captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), page=page,
+                                          alias=cap.alias))
+                rows.extend((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
+                             a.credit, a.text, a.url, a.date) for a in arts)
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[TEXT] for r in rows])))
 
 

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from ..config import SETTINGS
+from ..model import shown_name
 
 APPLICATION_ID = 0x4E464C44  # "NFLD"
 SCHEMA_VERSION = 2  # 2: capture_texts, watchlists, the desk's time and size indexes
@@ -150,6 +151,7 @@ def create(conn) -> None:
 def check(conn, path: str) -> None:
     """Raise StoreError unless the database is a newsfold store this version can read and extend."""
     app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version"))
+    path = shown_name(path)
     if app != APPLICATION_ID:
         raise StoreError(f"{path}: not a newsfold store (a SQLite database of another program, or of a "
                          "development build of newsfold: ingest into a new file)")

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import Transaction
+from . import Transaction, reads
 
 class NewIds(NamedTuple):
     """The ids captures are given: their first capture id, their articles' ids (ascending), and
@@ -117,17 +117,21 @@ def record(conn, key: str, value) -> None:
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def ensure_fts(conn) -> None:
-    """Bring the full-text index up to date: articles are indexed at first search, not during
-    ingest, so bulk ingests don't pay for an index nobody may query."""
-    with Transaction(conn):
-        row = conn.execute("SELECT value FROM meta WHERE key='fts_upto'").fetchone()
-        upto = row[0] if row else 0
-        top = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-        if top > upto:
+def index_for_search(conn, batch: int = 50_000) -> int:
+    """Bring the full-text index up to date: the articles above `fts_upto` are indexed, `batch` a
+    transaction (a killed run leaves a shorter index, which the next one extends); how many were
+    indexed. The ingest calls it at its end; `newsfold index` for a store ingested without it."""
+    done = 0
+    while True:
+        with Transaction(conn):
+            upto = reads.fts_upto(conn)
+            top = conn.execute("SELECT coalesce(max(id), 0) FROM articles WHERE id <= ?", (upto + batch,)).fetchone()[0]
+            if top <= upto:
+                return done
             conn.execute("INSERT INTO articles_fts (rowid, title, caption, text)"
-                         " SELECT id, title, caption, text FROM articles WHERE id > ?", (upto,))
+                         " SELECT id, title, caption, text FROM articles WHERE id > ? AND id <= ?", (upto, top))
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_upto', ?)", (top,))
+            done += top - upto  # at most: forget leaves holes below the highest id
 
 
 def delete_captures(conn, capture_ids: list[int], article_ids: list[int]) -> None:
@@ -149,6 +153,11 @@ def delete_captures(conn, capture_ids: list[int], article_ids: list[int]) -> Non
         chunk = capture_ids[i : i + 500]
         conn.execute(f"DELETE FROM capture_texts WHERE capture_id IN ({','.join('?' * len(chunk))})", chunk)
         conn.execute(f"DELETE FROM captures WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+    # the next batch numbers its articles after the highest id left, which may be at or below
+    # `fts_upto` now: the index's mark comes down with it, so those are indexed when they come
+    last = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+    if last < upto:
+        record(conn, "fts_upto", last)
 
 
 def unplace(conn, story_ids: Iterable[str], article_ids: list[int]) -> None:
