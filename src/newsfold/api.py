@@ -95,10 +95,23 @@ class Store:
         self.close()
 
     def ingest(self, paths: Iterable[str | Path], text_field: str | None = None, workers: int | None = None,
-               progress: bool | None = None, on_problem=print_problem) -> IngestReport:
+               progress: bool | None = None, on_problem=print_problem, engine: str = "local",
+               scheduler: str | None = None, partitions: int | None = None) -> IngestReport:
+        """Read captures into the store and fold them into stories. `engine="dask"` runs the
+        pipeline on a Dask cluster (the one at `scheduler`, else a LocalCluster of `workers`
+        processes, its work cut into `partitions`) into a store that holds no article yet."""
+        paths = [str(p) for p in paths]
+        if engine == "dask":
+            from .engines.dask import ingest as dask_ingest
+
+            return dask_ingest(self.conn, paths, text_field, scheduler, workers, partitions, progress, on_problem)
+        if engine != "local":
+            raise ValueError(f"engine: 'local' or 'dask', not {engine!r}")
+        if scheduler is not None or partitions is not None:
+            raise ValueError("scheduler and partitions are the Dask engine's (engine='dask')")
         from .engines.local import ingest
 
-        return ingest(self.conn, [str(p) for p in paths], text_field, workers, progress, on_problem)
+        return ingest(self.conn, paths, text_field, workers, progress, on_problem)
 
     def captures(self) -> int:
         """How many captures the store holds."""

@@ -42,11 +42,21 @@ def main() -> None:
 @click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text, body, content).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: all cores for large inputs).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths, db, text_field, workers, quiet):
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine; dask: a Dask cluster, into a new store.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port); default: a LocalCluster.")
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Dask: partitions to cut the work into (default: from input size and cluster threads).")
+def ingest(paths, db, text_field, workers, quiet, engine, scheduler, partitions):
     """Read captures (files, folders, globs) into the store and fold them into stories."""
+    if engine == "local" and (scheduler or partitions):
+        raise click.UsageError("--scheduler and --partitions go with --engine dask")
     with _open(db, create=True) as store:
         try:
-            report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None)
+            if engine == "dask":
+                report = _dask_ingest(store, paths, text_field, workers, quiet, scheduler, partitions)
+            else:
+                report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None)
         except KeyboardInterrupt:
             n = store.captures()
             click.echo(f"newsfold: interrupted; {n} captures are committed in {db}; run the same ingest again to finish.", err=True)
@@ -62,6 +72,24 @@ def ingest(paths, db, text_field, workers, quiet):
         click.echo("rejected: " + "; ".join(f"{safe(k)} ×{v}" for k, v in sorted(reasons.items())), err=True)
     if report.captures == 0 and report.skipped == 0:
         sys.exit(2)
+
+
+def _dask_ingest(store: Store, paths, text_field, workers, quiet, scheduler, partitions):
+    """An ingest on Dask; what stops it before it starts (Dask missing, a store with articles, a
+    scheduler that cannot be reached) is one line, exit 2."""
+    try:
+        from .engines.dask import StoreNotEmpty
+    except ImportError:
+        click.echo("newsfold: --engine dask needs Dask: pip install 'newsfold[dask]'", err=True)
+        sys.exit(2)
+    try:
+        return store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None,
+                            engine="dask", scheduler=scheduler, partitions=partitions)
+    except StoreNotEmpty as err:
+        click.echo(f"newsfold: {safe(store.path)}: {err}", err=True)
+    except OSError as err:  # distributed: a scheduler that cannot be reached
+        click.echo(f"newsfold: cannot reach the Dask scheduler {safe(scheduler or '')} ({safe(err)})", err=True)
+    sys.exit(2)
 
 
 @main.command("extract")

@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from operator import getitem
 from pathlib import Path
 
+import distributed  # noqa: F401  (the engine's cluster: a missing install shows at import)
 import numpy as np
 from tqdm import tqdm
 
@@ -88,7 +89,7 @@ def _client(scheduler: str | None, workers: int | None):
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        with Client(scheduler, timeout="20s") as client:
             yield client
         return
     with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
