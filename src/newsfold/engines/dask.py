@@ -28,9 +28,11 @@ from __future__ import annotations
 import logging
 import math
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import getitem
 from pathlib import Path
@@ -79,6 +81,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, scheduler: str
             run.ingest(conn, paths, text_field, partitions)
             if stats is not None:
                 stats.update(run.stage_stats())
+                stats["components_rounds"] = getattr(run, "rounds", 0)
                 stats["phases"] = {b[0]: round(b[1] - a[1], 3) for a, b in zip(run.phases, run.phases[1:])}
         report.stories = reads.count_stories(conn)
         return report
@@ -89,6 +92,7 @@ def _client(scheduler: str | None, workers: int | None):
     from distributed import Client, LocalCluster
 
     if scheduler:
+        _reachable(scheduler)
         with Client(scheduler, timeout="20s") as client:
             yield client
         return
@@ -108,9 +112,14 @@ class _Run:
     def mark(self, phase: str) -> None:
         self.phases.append((phase, time.monotonic()))
 
-    def submit(self, stage: str, fn, *args):
+    def submit(self, stage: str, fn, *args, near=None):
+        """A task; `near`: a future whose worker should run it (its data is big, the result small)."""
         self.count += 1
-        return self.client.submit(fn, *args, key=f"{stage}-{self.count}-{self.token}", pure=False)
+        workers = None
+        if near is not None:
+            workers = self.client.who_has([near]).get(near.key) or None
+        placed = {"workers": workers, "allow_other_workers": True} if workers else {}
+        return self.client.submit(fn, *args, key=f"{stage}-{self.count}-{self.token}", pure=False, **placed)
 
     def pieces(self, stage: str, results: list, n: int, *path) -> list[list]:
         """Piece j of each result (under `path` in it), for the receivers of a shuffle: [j][i]."""
@@ -121,7 +130,8 @@ class _Run:
         def collect(dask_scheduler):
             out: dict = {}
             for prefix, group in dask_scheduler.task_prefixes.items():
-                out[prefix] = {"tasks": sum(group.states.values()), "bytes": int(group.nbytes_total)}
+                out[prefix] = {"tasks": sum(group.states.values()), "bytes": int(group.nbytes_total),
+                               "seconds": {k: round(v, 3) for k, v in group.all_durations.items()}}
             return out
         return self.client.run_on_scheduler(collect)
 
@@ -138,11 +148,11 @@ class _Run:
         now = time.time()
         with Transaction(conn):
             drop_bulk_indexes(conn)
-            arts, starts = self.store_articles(conn, for_store, for_match, now)
+            arts, keyed, starts = self.store_articles(conn, for_store, for_match, now)
             del for_store, for_match
             self.mark("extract and store articles")
             if self.report.articles:
-                self.match_and_place(conn, arts, np.array(starts, np.int64), now)
+                self.match_and_place(conn, arts, keyed, np.array(starts, np.int64), now)
             writes.mark_all_placed(conn)
             stored_bands.set_covered(conn, reads.last_article(conn))
             create_bulk_indexes(conn)
@@ -191,13 +201,14 @@ class _Run:
             line[parts[k].path] = first + n
         return parts
 
-    def store_articles(self, conn, for_store: list, for_match: list, now: float) -> tuple[list, list[int]]:
+    def store_articles(self, conn, for_store: list, for_match: list, now: float) -> tuple[list, list, list[int]]:
         """Each partition's captures and article rows into the store, in input order (as they
         come: the workers go on with the next ones); its articles' ids are the next free ones.
-        Returns each partition's articles for matching (futures) and its first id."""
+        Returns each partition's articles for matching and their band keys cut by key range
+        (futures), and its first id."""
         report = self.report
         seen: set[tuple[str, str]] = set()
-        arts, starts = [], []
+        arts, keyed, starts = [], [], []
         bar = tqdm(total=len(for_store), unit="part", desc="ingest (dask)", file=sys.stderr,
                    disable=True if self.progress is False else None, mininterval=0.5)
         try:
@@ -219,24 +230,25 @@ class _Run:
                 writes.insert_captures(conn, fresh, part.rows, part, given, now)
                 first_id = int(given.ids[0]) if given.ids.size else reads.last_article(conn) + 1
                 starts.append(first_id)
-                arts.append(self.submit("articles", tasks.part_articles, for_match[k], given.taken, first_id))
+                arts.append(self.submit("articles", tasks.part_articles, for_match[k], given.taken, first_id,
+                                        near=for_match[k]))
                 for_match[k].release()
+                keyed.append(self.submit("band-pieces", tasks.band_pieces, arts[-1], len(for_store)))
                 report.captures += len(fresh)
                 report.articles += given.ids.size
                 bar.update(1)
         finally:
             bar.close()
-        return arts, starts
+        return arts, keyed, starts
 
     def _problem(self, problem: Problem) -> None:
         self.report.problems.append(problem)
         self.on_problem(problem)
 
-    def match_and_place(self, conn, arts: list, starts: np.ndarray, now: float) -> None:
+    def match_and_place(self, conn, arts: list, keyed: list, starts: np.ndarray, now: float) -> None:
         n = len(arts)
         submit, pieces = self.submit, self.pieces
         # 1. candidates: buckets by key range, exact copies by body hash
-        keyed = [submit("band-pieces", tasks.band_pieces, a, n) for a in arts]
         buckets = [submit("buckets", tasks.bucket_candidates, starts, *p) for p in pieces("band-split", keyed, n, 0)]
         copies = [submit("copies", tasks.copy_candidates, starts, *p) for p in pieces("copy-split", keyed, n, 1)]
         del keyed
@@ -247,29 +259,31 @@ class _Run:
         self.mark("candidates submitted")
         # 2. verification where each pair's smaller id is, with its partners' data brought there
         wanted = pieces("wanted", candidates, n, 1)  # [q][r]: what r needs of q
-        sizes = self.client.gather([[submit("wanted-size", len, w) for w in row] for row in wanted])
+        sizes = np.array(self.client.gather([submit("wanted-sizes", getitem, c, 2) for c in candidates])).T
         self.mark("candidates")
         edges = []
         for r in range(n):
             given = [submit("partners", tasks.partner_data, arts[q], wanted[q][r]) for q in range(n) if sizes[q][r]]
             edges.append(submit("verify", tasks.verify_part, arts[r], candidates[r], *given))
         del candidates, wanted
-        # 3. connected components
-        labels = self.components(edges, starts)
-        self.mark("verify and components")
+        # 3. connected components, while this thread writes the band index and the edges
+        with ThreadPoolExecutor(1, thread_name_prefix="newsfold-components") as pool:
+            found = pool.submit(self.components, edges, starts)
+            stored_bands.save_run_chunks(conn, index.chunks_of_parts(
+                self.client.submit(_pick, b, 0, pure=False).result() for b in buckets))
+            del buckets
+            self.mark("band index written")
+            for future in edges:
+                pairs, scores = future.result()
+                writes.insert_edges(conn, [(a, b, PairScores(*s)) for (a, b), s in zip(pairs.tolist(), scores.tolist())])
+            self.mark("verify, edges written")
+            labels = found.result()
+        self.mark("components")
         # 4. stories: components gathered by label
         gathered = [submit("place-pieces", tasks.placement_pieces, n, arts[r], edges[r], now,
                            *[self.submit("labels", _pick, lab, 2, r) for lab in labels]) for r in range(n)]
         placed = [submit("place", tasks.place_components, now, *p) for p in pieces("place-split", gathered, n, 0)]
-        # 5. the store
-        for future in edges:
-            pairs, scores = future.result()
-            writes.insert_edges(conn, [(a, b, PairScores(*s)) for (a, b), s in zip(pairs.tolist(), scores.tolist())])
-        self.mark("edges written")
-        stored_bands.save_run_chunks(conn, index.chunks_of_parts(
-            self.client.submit(_pick, b, 0, pure=False).result() for b in buckets))
-        del buckets
-        self.mark("band index written")
+        del arts, edges, labels
         report = self.report
         for future in gathered:
             stories, placements = self.submit("singles", getitem, future, 1).result()
@@ -288,17 +302,28 @@ class _Run:
         results, whose third part holds every linked article's label (cut by article partition)."""
         n = len(edges)
         current = [self.submit("cc-edges", tasks.both_ways, n, self.submit("edge-pairs", getitem, e, 0)) for e in edges]
-        before = None
+        before, rounds = None, 1
         while True:
             large = [self.submit("large-star", tasks.large_star_step, n, starts, *p)
                      for p in self.pieces("cc-split", current, n)]
             digests = self.client.gather([self.submit("cc-digest", getitem, s, 1) for s in large])
             digest = (sum(c for c, _ in digests), sum(h for _, h in digests) % (1 << 64))
             if digest == before:
+                self.rounds = rounds
                 return large
+            rounds += 1
             before = digest
             current = [self.submit("small-star", tasks.small_star_step, n, *p)
                        for p in self.pieces("ls-split", large, n, 0)]
+
+
+def _reachable(address: str) -> None:
+    """OSError at once if nothing listens at a tcp:// address (the client would retry for its
+    whole timeout)."""
+    if address.startswith("tcp://"):
+        host, _, port = address[len("tcp://"):].rpartition(":")
+        if port.isdigit():
+            socket.create_connection((host.strip("[]"), int(port)), timeout=20).close()
 
 
 def _plain(path: Path) -> bool:

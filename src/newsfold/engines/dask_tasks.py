@@ -221,15 +221,16 @@ def copy_candidates(starts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) 
     return _split(_owner_part(codes >> 32, starts), starts.size, codes, weights)
 
 
-def partition_candidates(r: int, starts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list]:
+def partition_candidates(r: int, starts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list, list]:
     """Partition r's candidate pairs (sorted codes, the smaller id in r): the pieces of every
-    bucket range and copy group summed per pair, those of enough weight kept; and the partners it
-    needs from each other partition (ids)."""
+    bucket range and copy group summed per pair, those of enough weight kept; the partners it
+    needs from each other partition (ids), and how many from each."""
     codes, weights = sum_by_code(np.concatenate([c for c, _ in pieces]), np.concatenate([w for _, w in pieces]))
     codes = codes[weights >= SETTINGS.min_key_weight]
     partners = np.unique(codes & 0xFFFFFFFF)
     where = _owner_part(partners, starts)
-    return codes, [partners[where == q] if q != r else partners[:0] for q in range(starts.size)]
+    wanted = [partners[where == q] if q != r else partners[:0] for q in range(starts.size)]
+    return codes, wanted, [w.size for w in wanted]
 
 
 def partner_data(arts: PartArticles, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
@@ -238,7 +239,7 @@ def partner_data(arts: PartArticles, wanted: np.ndarray) -> tuple[np.ndarray, np
     return wanted, arts.sketches[at], arts.n_words[at], [arts.sets[i] for i in at.tolist()]
 
 
-def verify_part(arts: PartArticles, candidates: tuple[np.ndarray, list], *partners) -> tuple[np.ndarray, np.ndarray]:
+def verify_part(arts: PartArticles, candidates: tuple, *partners) -> tuple[np.ndarray, np.ndarray]:
     """Partition r's verified edges (pairs (m, 2), smaller id first, and their scores (m, 4)):
     `pipeline.verify_candidates` on its own articles' sketches and sets and its partners'."""
     codes = candidates[0]
