@@ -52,16 +52,11 @@ from .local import ingest_lock
 
 PART_BYTES = 128 << 20  # input bytes a partition aims at
 PARTS_PER_WORKER = 4  # at least this many partitions per worker thread (balance, and memory per task)
+DIRECT_SHUFFLE = 16  # up to this many partitions a shuffle moves each piece once; past it, in two stages
 
 
 class StoreNotEmpty(Exception):
     """The Dask engine builds a store; this one already holds articles."""
-
-
-def _pick(value, *path):
-    for step in path:
-        value = value[step]
-    return value
 
 
 def ingest(conn, paths: list[str], text_field: str | None = None, scheduler: str | None = None,
@@ -78,10 +73,10 @@ def ingest(conn, paths: list[str], text_field: str | None = None, scheduler: str
         report = IngestReport()
         with _client(scheduler, workers) as client:
             run = _Run(client, report, on_problem, progress)
-            run.ingest(conn, paths, text_field, partitions)
+            run.ingest(conn, paths, text_field, partitions, meter=stats is not None)
             if stats is not None:
                 stats.update(run.stage_stats())
-                stats["components_rounds"] = getattr(run, "rounds", 0)
+                stats["components_rounds"] = run.rounds
                 stats["phases"] = {b[0]: round(b[1] - a[1], 3) for a, b in zip(run.phases, run.phases[1:])}
         report.stories = reads.count_stories(conn)
         return report
@@ -108,42 +103,79 @@ class _Run:
         self.token = f"{os.getpid()}-{time.monotonic_ns()}"
         self.count = 0
         self.phases: list[tuple[str, float]] = [("start", time.monotonic())]
+        self.rounds = 0
 
     def mark(self, phase: str) -> None:
         self.phases.append((phase, time.monotonic()))
 
+    def _keys(self, stage: str, n: int) -> list[str]:
+        self.count += n
+        return [f"{stage}-{self.count - n + i}-{self.token}" for i in range(n)]
+
     def submit(self, stage: str, fn, *args, near=None):
         """A task; `near`: a future whose worker should run it (its data is big, the result small)."""
-        self.count += 1
-        workers = None
-        if near is not None:
-            workers = self.client.who_has([near]).get(near.key) or None
+        workers = self.client.who_has([near]).get(near.key) or None if near is not None else None
         placed = {"workers": workers, "allow_other_workers": True} if workers else {}
-        return self.client.submit(fn, *args, key=f"{stage}-{self.count}-{self.token}", pure=False, **placed)
+        return self.client.submit(fn, *args, key=self._keys(stage, 1)[0], pure=False, **placed)
+
+    def map(self, stage: str, fn, *columns: list) -> list:
+        """fn(column values…) for each row of the columns: a stage's tasks, sent in one message."""
+        n = len(columns[0])
+        return self.client.map(fn, *columns, key=self._keys(stage, n), pure=False) if n else []
 
     def pieces(self, stage: str, results: list, n: int, *path) -> list[list]:
-        """Piece j of each result (under `path` in it), for the receivers of a shuffle: [j][i]."""
-        return [[self.submit(stage, _pick, r, *path, j) for r in results] for j in range(n)]
+        """A shuffle: each result (under `path` in it) is a list of n pieces; returns, for each
+        receiver j, the futures of its bundles (lists of pieces, senders in order). Up to
+        DIRECT_SHUFFLE receivers, a task per piece (senders × receivers tasks); past it, two
+        stages through groups of about √n senders and receivers: about 2·senders·√n tasks, each
+        piece moved twice (Dask's task shuffle in stages)."""
+        m = len(results)
+        if n <= DIRECT_SHUFFLE:
+            flat = self.map(stage, tasks.piece, [r for _ in range(n) for r in results], [path] * (n * m),
+                            [j for j in range(n) for _ in range(m)])
+            return [flat[j * m:(j + 1) * m] for j in range(n)]
+        g = math.ceil(math.sqrt(n))
+        groups = [(lo, min(lo + g, n)) for lo in range(0, n, g)]
+        blocks = [(a, min(a + g, m)) for a in range(0, m, g)]
+        cuts = self.map(stage + "-cut", tasks.pieces_for, [r for _ in groups for r in results],
+                        [path] * (len(groups) * m), [lo for lo, _ in groups for _ in results],
+                        [hi for _, hi in groups for _ in results])
+        joined = self.map(stage + "-join", tasks.join_senders,
+                          [cuts[k * m + a:k * m + b] for k in range(len(groups)) for a, b in blocks])
+        wanted = [(j, k * len(blocks) + i, j - lo) for k, (lo, hi) in enumerate(groups) for j in range(lo, hi)
+                  for i in range(len(blocks))]
+        flat = self.map(stage, tasks.bundle, [joined[at] for _, at, _ in wanted], [d for *_, d in wanted])
+        out: list[list] = [[] for _ in range(n)]
+        for (j, _, _), future in zip(wanted, flat):
+            out[j].append(future)
+        return out
 
     def stage_stats(self) -> dict:
-        """Per stage (a key's prefix): tasks, and bytes of their results still held or last seen."""
+        """Per stage (a key's prefix): tasks run, bytes of their results, seconds spent."""
         def collect(dask_scheduler):
-            out: dict = {}
-            for prefix, group in dask_scheduler.task_prefixes.items():
-                out[prefix] = {"tasks": sum(group.states.values()), "bytes": int(group.nbytes_total),
-                               "seconds": {k: round(v, 3) for k, v in group.all_durations.items()}}
-            return out
-        return self.client.run_on_scheduler(collect)
+            meter = dask_scheduler.plugins.get(tasks.StageMeter.name)
+            timing = {prefix: {k: round(v, 3) for k, v in group.all_durations.items()}
+                      for prefix, group in dask_scheduler.task_prefixes.items()}
+            return {prefix: {"tasks": n, "bytes": meter.bytes[prefix], "seconds": timing.get(prefix, {})}
+                    for prefix, n in (meter.tasks.items() if meter else ())}
+        out = self.client.run_on_scheduler(collect)
+
+        def sent(dask_worker):
+            return int(getattr(dask_worker, "transfer_outgoing_bytes_total", 0))
+        out["transfers_bytes"] = sum(self.client.run(sent).values())
+        return out
 
     # ---- the run -------------------------------------------------------------------------
 
-    def ingest(self, conn, paths: list[str], text_field: str | None, partitions: int | None) -> None:
+    def ingest(self, conn, paths: list[str], text_field: str | None, partitions: int | None, meter: bool) -> None:
+        if meter:
+            self.client.register_plugin(tasks.StageMeter())
         threads = sum(self.client.nthreads().values()) or 1
         parts = self.plan_inputs(paths, text_field, partitions, threads)
         self.mark("plan inputs")
-        extracted = [self.submit("extract", tasks.extract_part, p) for p in parts]
-        for_store = [self.submit("store-rows", getitem, e, 0) for e in extracted]
-        for_match = [self.submit("match-rows", getitem, e, 1) for e in extracted]
+        extracted = self.map("extract", tasks.extract_part, parts)
+        for_store = self.map("store-rows", getitem, extracted, [0] * len(parts))
+        for_match = self.map("match-rows", getitem, extracted, [1] * len(parts))
         del extracted
         now = time.time()
         with Transaction(conn):
@@ -193,7 +225,7 @@ class _Run:
         if group:
             parts.append(tasks.FileGroup(tuple(group), text_field))
         ranges = [k for k, p in enumerate(parts) if isinstance(p, tasks.LineRange)]
-        counts = self.client.gather([self.submit("count-lines", tasks.count_lines, parts[k]) for k in ranges])
+        counts = self.client.gather(self.map("count-lines", tasks.count_lines, [parts[k] for k in ranges]))
         line = {}
         for k, n in zip(ranges, counts):
             first = line.get(parts[k].path, 1)
@@ -247,31 +279,29 @@ class _Run:
 
     def match_and_place(self, conn, arts: list, keyed: list, starts: np.ndarray, now: float) -> None:
         n = len(arts)
-        submit, pieces = self.submit, self.pieces
-        # 1. candidates: buckets by key range, exact copies by body hash
-        buckets = [submit("buckets", tasks.bucket_candidates, starts, *p) for p in pieces("band-split", keyed, n, 0)]
-        copies = [submit("copies", tasks.copy_candidates, starts, *p) for p in pieces("copy-split", keyed, n, 1)]
+        every, pieces = [starts] * n, self.pieces
+        # 1. candidates: each key range's buckets whole, and exact copies by body hash
+        ranges = self.map("ranges", tasks.range_candidates, every, pieces("band-split", keyed, n))
         del keyed
-        from_buckets, from_copies = pieces("cand-split", buckets, n, 1), pieces("copy-cand-split", copies, n)
-        candidates = [submit("candidates", tasks.partition_candidates, r, starts, *from_buckets[r], *from_copies[r])
-                      for r in range(n)]
-        del copies, from_buckets, from_copies
-        self.mark("candidates submitted")
+        candidates = self.map("candidates", tasks.partition_candidates, list(range(n)), every,
+                              pieces("cand-split", ranges, n, 1))
         # 2. verification where each pair's smaller id is, with its partners' data brought there
-        wanted = pieces("wanted", candidates, n, 1)  # [q][r]: what r needs of q
-        sizes = np.array(self.client.gather([submit("wanted-sizes", getitem, c, 2) for c in candidates])).T
+        sizes = np.array(self.client.gather(self.map("wanted-sizes", getitem, candidates, [2] * n))).T
         self.mark("candidates")
-        edges = []
-        for r in range(n):
-            given = [submit("partners", tasks.partner_data, arts[q], wanted[q][r]) for q in range(n) if sizes[q][r]]
-            edges.append(submit("verify", tasks.verify_part, arts[r], candidates[r], *given))
-        del candidates, wanted
+        asked = [(q, r) for r in range(n) for q in range(n) if sizes[q][r]]
+        given = self.map("partners", tasks.partner_data, [arts[q] for q, _ in asked], [candidates[r] for _, r in asked],
+                         [q for q, _ in asked])
+        for_r: list[list] = [[] for _ in range(n)]
+        for (_, r), future in zip(asked, given):
+            for_r[r].append(future)
+        edges = self.map("verify", tasks.verify_part, arts, candidates, for_r)
+        del candidates, given, for_r
         # 3. connected components, while this thread writes the band index and the edges
         with ThreadPoolExecutor(1, thread_name_prefix="newsfold-components") as pool:
             found = pool.submit(self.components, edges, starts)
             stored_bands.save_run_chunks(conn, index.chunks_of_parts(
-                self.client.submit(_pick, b, 0, pure=False).result() for b in buckets))
-            del buckets
+                future.result() for future in self.map("band-run", getitem, ranges, [0] * n)))
+            del ranges
             self.mark("band index written")
             for future in edges:
                 pairs, scores = future.result()
@@ -280,13 +310,14 @@ class _Run:
             labels = found.result()
         self.mark("components")
         # 4. stories: components gathered by label
-        gathered = [submit("place-pieces", tasks.placement_pieces, n, arts[r], edges[r], now,
-                           *[self.submit("labels", _pick, lab, 2, r) for lab in labels]) for r in range(n)]
-        placed = [submit("place", tasks.place_components, now, *p) for p in pieces("place-split", gathered, n, 0)]
+        gathered = self.map("place-pieces", tasks.placement_pieces, [n] * n, arts, edges, [now] * n,
+                            pieces("labels", labels, n, 2))
+        placed = self.map("place", tasks.place_components, [now] * n, pieces("place-split", gathered, n, 0))
         del arts, edges, labels
+        # 5. the story rows, placements and evidence
         report = self.report
-        for future in gathered:
-            stories, placements = self.submit("singles", getitem, future, 1).result()
+        for future in self.map("singles", getitem, gathered, [1] * n):
+            stories, placements = future.result()
             report.new_stories += writes.write_story_rows(conn, stories)
             writes.write_placements(conn, placements)
         for future in placed:
@@ -301,20 +332,17 @@ class _Run:
         """Large-star/small-star rounds until the edge set stops changing; the last large-star
         results, whose third part holds every linked article's label (cut by article partition)."""
         n = len(edges)
-        current = [self.submit("cc-edges", tasks.both_ways, n, self.submit("edge-pairs", getitem, e, 0)) for e in edges]
-        before, rounds = None, 1
+        current = self.map("cc-edges", tasks.both_ways, [n] * n, self.map("edge-pairs", getitem, edges, [0] * n))
+        before = None
         while True:
-            large = [self.submit("large-star", tasks.large_star_step, n, starts, *p)
-                     for p in self.pieces("cc-split", current, n)]
-            digests = self.client.gather([self.submit("cc-digest", getitem, s, 1) for s in large])
+            self.rounds += 1
+            large = self.map("large-star", tasks.large_star_step, [n] * n, [starts] * n, self.pieces("cc-split", current, n))
+            digests = self.client.gather(self.map("cc-digest", getitem, large, [1] * n))
             digest = (sum(c for c, _ in digests), sum(h for _, h in digests) % (1 << 64))
             if digest == before:
-                self.rounds = rounds
                 return large
-            rounds += 1
             before = digest
-            current = [self.submit("small-star", tasks.small_star_step, n, *p)
-                       for p in self.pieces("ls-split", large, n, 0)]
+            current = self.map("small-star", tasks.small_star_step, [n] * n, self.pieces("ls-split", large, n, 0))
 
 
 def _reachable(address: str) -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from dask.utils import key_split
+from distributed.diagnostics.plugin import SchedulerPlugin
 
 from ..cluster import Nodes, digest_halves, plan_placement, story_id
 from ..config import SETTINGS
@@ -25,6 +27,56 @@ from ..read.rows import read_jsonl_stream
 from . import components
 
 SCORE_FIELDS = len(PairScores._fields)
+
+
+def piece(value, path: tuple, j: int) -> list:
+    """Piece j of a task's result (found under `path` in it) as a bundle of one: what a shuffle's
+    receiver j takes from one sender. Every receiver takes a list of bundles (lists of pieces)."""
+    for step in path:
+        value = value[step]
+    return [value[j]]
+
+
+def pieces_for(value, path: tuple, lo: int, hi: int) -> list:
+    """A sender's pieces for receivers lo..hi-1 (the first stage of a two-stage shuffle)."""
+    for step in path:
+        value = value[step]
+    return value[lo:hi]
+
+
+def join_senders(cuts: list[list]) -> list[list]:
+    """Several senders' pieces for a group of receivers → for each receiver, a bundle of their
+    pieces in sender order (the second stage)."""
+    return [[cut[d] for cut in cuts] for d in range(len(cuts[0]))] if cuts else []
+
+
+def bundle(value: list, j: int) -> list:
+    return value[j]
+
+
+def _flat(bundles: list[list]) -> list:
+    return [p for b in bundles for p in b]
+
+
+class StageMeter(SchedulerPlugin):
+    """On the scheduler: tasks run and bytes of their results, per stage (a key's prefix)."""
+
+    name = "newsfold-stage-meter"
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, int] = {}
+        self.bytes: dict[str, int] = {}
+
+    async def start(self, scheduler) -> None:
+        self.scheduler = scheduler
+
+    def transition(self, key, start, finish, *args, **kwargs) -> None:
+        if finish != "memory":
+            return
+        prefix = key_split(key)
+        ts = self.scheduler.tasks.get(key)
+        self.tasks[prefix] = self.tasks.get(prefix, 0) + 1
+        self.bytes[prefix] = self.bytes.get(prefix, 0) + max(ts.nbytes if ts is not None else 0, 0)
 
 
 # ---- input: files and line ranges ------------------------------------------------------------
@@ -180,20 +232,28 @@ def key_bounds(n_parts: int) -> np.ndarray:
     return (np.iinfo(np.int64).min + (np.arange(1, n_parts, dtype=object) * (1 << 64)) // n_parts).astype(np.int64)
 
 
-def band_pieces(arts: PartArticles, n_parts: int) -> tuple[list, list]:
+def band_pieces(arts: PartArticles, n_parts: int) -> list[tuple]:
     """A partition's (band key, article) entries cut by key range (each piece sorted by key, ids
-    ascending within a key), and its (body hash, article) entries cut by body hash."""
+    ascending within a key), with its (body hash, article) entries cut by body hash."""
     from ..index.runs import sorted_run
 
     keys, owners = sorted_run(arts.keys.ravel(), np.repeat(arts.ids, arts.keys.shape[1]))
     bounds = np.searchsorted(keys, key_bounds(n_parts))
     edges = np.concatenate(([0], bounds, [keys.size]))
-    bands = [(keys[edges[j]:edges[j + 1]], owners[edges[j]:edges[j + 1]]) for j in range(n_parts)]
     copies = _split((arts.digests[:, 0] % np.uint64(n_parts)).astype(np.int64), n_parts, arts.digests, arts.ids)
-    return bands, copies
+    return [((keys[edges[j]:edges[j + 1]], owners[edges[j]:edges[j + 1]]), copies[j]) for j in range(n_parts)]
 
 
-def bucket_candidates(starts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) -> tuple[tuple[np.ndarray, np.ndarray], list]:
+def range_candidates(starts: np.ndarray, bundles: list[list]) -> tuple[tuple[np.ndarray, np.ndarray], list]:
+    """One key range's buckets and one share of the body hashes (`bucket_candidates`,
+    `copy_candidates`): the range's sorted run, and the candidates cut by partition."""
+    pieces = _flat(bundles)
+    run, from_buckets = bucket_candidates(starts, [b for b, _ in pieces])
+    from_copies = copy_candidates(starts, [c for _, c in pieces])
+    return run, [(np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])) for a, b in zip(from_buckets, from_copies)]
+
+
+def bucket_candidates(starts: np.ndarray, pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[tuple[np.ndarray, np.ndarray], list]:
     """One key range's buckets, whole (pieces in partition order, so ids stay ascending within a
     key): the range as a sorted run (for the stored index), and its candidate pairs' codes and
     summed key weights cut by the partition of the pair's smaller id."""
@@ -206,7 +266,7 @@ def bucket_candidates(starts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]
     return (keys, owners.astype(np.int32, copy=False)), _split(_owner_part(codes >> 32, starts), starts.size, codes, weights)
 
 
-def copy_candidates(starts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) -> list:
+def copy_candidates(starts: np.ndarray, pieces: list[tuple[np.ndarray, np.ndarray]]) -> list:
     """Exact copies (one body hash): each linked to the first (smallest id) copy, as candidates of
     full weight, cut by the partition of the pair's smaller id."""
     digests = np.concatenate([d for d, _ in pieces]).reshape(-1, 2) if pieces else np.zeros((0, 2), np.uint64)
@@ -221,10 +281,11 @@ def copy_candidates(starts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) 
     return _split(_owner_part(codes >> 32, starts), starts.size, codes, weights)
 
 
-def partition_candidates(r: int, starts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list, list]:
+def partition_candidates(r: int, starts: np.ndarray, bundles: list[list]) -> tuple[np.ndarray, list, list]:
     """Partition r's candidate pairs (sorted codes, the smaller id in r): the pieces of every
     bucket range and copy group summed per pair, those of enough weight kept; the partners it
     needs from each other partition (ids), and how many from each."""
+    pieces = _flat(bundles)
     codes, weights = sum_by_code(np.concatenate([c for c, _ in pieces]), np.concatenate([w for _, w in pieces]))
     codes = codes[weights >= SETTINGS.min_key_weight]
     partners = np.unique(codes & 0xFFFFFFFF)
@@ -233,13 +294,15 @@ def partition_candidates(r: int, starts: np.ndarray, *pieces: tuple[np.ndarray, 
     return codes, wanted, [w.size for w in wanted]
 
 
-def partner_data(arts: PartArticles, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
-    """What verification needs of some of a partition's articles: ids, sketches, word counts, set blobs."""
+def partner_data(arts: PartArticles, candidates: tuple, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
+    """What verification needs of the articles of partition q (`arts`) that another partition's
+    candidates pair with: ids, sketches, word counts, set blobs."""
+    wanted = candidates[1][q]
     at = (wanted - arts.ids[0]).astype(np.int64) if wanted.size else wanted.astype(np.int64)
     return wanted, arts.sketches[at], arts.n_words[at], [arts.sets[i] for i in at.tolist()]
 
 
-def verify_part(arts: PartArticles, candidates: tuple, *partners) -> tuple[np.ndarray, np.ndarray]:
+def verify_part(arts: PartArticles, candidates: tuple, partners: list) -> tuple[np.ndarray, np.ndarray]:
     """Partition r's verified edges (pairs (m, 2), smaller id first, and their scores (m, 4)):
     `pipeline.verify_candidates` on its own articles' sketches and sets and its partners'."""
     codes = candidates[0]
@@ -270,28 +333,29 @@ def both_ways(n_parts: int, pairs: np.ndarray) -> list[np.ndarray]:
     return [e[0] for e in _split(components.node_partition(entries[:, 0], n_parts), n_parts, entries)]
 
 
-def large_star_step(n_parts: int, starts: np.ndarray, *pieces: np.ndarray) -> tuple[list, tuple[int, int], list]:
+def large_star_step(n_parts: int, starts: np.ndarray, bundles: list[list]) -> tuple[list, tuple[int, int], list]:
     """Large-star on one node partition: its new edges cut by the larger end's partition (for
     small-star), the digest of the edges it was given, and its nodes' labels so far cut by the
     article partition they belong to."""
-    entries = np.concatenate(pieces)
+    entries = np.concatenate(_flat(bundles))
     linked, labels = components.large_star(entries)
     out = [e[0] for e in _split(components.node_partition(linked[:, 0], n_parts), n_parts, linked)]
     return out, components.edge_digest(entries), _split(_owner_part(labels[:, 0], starts), starts.size, labels)
 
 
-def small_star_step(n_parts: int, *pieces: np.ndarray) -> list[np.ndarray]:
+def small_star_step(n_parts: int, bundles: list[list]) -> list[np.ndarray]:
     """Small-star on one node partition: its new edges both ways, cut by node partition."""
-    return both_ways(n_parts, components.small_star(np.concatenate(pieces)))
+    return both_ways(n_parts, components.small_star(np.concatenate(_flat(bundles))))
 
 
 # ---- placement: components gathered by label, star clustering in each -------------------------
 
 def placement_pieces(n_parts: int, arts: PartArticles, edges: tuple[np.ndarray, np.ndarray], seen: float,
-                     *label_pieces: tuple[np.ndarray]) -> tuple[list, list]:
+                     label_bundles: list[list]) -> tuple[list, list]:
     """A partition's articles in components, with their label, cut by the label's partition (and
     its edges, by their smaller end's label); and the stories of its articles with no edge (one
     each: story rows and placements)."""
+    label_pieces = _flat(label_bundles)
     labels = np.concatenate([p[0] for p in label_pieces]) if label_pieces else np.zeros((0, 2), np.int64)
     labels = labels[np.argsort(labels[:, 0])]
     at = (labels[:, 0] - arts.ids[0]) if arts.ids.size else labels[:, 0]
@@ -313,10 +377,11 @@ def placement_pieces(n_parts: int, arts: PartArticles, edges: tuple[np.ndarray, 
     return [(n, e) for n, e in zip(nodes, edge_parts)], singles
 
 
-def place_components(seen: float, *pieces) -> tuple[list, list, list]:
+def place_components(seen: float, bundles: list[list]) -> tuple[list, list, list]:
     """Star clustering of the components gathered here (`cluster.plan_placement`: components are
     independent, so this is the stories the whole graph gives them): story rows, placements and
     merge evidence."""
+    pieces = _flat(bundles)
     nodes = [n for n, _ in pieces]
     edges = [e for _, e in pieces]
     ids = np.concatenate([n[0] for n in nodes])
