@@ -40,13 +40,13 @@ def components_by_steps(pairs: np.ndarray, n_parts: int) -> dict[int, int]:
     current = [both_ways(n_parts, pairs)]
     before = None
     while True:
-        large = [large_star_step(n_parts, starts, [c[j] for c in current]) for j in range(n_parts)]
+        large = [large_star_step(n_parts, starts, [[c[j] for c in current]]) for j in range(n_parts)]
         digest = (sum(d[0] for _, d, _ in large), sum(d[1] for _, d, _ in large) % (1 << 64))
         if digest == before:
             labels = np.concatenate([lab[0][0] for _, _, lab in large])
             return dict(zip(labels[:, 0].tolist(), labels[:, 1].tolist()))
         before = digest
-        current = [small_star_step(n_parts, [out[j] for out, _, _ in large]) for j in range(n_parts)]
+        current = [small_star_step(n_parts, [[out[j] for out, _, _ in large]]) for j in range(n_parts)]
 
 
 def smallest_in_component(pairs: np.ndarray) -> dict[int, int]:
