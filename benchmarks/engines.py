@@ -137,10 +137,11 @@ def stage_run(corpus: str, partitions: int, workers: int, db: str) -> None:
     print(json.dumps(stats))
 
 
-SHUFFLES = {  # stage (a task key's prefix) -> what its pieces carry
-    "band-split": "band keys by key range", "copy-split": "body hashes", "cand-split": "candidate pairs",
-    "copy-cand-split": "copy pairs", "partners": "partners' sketches and sets", "cc-split": "component edges",
-    "ls-split": "component edges", "place-split": "component articles and edges"}
+SHUFFLES = {  # stage (a task key's prefix) -> what its pieces carry (each piece counted once)
+    "band-split": "band keys by key range, body hashes", "cand-split": "candidate pairs by partition",
+    "partners": "partners' sketches and sets", "cc-split": "component edges (large-star)",
+    "ls-split": "component edges (small-star)", "labels": "labels by partition",
+    "place-split": "component articles and edges by label"}
 
 
 def partitions_table(args) -> list[dict]:
@@ -152,11 +153,14 @@ def partitions_table(args) -> list[dict]:
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-3000:])
         stats = json.loads(proc.stdout.strip().splitlines()[-1])
+        stages = {k: v for k, v in stats.items() if isinstance(v, dict) and "tasks" in v}
         row = {"partitions": n, "wall_s": stats["wall_s"], "phases": stats["phases"],
-               "tasks": sum(v["tasks"] for k, v in stats.items() if isinstance(v, dict) and "tasks" in v),
+               "rounds": stats["components_rounds"], "tasks": sum(v["tasks"] for v in stages.values()),
+               "compute_s": round(sum(v["seconds"].get("compute", 0) for v in stages.values()), 1),
                "shuffle_mb": round(sum(stats.get(k, {}).get("bytes", 0) for k in SHUFFLES) / 2**20, 1),
-               "stages": {k: v for k, v in stats.items() if isinstance(v, dict) and "tasks" in v}}
-        print(json.dumps({k: row[k] for k in ("partitions", "wall_s", "tasks", "shuffle_mb")}), flush=True)
+               "transfers_mb": round(stats["transfers_bytes"] / 2**20, 1), "stages": stages}
+        print(json.dumps({k: row[k] for k in ("partitions", "wall_s", "tasks", "compute_s", "shuffle_mb",
+                                              "transfers_mb", "rounds")}), flush=True)
         out.append(row)
     return out
 

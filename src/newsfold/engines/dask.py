@@ -314,13 +314,11 @@ class _Run:
                             pieces("labels", labels, n, 2))
         placed = self.map("place", tasks.place_components, [now] * n, pieces("place-split", gathered, n, 0))
         del arts, edges, labels
-        # 5. the story rows, placements and evidence
+        # 5. story rows by story id range, placements and evidence by article: each in key order
+        sources = self.map("singles", getitem, gathered, [1] * n) + placed
+        cut = self.map("rows-cut", tasks.cut_rows, [n] * len(sources), [starts] * len(sources), sources)
         report = self.report
-        for future in self.map("singles", getitem, gathered, [1] * n):
-            stories, placements = future.result()
-            report.new_stories += writes.write_story_rows(conn, stories)
-            writes.write_placements(conn, placements)
-        for future in placed:
+        for future in self.map("rows", tasks.sorted_rows, pieces("rows-split", cut, n)):
             stories, placements, merges = future.result()
             report.new_stories += writes.write_story_rows(conn, stories)
             writes.write_placements(conn, placements)

@@ -373,7 +373,7 @@ def placement_pieces(n_parts: int, arts: PartArticles, edges: tuple[np.ndarray, 
     alone = np.flatnonzero(label_of < 0).tolist()
     sids = [story_id(f"{arts.digests[k, 0]:016x}") for k in alone]
     singles = ([(sid, int(arts.ids[k]), 1, titles[k], seen, seen) for sid, k in zip(sids, alone)],
-               [(int(arts.ids[k]), sid) for sid, k in zip(sids, alone)])
+               [(int(arts.ids[k]), sid) for sid, k in zip(sids, alone)], [])
     return [(n, e) for n, e in zip(nodes, edge_parts)], singles
 
 
@@ -394,3 +394,31 @@ def place_components(seen: float, bundles: list[list]) -> tuple[list, list, list
               lambda chosen: {i: titles[i] for i in chosen.tolist()}),
         np.concatenate([e[0] for e in edges]).reshape(-1, 2), np.concatenate([e[1] for e in edges]).reshape(-1, SCORE_FIELDS))
     return list(plan.stories), list(plan.placements), plan.merges
+
+
+def cut_rows(n_parts: int, starts: np.ndarray, rows: tuple[list, list, list]) -> list[tuple]:
+    """Story rows cut by story id range, placements and merge evidence by the partition of their
+    article: the store takes each table in key order, appending to its b-tree."""
+    stories, placements, merges = rows
+    at = [(int(row[0], 16) * n_parts) >> 64 for row in stories]
+    story_parts: list[list] = [[] for _ in range(n_parts)]
+    for j, row in zip(at, stories):
+        story_parts[j].append(row)
+    by_article = []
+    for rows in (placements, merges):
+        where = _owner_part(np.fromiter((r[0] for r in rows), np.int64, len(rows)), starts).tolist()
+        parts: list[list] = [[] for _ in range(n_parts)]
+        for j, row in zip(where, rows):
+            parts[j].append(row)
+        by_article.append(parts)
+    return list(zip(story_parts, *by_article))
+
+
+def sorted_rows(bundles: list[list]) -> tuple[list, list, list]:
+    """One range's story rows in story id order (a story of several after a lone one with the
+    same id, as `plan_placement` orders them), and placements and merges in article order."""
+    pieces = _flat(bundles)
+    stories = sorted((row for p in pieces for row in p[0]), key=lambda row: (row[0], row[2] > 1, row[1]))
+    placements = sorted((row for p in pieces for row in p[1]), key=lambda row: row[0])
+    merges = sorted((row for p in pieces for row in p[2]), key=lambda row: row[0])
+    return stories, placements, merges
