@@ -118,10 +118,28 @@ class _Run:
         placed = {"workers": workers, "allow_other_workers": True} if workers else {}
         return self.client.submit(fn, *args, key=self._keys(stage, 1)[0], pure=False, **placed)
 
-    def map(self, stage: str, fn, *columns: list) -> list:
-        """fn(column values…) for each row of the columns: a stage's tasks, sent in one message."""
+    def map(self, stage: str, fn, *columns: list, near: list | None = None) -> list:
+        """fn(column values…) for each row of the columns: a stage's tasks, sent in one message
+        (one per worker with `near`: futures whose worker should run each task, for tasks that
+        read a partition's articles: the scheduler would otherwise move them to a free worker)."""
         n = len(columns[0])
-        return self.client.map(fn, *columns, key=self._keys(stage, n), pure=False) if n else []
+        keys = self._keys(stage, n)
+        if not n:
+            return []
+        if near is None:
+            return self.client.map(fn, *columns, key=keys, pure=False)
+        where = self.client.who_has(near)
+        groups: dict[tuple, list[int]] = {}
+        for i, future in enumerate(near):
+            groups.setdefault(tuple(where.get(future.key) or ()), []).append(i)
+        out: list = [None] * n
+        for workers, rows in groups.items():
+            placed = {"workers": list(workers), "allow_other_workers": True} if workers else {}
+            futures = self.client.map(fn, *[[c[i] for i in rows] for c in columns], key=[keys[i] for i in rows],
+                                      pure=False, **placed)
+            for i, future in zip(rows, futures):
+                out[i] = future
+        return out
 
     def pieces(self, stage: str, results: list, n: int, *path) -> list[list]:
         """A shuffle: each result (under `path` in it) is a list of n pieces; returns, for each
@@ -246,7 +264,7 @@ class _Run:
         try:
             for k, future in enumerate(for_store):
                 part = future.result()
-                future.release()
+                near = future  # where the partition was extracted, and its match rows are
                 fresh = []
                 at = 0
                 for res in part.captures:
@@ -262,9 +280,9 @@ class _Run:
                 writes.insert_captures(conn, fresh, part.rows, part, given, now)
                 first_id = int(given.ids[0]) if given.ids.size else reads.last_article(conn) + 1
                 starts.append(first_id)
-                arts.append(self.submit("articles", tasks.part_articles, for_match[k], given.taken, first_id,
-                                        near=for_match[k]))
+                arts.append(self.submit("articles", tasks.part_articles, for_match[k], given.taken, first_id, near=near))
                 for_match[k].release()
+                near.release()
                 keyed.append(self.submit("band-pieces", tasks.band_pieces, arts[-1], len(for_store)))
                 report.captures += len(fresh)
                 report.articles += given.ids.size
@@ -290,11 +308,11 @@ class _Run:
         self.mark("candidates")
         asked = [(q, r) for r in range(n) for q in range(n) if sizes[q][r]]
         given = self.map("partners", tasks.partner_data, [arts[q] for q, _ in asked], [candidates[r] for _, r in asked],
-                         [q for q, _ in asked])
+                         [q for q, _ in asked], near=[arts[q] for q, _ in asked])
         for_r: list[list] = [[] for _ in range(n)]
         for (_, r), future in zip(asked, given):
             for_r[r].append(future)
-        edges = self.map("verify", tasks.verify_part, arts, candidates, for_r)
+        edges = self.map("verify", tasks.verify_part, arts, candidates, for_r, near=arts)
         del candidates, given, for_r
         # 3. connected components, while this thread writes the band index and the edges
         with ThreadPoolExecutor(1, thread_name_prefix="newsfold-components") as pool:
@@ -311,7 +329,7 @@ class _Run:
         self.mark("components")
         # 4. stories: components gathered by label
         gathered = self.map("place-pieces", tasks.placement_pieces, [n] * n, arts, edges, [now] * n,
-                            pieces("labels", labels, n, 2))
+                            pieces("labels", labels, n, 2), near=arts)
         placed = self.map("place", tasks.place_components, [now] * n, pieces("place-split", gathered, n, 0))
         del arts, edges, labels
         # 5. story rows by story id range, placements and evidence by article: each in key order

@@ -144,9 +144,10 @@ class WritePart(NamedTuple):
     sketches: np.ndarray
 
 
-def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPrints, list[ArticleRow]]]:
+def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPrints | None, np.ndarray, list[str]]]:
     """Read, extract and fingerprint a partition (`pipeline.process_chunk`, a chunk of rows at a
-    time): what the store takes, and what matching and placement need (its prints and rows)."""
+    time): what the store takes, and what matching and placement need (its prints, and its
+    articles' keys and titles)."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
     prints: list[BatchPrints] = []
@@ -173,10 +174,10 @@ def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPri
             flush()
     flush()
     joined = BatchPrints.concat(prints) if prints else None
+    matched = (joined, np.fromiter((r[1] for r in rows), np.int64, len(rows)), [r[TITLE] for r in rows])
     if joined is None:
-        empty = np.zeros(0, np.int64)
-        return (WritePart(captures, rows, [], empty, np.zeros((0, SETTINGS.bins), np.uint8)), (None, rows))
-    return (WritePart(captures, rows, joined.body_hashes, joined.n_words, joined.sketches), (joined, rows))
+        return WritePart(captures, rows, [], np.zeros(0, np.int64), np.zeros((0, SETTINGS.bins), np.uint8)), matched
+    return WritePart(captures, rows, joined.body_hashes, joined.n_words, joined.sketches), matched
 
 
 # ---- a partition's articles, as matching and placement see them -------------------------------
@@ -195,10 +196,11 @@ class PartArticles(NamedTuple):
     sets: list[bytes]
 
 
-def part_articles(matched: tuple[BatchPrints | None, list[ArticleRow]], taken: np.ndarray, first_id: int) -> PartArticles:
+def part_articles(matched: tuple[BatchPrints | None, np.ndarray, list[str]], taken: np.ndarray,
+                  first_id: int) -> PartArticles:
     """The articles of a partition the store took (`taken`: their places in its rows), under the
     ids first_id, first_id + 1, ..."""
-    prints, rows = matched
+    prints, art_keys, titles = matched
     ids = np.arange(first_id, first_id + taken.size, dtype=np.int64)
     if prints is None or not taken.size:
         return PartArticles(ids, np.zeros((0, SETTINGS.body_bands + SETTINGS.lead_bands), np.int64),
@@ -207,7 +209,7 @@ def part_articles(matched: tuple[BatchPrints | None, list[ArticleRow]], taken: n
     at = taken.tolist()
     return PartArticles(ids, prints.keys[taken], prints.sketches[taken], prints.n_words[taken].astype(np.int64),
                         digest_halves([prints.body_hashes[i] for i in at]),
-                        np.array([rows[i][1] for i in at], np.int64), [rows[i][TITLE] for i in at],
+                        art_keys[taken], [titles[i] for i in at],
                         [prints.sets[i] for i in at])
 
 
