@@ -31,6 +31,7 @@ import os
 import socket
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -52,6 +53,8 @@ from .local import ingest_lock
 
 PART_BYTES = 128 << 20  # input bytes a partition aims at
 PARTS_PER_WORKER = 4  # at least this many partitions per worker thread (balance, and memory per task)
+AHEAD_PER_THREAD = 2  # partitions extracted ahead of the store per worker thread: the workers never wait
+# for the store, and hold at most this many partitions' rows each (the store takes them in order)
 DIRECT_SHUFFLE = 16  # up to this many partitions a shuffle moves each piece once; past it, in two stages
 
 
@@ -191,15 +194,10 @@ class _Run:
         threads = sum(self.client.nthreads().values()) or 1
         parts = self.plan_inputs(paths, text_field, partitions, threads)
         self.mark("plan inputs")
-        extracted = self.map("extract", tasks.extract_part, parts)
-        for_store = self.map("store-rows", getitem, extracted, [0] * len(parts))
-        for_match = self.map("match-rows", getitem, extracted, [1] * len(parts))
-        del extracted
         now = time.time()
         with Transaction(conn):
             drop_bulk_indexes(conn)
-            arts, keyed, starts = self.store_articles(conn, for_store, for_match, now)
-            del for_store, for_match
+            arts, keyed, starts = self.store_articles(conn, parts, AHEAD_PER_THREAD * threads, now)
             self.mark("extract and store articles")
             if self.report.articles:
                 self.match_and_place(conn, arts, keyed, np.array(starts, np.int64), now)
@@ -251,19 +249,31 @@ class _Run:
             line[parts[k].path] = first + n
         return parts
 
-    def store_articles(self, conn, for_store: list, for_match: list, now: float) -> tuple[list, list, list[int]]:
-        """Each partition's captures and article rows into the store, in input order (as they
-        come: the workers go on with the next ones); its articles' ids are the next free ones.
-        Returns each partition's articles for matching and their band keys cut by key range
-        (futures), and its first id."""
+    def store_articles(self, conn, parts: list, ahead: int, now: float) -> tuple[list, list, list[int]]:
+        """Each partition extracted, and its captures and article rows put into the store in
+        input order as they come, `ahead` partitions extracted ahead of the store (their rows wait
+        in the workers' memory until taken); its articles' ids are the next free ones. Returns
+        each partition's articles for matching and their band keys cut by key range (futures),
+        and its first id."""
         report = self.report
         seen: set[tuple[str, str]] = set()
         arts, keyed, starts = [], [], []
-        bar = tqdm(total=len(for_store), unit="part", desc="ingest (dask)", file=sys.stderr,
+        waiting: deque = deque()
+
+        def extract(k: int) -> None:
+            done = self.submit("extract", tasks.extract_part, parts[k])
+            waiting.append((self.submit("store-rows", getitem, done, 0), self.submit("match-rows", getitem, done, 1)))
+
+        for k in range(min(ahead, len(parts))):
+            extract(k)
+        bar = tqdm(total=len(parts), unit="part", desc="ingest (dask)", file=sys.stderr,
                    disable=True if self.progress is False else None, mininterval=0.5)
         try:
-            for k, future in enumerate(for_store):
+            for k in range(len(parts)):
+                future, for_match = waiting.popleft()
                 part = future.result()
+                if k + ahead < len(parts):
+                    extract(k + ahead)
                 near = future  # where the partition was extracted, and its match rows are
                 fresh = []
                 at = 0
@@ -280,10 +290,10 @@ class _Run:
                 writes.insert_captures(conn, fresh, part.rows, part, given, now)
                 first_id = int(given.ids[0]) if given.ids.size else reads.last_article(conn) + 1
                 starts.append(first_id)
-                arts.append(self.submit("articles", tasks.part_articles, for_match[k], given.taken, first_id, near=near))
-                for_match[k].release()
+                arts.append(self.submit("articles", tasks.part_articles, for_match, given.taken, first_id, near=near))
+                for_match.release()
                 near.release()
-                keyed.append(self.submit("band-pieces", tasks.band_pieces, arts[-1], len(for_store)))
+                keyed.append(self.submit("band-pieces", tasks.band_pieces, arts[-1], len(parts)))
                 report.captures += len(fresh)
                 report.articles += given.ids.size
                 bar.update(1)
