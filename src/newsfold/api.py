@@ -113,13 +113,27 @@ class Store:
         self.close()
 
     def ingest(self, paths: str | Path | Iterable[str | Path], text_field: str | None = None, workers: int | None = None,
-               progress: bool | None = None, on_problem=print_problem, search_index: bool = True) -> IngestReport:
-        """Read captures (files, folders, globs: one path or several) into the store and place
-        their articles in stories. `search_index`: bring the full-text index up to date at the end
-        (without it, `index()` does that later, and `search` finds only what is indexed)."""
+               progress: bool | None = None, on_problem=print_problem, search_index: bool = True, engine: str = "local",
+               scheduler: str | None = None, partitions: int | None = None) -> IngestReport:
+        """Read captures (files, folders, globs: one path or several) into the store and fold
+        their articles into stories. `search_index`: bring the full-text index up to date at the
+        end (without it, `index()` does that later, and `search` finds only what is indexed).
+        `engine="dask"` runs the pipeline on a Dask cluster (the one at `scheduler`, else a
+        LocalCluster of `workers` processes, its work cut into `partitions`) into a store that
+        holds no article yet."""
+        paths = _paths(paths)
+        if engine == "dask":
+            from .engines.dask import ingest as dask_ingest
+
+            return dask_ingest(self.conn, paths, text_field, scheduler, workers, partitions, progress, on_problem,
+                               search_index=search_index)
+        if engine != "local":
+            raise ValueError(f"engine: 'local' or 'dask', not {engine!r}")
+        if scheduler is not None or partitions is not None:
+            raise ValueError("scheduler and partitions are the Dask engine's (engine='dask')")
         from .engines.local import ingest
 
-        return ingest(self.conn, _paths(paths), text_field, workers, progress, on_problem, search_index)
+        return ingest(self.conn, paths, text_field, workers, progress, on_problem, search_index)
 
     def index(self) -> int:
         """Bring the full-text index up to date; how many articles were added to it."""

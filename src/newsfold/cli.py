@@ -90,12 +90,23 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--no-search-index", is_flag=True,
               help="Do not bring the full-text index up to date at the end (`newsfold index` does it later).")
-def ingest(paths, db, text_field, workers, quiet, no_search_index):
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine; dask: a Dask cluster, into a new store.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port); default: a LocalCluster.")
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Dask: partitions to cut the work into (default: from input size and cluster threads).")
+def ingest(paths, db, text_field, workers, quiet, no_search_index, engine, scheduler, partitions):
     """Read captures (files, folders, globs) into the store and fold them into stories."""
+    if engine == "local" and (scheduler or partitions):
+        raise click.UsageError("--scheduler and --partitions go with --engine dask")
     with _open(db, create=True) as store:
         try:
-            report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None,
-                                  search_index=not no_search_index)
+            if engine == "dask":
+                report = _dask_ingest(store, paths, text_field, workers, quiet, scheduler, partitions,
+                                      not no_search_index)
+            else:
+                report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None,
+                                      search_index=not no_search_index)
         except KeyboardInterrupt:
             n = store.captures()
             click.echo(f"newsfold: interrupted; {n} captures are committed in {safe(db)}; run the same ingest again "
@@ -118,6 +129,25 @@ def index(db):
     with _open(db, write=True) as store:
         n = store.index()
     click.echo(f"{n} articles indexed", err=True)
+
+
+def _dask_ingest(store: Store, paths, text_field, workers, quiet, scheduler, partitions, search_index):
+    """An ingest on Dask; what stops it before it starts (Dask missing, a store with articles, a
+    scheduler that cannot be reached) is one line, exit 2."""
+    try:
+        from .engines.dask import StoreNotEmpty
+    except ImportError:
+        click.echo("newsfold: --engine dask needs Dask: pip install 'newsfold[dask]'", err=True)
+        sys.exit(2)
+    try:
+        return store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None,
+                            engine="dask", scheduler=scheduler, partitions=partitions,
+                            search_index=search_index)
+    except StoreNotEmpty as err:
+        click.echo(f"newsfold: {safe(store.path)}: {err}", err=True)
+    except OSError as err:  # distributed: a scheduler that cannot be reached
+        click.echo(f"newsfold: cannot reach the Dask scheduler {safe(scheduler or '')} ({safe(err)})", err=True)
+    sys.exit(2)
 
 
 @main.command("extract")

@@ -320,21 +320,30 @@ def match_batch(batch: Batch, sources: MatchSources) -> list[Edge]:
     pairs = np.unique(np.concatenate(found))
     sources.index.add(run_keys, run_owners, presorted=True)
     sources.sketches.add(ids, prints.sketches[where], prints.n_words[where])
-    pairs = pairs[_worth_checking(pairs, sources)]
-    return verify(pairs, sources.set_blobs(np.unique(decode_pairs(pairs))))
+    return verify_candidates(pairs, sources.sketches, sources.stored_sketches, sources.set_blobs)
 
 
-def _worth_checking(codes: np.ndarray, sources: MatchSources) -> np.ndarray:
+def verify_candidates(codes: np.ndarray, sketches: Sketches,
+                      other_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]],
+                      set_blobs: Callable[[np.ndarray], dict[int, bytes]]) -> list[Edge]:
+    """The verified edges among candidate pairs (sorted codes): those the prefilter lets through
+    (on `sketches`, or `other_sketches` for articles they do not hold), checked on their sets."""
+    codes = codes[_worth_checking(codes, sketches, other_sketches)]
+    return verify(codes, set_blobs(np.unique(decode_pairs(codes))))
+
+
+def _worth_checking(codes: np.ndarray, sketches: Sketches,
+                    other_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]]) -> np.ndarray:
     """Which candidate pairs (sorted codes) pass the prefilter (match/prefilter.py)."""
     if not codes.size:
         return np.zeros(0, bool)
     pairs = decode_pairs(codes)
-    at = sources.sketches.rows(pairs)
-    unseen = np.unique(pairs[at < 0])  # stored before this run: their sketches come from the store
+    at = sketches.rows(pairs)
+    unseen = np.unique(pairs[at < 0])  # not in `sketches` (stored before this run, or another partition's)
     other_sig, other_size = np.zeros((unseen.size, SETTINGS.bins), np.uint8), np.zeros(unseen.size, np.int64)
     if unseen.size:
-        stored = sources.stored_sketches(unseen.tolist())
+        stored = other_sketches(unseen.tolist())
         for k, aid in enumerate(unseen.tolist()):
             other_sig[k], other_size[k] = stored[aid]
         at = np.where(at < 0, -np.searchsorted(unseen, pairs) - 1, at)
-    return prefilter_rows(sources.sketches, other_sig, other_size, at[:, 0], at[:, 1])
+    return prefilter_rows(sketches, other_sig, other_size, at[:, 0], at[:, 1])
