@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import store as db
+from .extract import extract as _extract_capture
 from .model import Article, Capture, IngestReport, PairScores, Problem
 from .read import discover, looks_like_html, read_path, resolve, valid_text
 from .store import reads, writes
@@ -47,9 +48,7 @@ def _paths(paths: str | Path | Iterable[str | Path]) -> list[str]:
 
 def extract_text(text: str, name: str = "<text>") -> list[Article]:
     """Articles of one capture given as a string (plain text or HTML)."""
-    from .extract import extract as extract_capture  # numba's kernels: loaded by the commands that extract
-
-    return extract_capture(Capture(name=name, content=text, kind="html" if looks_like_html(text) else "text"))
+    return _extract_capture(Capture(name=name, content=text, kind="html" if looks_like_html(text) else "text"))
 
 
 def compare(a: str, b: str) -> PairScores:
