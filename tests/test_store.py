@@ -688,3 +688,19 @@ def test_a_store_damaged_past_what_opening_reads_is_one_line(tmp_path, good_stor
     assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
     assert _lines(out) == [line for line in _lines(out) if line.startswith(f"newsfold: {path}: a damaged store (")]
     assert len(_lines(out)) == 1, out.stderr
+
+
+def test_a_search_matching_more_than_it_ranks_ranks_the_newest(tmp_path, examples_copy, monkeypatch):
+    """Ranking costs a step per matching article (seconds for a common word in a 1M store), so a
+    query matching more than SEARCH_AMONG articles is ranked among its newest SEARCH_AMONG."""
+    from newsfold import Store
+    from newsfold.store import reads
+
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    with Store(db, readonly=True) as store:
+        every = {h["article"] for g in store.search("the", limit=50) for h in g["hits"]}
+        assert len(every) >= 4
+        monkeypatch.setattr(reads, "SEARCH_AMONG", 2)
+        newest = {h["article"] for g in store.search("the", limit=50) for h in g["hits"]}
+    assert newest == set(sorted(every)[-2:])

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from .reads import by_ids
+from .reads import by_ids, rank_floor
 
 
 class TimeField(NamedTuple):
@@ -162,8 +162,10 @@ def search(conn, query: str, limit: int, after: int = 0, newest: bool = False) -
     """Full-text hits of `query` (FTS5 syntax; sqlite3.OperationalError if malformed), best
     first, or newest first: (story, article, capture id, capture name, position, title, snippet,
     time). `after`: only articles stored after that article id. What the index holds is searched:
-    articles not yet indexed are not found."""
+    articles not yet indexed are not found. Best first ranks the newest matches (reads.rank_floor)."""
     order = "f.rowid DESC" if newest else "rank"
+    if not newest:
+        after = max(after, rank_floor(conn, query) - 1)
     return conn.execute(
         f"SELECT p.story_id, a.id, c.id, c.name, a.position, a.title,"
         f" snippet(articles_fts, 2, '{HIT_START}', '{HIT_END}', '…', 16), {TIME.occurrence}"

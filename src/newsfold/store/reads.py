@@ -158,14 +158,29 @@ def unindexed(conn) -> int:
     return max(0, last_article(conn) - fts_upto(conn))
 
 
+SEARCH_AMONG = 20_000  # a best-first search ranks at most the newest this many articles it matches
+
+
+def rank_floor(conn, query: str) -> int:
+    """The lowest article id a best-first search of `query` ranks. Ranking (bm25) takes a step for
+    every matching article: a word found in half of a 1M store takes 1-2 s. So a query matching
+    more than SEARCH_AMONG articles is ranked among the newest SEARCH_AMONG of them (finding
+    where they start walks the index's ids, without ranking: milliseconds)."""
+    row = conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                       (query, SEARCH_AMONG - 1)).fetchone()
+    return row[0] if row else 0
+
+
 def search(conn, query: str, limit: int) -> list[tuple]:
     """(story, article, capture, position, title, snippet) of the best `limit` full-text matches
-    (FTS5 syntax; raises sqlite3.OperationalError on a malformed query)."""
+    (among the newest SEARCH_AMONG: `rank_floor`; FTS5 syntax; raises sqlite3.OperationalError
+    on a malformed query)."""
     return conn.execute(
         "SELECT p.story_id, a.id, c.name, a.position, a.title, snippet(articles_fts, 2, '[', ']', '…', 12)"
         " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid JOIN captures c ON c.id = a.capture_id"
         " LEFT JOIN placements p ON p.article_id = a.id"
-        " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit)).fetchall()
+        " WHERE articles_fts MATCH ? AND articles_fts.rowid >= ? ORDER BY rank LIMIT ?",
+        (query, rank_floor(conn, query), limit)).fetchall()
 
 
 def count_stories_at_least(conn, min_size: int) -> int:
