@@ -101,12 +101,12 @@ def apply_rules(c: Corpus, synonyms: dict[str, str] | None = None) -> dict:
         (vetoed if verdict else kept).append((a, b, verdict))
     known = {(a, b) for a, b in c.pairs.tolist()}
     extra: set[tuple[int, int]] = set()
-    for key_of, hours in ((sr.figure_key, 48.0), (sr.title_key, 36.0)):
+    for key_of, hours in ((sr.figure_key, 48.0), (sr.title_key, 36.0), (sr.name_day_keys, 24.0)):
         buckets = collections.defaultdict(list)
         for i, f in enumerate(c.facts):
             k = key_of(f)
-            if k is not None:
-                buckets[k].append(i)
+            for key in (k if isinstance(k, list) else [k] if k is not None else []):
+                buckets[key].append(i)
         for members in buckets.values():
             if 1 < len(members) <= BUCKET:
                 for x in range(len(members)):
@@ -127,10 +127,17 @@ def apply_rules(c: Corpus, synonyms: dict[str, str] | None = None) -> dict:
             (vetoed if verdict else kept).append((a, b, verdict))
     for a, b, s in cands:
         fa, fb = c.facts[a], c.facts[b]
-        verdict = sr.retyped(fa, fb, synonyms) or sr.rewrite(fa, fb, float(s[1]))
+        verdict = sr.retyped(fa, fb, synonyms) or sr.rewrite(fa, fb, float(s[1]), float(s[3]))
         if verdict and sr.judge_edge(fa, fb) is None:
             rescued.append((a, b, verdict))
-    edges = [(a, b) for a, b, _ in kept] + [(a, b) for a, b, _ in rescued]
+    # a rescued pair holds for every exact copy of either side (same body): the copies' other
+    # candidates (title, date) may not have met
+    copies = collections.defaultdict(list)
+    for i, p in enumerate(c.prints):
+        copies[p.body_hash].append(i)
+    extended = {(min(x, y), max(x, y)) for a, b, _ in rescued for x in copies[c.prints[a].body_hash]
+                for y in copies[c.prints[b].body_hash] if x != y}
+    edges = [(a, b) for a, b, _ in kept] + sorted(extended)
     return {"vetoed": vetoed, "rescued": rescued, "edges": edges, "extra_candidates": len(extra_list)}
 
 
@@ -259,6 +266,7 @@ def bench_report(n: int, shared: Path) -> dict:
         cluster = {r["id"]: r["cluster"] for r in map(json.loads, open(truth, encoding="utf-8"))}
     c = Corpus([r["id"] for r in rows], [r.get("title", "") for r in rows], [r["text"] for r in rows],
                [r.get("date") for r in rows])
+    cluster_of = cluster
     true_pairs = set()
     by = collections.defaultdict(list)
     for i, r in enumerate(rows):
@@ -280,6 +288,8 @@ def bench_report(n: int, shared: Path) -> dict:
     out["vetoed"] = len(result["vetoed"])
     out["rescued"] = len(result["rescued"])
     out["vetoed_examples"] = [f"{c.ids[a]} {c.ids[b]} {v.rule}: {v.evidence}" for a, b, v in result["vetoed"][:10]]
+    out["rescued_examples"] = [f"{c.ids[a]} {c.ids[b]} {cluster_of[c.ids[a]] == cluster_of[c.ids[b]]} {v.rule}: "
+                               f"{v.evidence}" for a, b, v in result["rescued"][:20]]
     return out
 
 

@@ -40,11 +40,15 @@ SAME_FORM = 0.65  # ... when this share of its figure places (anchor word, rank)
 RECURRING_SHARE = 0.1  # on another day, this share of changed figures in shared places makes another report
 MIN_SLOTS = 1  # shared figure places needed to call figures different at all
 DIGEST_ITEMS = 3  # dateline-led items that make a text a digest
-REWRITE_CONTAINMENT = 0.45  # rewrites are rescued from here up ...
-REWRITE_NAMES = 0.85  # ... when this share of the smaller text's names and figures are in the other
-REWRITE_HOURS = 36.0
+REWRITE_CONTAINMENT = 0.4  # rewrites are rescued from here up ...
+REWRITE_NAMES = 0.7  # ... when this share of the smaller text's names and figures are in the other ...
+REWRITE_REVISED = 0.25  # ... and at most this share of the figures in shared places differ
+REWRITE_HOURS = 12.0  # a desk's own version comes within hours; a next-day item is a follow-up or a re-send
+REWRITE_LEAD = 0.3  # a rewrite keeps some of its opening; a follow-up writes a new one ...
+REWRITE_LEAD_KEPT = 0.6  # ... whose facts (content words, figures) the other text lacks
 TABLE_FIGURES = 4  # figures two tables must share to be compared
-TABLE_AGREEMENT = 0.8  # share of the smaller table's figures found equal in the other
+TABLE_AGREEMENT = 0.8  # share of the smaller table's figures found equal in the other ...
+TABLE_WHOLE = 0.6  # ... and of all the smaller text's figures
 
 _SPELLED = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -69,7 +73,12 @@ _GENERIC_NAMES = frozenset("the a an co corp corporation inc incorporated ltd li
                            "group holdings holding company companies international national unit units division "
                            "subsidiary subsidiaries u.s us uk u.k american british federal state new first general "
                            "mr mrs ms dr president chairman minister secretary officials official sources source "
-                           "department ministry government bank banks".split()) | frozenset(_MONTHS)
+                           "department ministry government bank banks "
+                           # the labels of a results table, which its headline repeats
+                           "net shr shrs revs sales qtr oper year mths loss profit div avg note".split()) | frozenset(_MONTHS)
+_LEAD_STOP = frozenset("said says that this with from have will would which their there been were about after "
+                       "also into than they them its over under other some more most when what where could should "
+                       "told today yesterday tomorrow company".split())
 _CORRECTION = re.compile(r"\bcorrect(?:s|ed|ing|ion)\b|\brpt\b|\brepeat(?:s|ed)?\b", re.I)
 _RELATIVE = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1, "todays": 0}
 _NUMBER = re.compile(
@@ -105,6 +114,10 @@ class Facts(NamedTuple):
     digest_items: int  # dateline-led items
     table: tuple[tuple[str, tuple[Figure, ...]], ...]  # (label, figures) of "Label 12 vs 10" lines
     session: int | None = None  # the part of the trading day a market report's headline names
+    title_names: tuple[str, ...] = ()  # headline words that the body writes capitalised: who or where it is about
+    lead_names: tuple[str, ...] = ()  # names and content words of the opening sentence (its facts)
+    lead_figures: tuple[Figure, ...] = ()
+    opens_table: bool = False  # the body opens with its table ("Shr 26 cts vs 18 cts"), as a results notice does
 
 
 class Verdict(NamedTuple):
@@ -193,7 +206,7 @@ def figures(text: str) -> tuple[Figure, ...]:
                 scale = _SCALE_WORDS.get(nxt, 1.0)
                 unit, factor, stop = _unit_after(text, tokens[idx + 1].end() if nxt in _SCALE_WORDS else m.end())
                 value = _SPELLED[w] * scale * factor
-                precision = 0.005 if unit == "%" and scale == 1.0 else 0.5 * scale * factor
+                precision = 0.0 if unit == "%" and scale == 1.0 else 0.5 * scale * factor
             else:
                 if len(w) > 1 and w not in _FILLER and w not in _UNIT and w not in _SCALE and w not in _MONTHS:
                     anchor, since = w, 0
@@ -223,8 +236,8 @@ def figures(text: str) -> tuple[Figure, ...]:
             unit, factor, stop = _unit_after(text, m.end())
             if m.group("cur"):
                 unit, factor = _UNIT[m.group("cur")]
-            if unit == "%" and scale == 1.0:
-                precision = min(precision, 0.005)  # a quoted rate: "6 pct" is not "6-1/2 pct"
+            if unit == "%" and scale == 1.0 and re.fullmatch(r"\d+", raw):
+                precision = 0.0  # a quoted whole rate: "6 pct" is not "6-1/2 pct"
             value, precision = value * scale * factor, precision * scale * factor
         since += 1
         last_end = stop
@@ -315,6 +328,57 @@ def _subject(sentence: str, title: str) -> tuple[str, ...]:
     return tuple(w for w in out[:4] if w in in_title)
 
 
+def _names(text: str) -> list[str]:
+    """Capitalised words of a text, lower-case, possessives and hyphenated tails cut ("Ecuador's"
+    → "ecuador"); a sentence's first word only if the text capitalises it elsewhere too."""
+    mid, first = [], []
+    for m in re.finditer(r"(^|[.!?:\n]\s*|\s)([A-Z][\w'.-]*)", text):
+        word = _words(m.group(2))
+        if not word or len(word[0]) < 2:
+            continue
+        (first if m.group(1).strip() or m.start() == 0 else mid).append(word[0])
+    seen = set(mid)
+    return mid + [w for w in first if w in seen]
+
+
+def name_day_keys(f: Facts) -> list[int]:
+    """Candidate keys (who, when): each name of the headline with the publication day. Two items
+    of one day about one issuer meet here however differently they are worded."""
+    if not f.published:
+        return []
+    day = f.published[:10]
+    return [hash((w, day)) & 0x7FFFFFFFFFFFFFFF for w in f.title_names]
+
+
+def _opens_table(text: str) -> bool:
+    """Does the body open with a table line ("Shr 26 cts vs 18 cts", "Qtr ends Jan 31"): a short
+    first line (after the dateline) that holds a figure."""
+    first = text[_opening(text):].lstrip().split("\n", 1)[0]
+    return len(first.split()) <= 12 and bool(figures(first))
+
+
+def _is_item(paragraph: str) -> bool:
+    """A digest item: "BERNE - Swiss consumer prices rose …", a place in capitals, a dash, then a
+    sentence of prose (a table row that starts with a city in capitals is no item)."""
+    if not _ITEM.match(paragraph):
+        return False
+    rest = paragraph.split("-", 1)[1]
+    words = rest.split()
+    return len(words) >= 12 and sum(w[0].islower() for w in words if w[0].isalpha()) >= len(words) / 2
+
+
+def _title_names(title: str, text: str) -> tuple[str, ...]:
+    """Headline words (3 letters or more, not generic) that the body writes with a capital
+    (outside its first word of a sentence is not checked: a headline word is a name if the body
+    capitalises it anywhere)."""
+    capitalised = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b|\b[A-Z]{2,}\b", text)}
+    out = []
+    for w in _words(title):
+        if len(w) >= 3 and not w.isdigit() and w not in _GENERIC_NAMES and w in capitalised and w not in out:
+            out.append(w)
+    return tuple(out)
+
+
 def _template(title: str) -> str:
     return re.sub(r"\d[\d,.-/]*(\s?(mln|bln|billion|million|pct|cts|dlrs?))?", "#", title.lower()).strip()
 
@@ -333,7 +397,7 @@ def facts(title: str, text: str, published: str | None = None) -> Facts:
     body_figures = figures(text)
     lead = _lead_sentence(text)
     words = _words(title + "\n" + text)
-    names = {w.lower().strip(".'") for w in re.findall(r"\b[A-Z][\w'.-]*", text)} - _GENERIC_NAMES
+    names = set(_names(text)) - _GENERIC_NAMES
     names |= {f"#{f.value:.6g}" for f in body_figures}
     rel = []
     tokens = re.findall(r"[a-z']+", lead.lower())
@@ -347,12 +411,14 @@ def facts(title: str, text: str, published: str | None = None) -> Facts:
         m = re.match(r"^\s*([A-Za-z][A-Za-z .'/-]{0,30}?)\s+[-$£(]?\d", line)
         if m and " vs " in f" {line.lower()} ":
             table.append((m.group(1).strip().lower(), figures(line[m.end(1):])))
-    items = sum(bool(_ITEM.match(p.strip())) for p in re.split(r"\n\s*\n|\n", text) if p.strip())
+    items = sum(_is_item(p.strip()) for p in re.split(r"\n\s*\n|\n", text) if p.strip())
     subject = () if len(table) >= 2 or items >= DIGEST_ITEMS else _subject(lead, title)
     return Facts(published, _template(title), figures(title), body_figures, subject,
                  frozenset(t.upper() for t in _TICKER.findall(title + " " + lead)), frozenset(words),
                  frozenset(names), bool(_CORRECTION.search(title) or _CORRECTION.search(text[-400:])),
-                 tuple(rel), _dateline_day(text), items, tuple(table), session(title))
+                 tuple(rel), _dateline_day(text), items, tuple(table), session(title), _title_names(title, text),
+                 tuple(dict.fromkeys(w for w in _words(lead) if len(w) > 3 and w not in _LEAD_STOP)),
+                 figures(lead), _opens_table(text))
 
 
 def _hours(a: str | None, b: str | None) -> float | None:
@@ -409,7 +475,8 @@ def occasion(a: Facts, b: Facts) -> Verdict | None:
                            f"{when}, same headline and form, new figures: {shown} ({len(differ)} of {shared})")
         return Verdict("update", False, f"{when}, keeps {agree} of {shared} figures, revises {shown}")
     # no figures to tell: the same relative day word in the same words under datelines of other days
-    if a.dateline_day and b.dateline_day and a.dateline_day != b.dateline_day:
+    if a.dateline_day and b.dateline_day and a.dateline_day != b.dateline_day and hours is not None \
+            and hours >= SAME_DAY_HOURS:
         same = set(a.relative_days) & set(b.relative_days)
         if same:
             context, offset = sorted(same)[0]
@@ -444,6 +511,10 @@ def issuer(a: Facts, b: Facts) -> Verdict | None:
         return None
     if a.tickers and b.tickers and not a.tickers & b.tickers:
         return Verdict("other-issuer", True, f"tickers {'/'.join(sorted(a.tickers))} vs {'/'.join(sorted(b.tickers))}")
+    only_a = [w for w in a.title_names if not _present(w, b.words)]
+    only_b = [w for w in b.title_names if not _present(w, a.words)]
+    if only_a and only_b:
+        return Verdict("other-issuer", True, f"headlines name '{only_a[0]}' and '{only_b[0]}', each absent from the other")
     for x, y in ((a, b), (b, a)):
         if x.subject and not any(_present(w, y.words) for w in x.subject):
             return Verdict("other-issuer", True,
@@ -507,8 +578,10 @@ def learn_label_synonyms(pairs: Iterable[tuple[Facts, Facts]], min_count: int = 
 def retyped(a: Facts, b: Facts, synonyms: Mapping[str, str] | None = None) -> Verdict | None:
     """Two results tables of one issuer typed by two desks: their figures agree within rounding
     (labels through `synonyms`), and nothing else says other occasion or issuer."""
-    if len(a.table) < 2 or len(b.table) < 2:
+    if len(a.table) < 2 or len(b.table) < 2 or not (a.opens_table and b.opens_table):
         return None
+    if not (a.tickers & b.tickers or set(a.title_names) & set(b.title_names)):
+        return None  # one issuer's report: both headlines name it
     synonyms = synonyms or {}
     fa = [f for _, fs in a.table for f in fs]
     fb = [f for _, fs in b.table for f in fs]
@@ -516,11 +589,23 @@ def retyped(a: Facts, b: Facts, synonyms: Mapping[str, str] | None = None) -> Ve
     n, found = found_share(small, large)
     if n < TABLE_FIGURES or found < TABLE_AGREEMENT * n:
         return None
+    # the tables are the notices: most figures of the whole texts agree, not just a shared table
+    whole_small, whole_large = (a.figures, b.figures) if len(a.figures) <= len(b.figures) else (b.figures, a.figures)
+    whole_n, whole_found = found_share(whole_small, whole_large)
+    if whole_found < TABLE_WHOLE * whole_n:
+        return None
     label = {lb: synonyms.get(lb, lb) for lb, _ in a.table + b.table}
-    rows_a = {label[lb]: fs for lb, fs in a.table}
-    clash = [(lb, fs, rows_a[label[lb]]) for lb, fs in b.table
-             if label[lb] in rows_a and fs and rows_a[label[lb]]
-             and not any(same_figure(x, y) for x in fs for y in rows_a[label[lb]])]
+
+    def rows(table):  # a label's n-th row (a results table gives "Net" for the quarter, then the year)
+        seen: Counter[str] = Counter()
+        out = {}
+        for lb, fs in table:
+            seen[label[lb]] += 1
+            out[(label[lb], seen[label[lb]])] = fs
+        return out
+    rows_a, rows_b = rows(a.table), rows(b.table)
+    clash = [key for key in rows_a.keys() & rows_b.keys() if rows_a[key] and rows_b[key]
+             and not any(same_figure(x, y) for x, y in zip(rows_a[key], rows_b[key]))]
     if clash or issuer(a, b) is not None:
         return None
     hours = _hours(a.published, b.published)
@@ -531,20 +616,24 @@ def retyped(a: Facts, b: Facts, synonyms: Mapping[str, str] | None = None) -> Ve
                    + (f"; labels {', '.join(renamed)}" if renamed else ""))
 
 
-def rewrite(a: Facts, b: Facts, containment: float) -> Verdict | None:
-    """A rewrite under the containment threshold: same day, no figure in the same place differs,
-    and the smaller text's names and figures (case aside) are nearly all in the other."""
+def rewrite(a: Facts, b: Facts, containment: float, lead_overlap: float = 1.0) -> Verdict | None:
+    """A rewrite or an update under the containment threshold: published within REWRITE_HOURS,
+    nothing keeps them apart (issuer, digest, occasion), at most REWRITE_REVISED of the figures in
+    shared places differ (an update revises a few), and the smaller text's names (case aside, a
+    typo aside) and figures are mostly in the other."""
     if containment < REWRITE_CONTAINMENT:
         return None
     hours = _hours(a.published, b.published)
-    if hours is None or hours > REWRITE_HOURS:
+    if hours is None or hours > REWRITE_HOURS or lead_overlap < REWRITE_LEAD:
         return None
-    if issuer(a, b) is not None or digest(a, b) is not None:
+    if judge_edge(a, b) is not None:
         return None
     shared, agree, differ = figure_slots(a.figures, b.figures)
-    if differ and not (a.correction or b.correction):
+    if shared and len(differ) > REWRITE_REVISED * shared and not (a.correction or b.correction):
         return None
     small, large = (a, b) if len(a.names) <= len(b.names) else (b, a)
+    if len([w for w in small.names if not w.startswith("#")]) < 3:
+        small, large = large, small  # a copy typed in lower case has no capitals: read the other's names
     names = [w for w in small.names if not w.startswith("#")]
     if not names:
         return None
@@ -553,8 +642,19 @@ def rewrite(a: Facts, b: Facts, containment: float) -> Verdict | None:
     share = (named + figs_found) / (len(names) + figs_n)
     if share < REWRITE_NAMES:
         return None
+    kept = min(lead_kept(a, b), lead_kept(b, a))
+    if kept < REWRITE_LEAD_KEPT:  # one opens on a fact the other lacks: a follow-up, another angle
+        return None
+    revised = f", revises {', '.join(f'{_show(x)} / {_show(y)}' for x, y in differ[:2])}" if differ else ""
     return Verdict("rewrite", False, f"published {a.published} vs {b.published}, {named + figs_found} of "
-                   f"{len(names) + figs_n} names and figures shared, containment {containment:.2f}")
+                   f"{len(names) + figs_n} names and figures shared, containment {containment:.2f}{revised}")
+
+
+def lead_kept(x: Facts, y: Facts) -> float:
+    """Share of the facts of x's opening sentence (its content words and figures) found in y."""
+    n = sum(_present(w, y.words) for w in x.lead_names)
+    figs, found = found_share(x.lead_figures, y.figures)
+    return (n + found) / (len(x.lead_names) + figs) if x.lead_names or figs else 1.0
 
 
 def figure_key(f: Facts, count: int = 4) -> int | None:
