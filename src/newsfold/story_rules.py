@@ -49,6 +49,7 @@ REWRITE_LEAD_KEPT = 0.6  # ... whose facts (content words, figures) the other te
 TABLE_FIGURES = 4  # figures two tables must share to be compared
 TABLE_AGREEMENT = 0.8  # share of the smaller table's figures found equal in the other ...
 TABLE_WHOLE = 0.6  # ... and of all the smaller text's figures
+TABLE_LINES = 0.5  # a results notice is mostly its table: this share of its lines are table rows
 
 _SPELLED = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -118,6 +119,8 @@ class Facts(NamedTuple):
     lead_names: tuple[str, ...] = ()  # names and content words of the opening sentence (its facts)
     lead_figures: tuple[Figure, ...] = ()
     opens_table: bool = False  # the body opens with its table ("Shr 26 cts vs 18 cts"), as a results notice does
+    lines: int = 0  # non-empty lines of the body
+    title_tickers: frozenset[str] = frozenset()
 
 
 class Verdict(NamedTuple):
@@ -342,12 +345,12 @@ def _names(text: str) -> list[str]:
 
 
 def name_day_keys(f: Facts) -> list[int]:
-    """Candidate keys (who, when): each name of the headline with the publication day. Two items
+    """Candidate keys (who, when): each name and ticker of the headline with the publication day. Two items
     of one day about one issuer meet here however differently they are worded."""
     if not f.published:
         return []
     day = f.published[:10]
-    return [hash((w, day)) & 0x7FFFFFFFFFFFFFFF for w in f.title_names]
+    return [hash((w, day)) & 0x7FFFFFFFFFFFFFFF for w in (*f.title_names, *sorted(f.tickers))]
 
 
 def _opens_table(text: str) -> bool:
@@ -418,7 +421,8 @@ def facts(title: str, text: str, published: str | None = None) -> Facts:
                  frozenset(names), bool(_CORRECTION.search(title) or _CORRECTION.search(text[-400:])),
                  tuple(rel), _dateline_day(text), items, tuple(table), session(title), _title_names(title, text),
                  tuple(dict.fromkeys(w for w in _words(lead) if len(w) > 3 and w not in _LEAD_STOP)),
-                 figures(lead), _opens_table(text))
+                 figures(lead), _opens_table(text), sum(1 for line in text.split("\n") if line.strip()),
+                 frozenset(t.upper() for t in _TICKER.findall(title)))
 
 
 def _hours(a: str | None, b: str | None) -> float | None:
@@ -509,8 +513,9 @@ def issuer(a: Facts, b: Facts) -> Verdict | None:
     is nowhere in the other, or their tickers differ."""
     if a.correction or b.correction:
         return None
-    if a.tickers and b.tickers and not a.tickers & b.tickers:
-        return Verdict("other-issuer", True, f"tickers {'/'.join(sorted(a.tickers))} vs {'/'.join(sorted(b.tickers))}")
+    if a.title_tickers and b.title_tickers and not a.title_tickers & b.title_tickers:
+        return Verdict("other-issuer", True,
+                       f"tickers {'/'.join(sorted(a.title_tickers))} vs {'/'.join(sorted(b.title_tickers))}")
     only_a = [w for w in a.title_names if not _present(w, b.words)]
     only_b = [w for w in b.title_names if not _present(w, a.words)]
     if only_a and only_b:
@@ -528,8 +533,9 @@ def is_digest(f: Facts) -> bool:
 
 
 def digest(a: Facts, b: Facts) -> Verdict | None:
-    """A digest and one of the items it lists are not one story (two versions of a digest are)."""
-    if is_digest(a) != is_digest(b):
+    """A digest and one of the items it lists are not one story (two versions of a digest are; a
+    text with a few items less than the threshold is neither, and keeps its edge)."""
+    if is_digest(a) != is_digest(b) and min(a.digest_items, b.digest_items) <= 1:
         n = max(a.digest_items, b.digest_items)
         return Verdict("digest", True, f"a digest of {n} dateline-led items and a single story it may list")
     return None
@@ -580,6 +586,8 @@ def retyped(a: Facts, b: Facts, synonyms: Mapping[str, str] | None = None) -> Ve
     (labels through `synonyms`), and nothing else says other occasion or issuer."""
     if len(a.table) < 2 or len(b.table) < 2 or not (a.opens_table and b.opens_table):
         return None
+    if len(a.table) < TABLE_LINES * a.lines or len(b.table) < TABLE_LINES * b.lines:
+        return None  # a table inside a longer text is not a results notice
     if not (a.tickers & b.tickers or set(a.title_names) & set(b.title_names)):
         return None  # one issuer's report: both headlines name it
     synonyms = synonyms or {}
