@@ -19,8 +19,13 @@ differ: 1.5 bln / 2.0 bln").
 - `same_figures`/`retyped`: recall for results tables typed by two desks ("Revs" / "Sales",
   "12 mths" / "Year", "12.2 mln" / "12,231,000"): figures compared as numbers within rounding,
   labels through synonyms learned from the corpus (`learn_label_synonyms`).
-- `rewrite`: recall for rewrites under the containment threshold that agree on every figure and
-  name, case aside, and on their day.
+- `rewrite`: recall for rewrites and updates under the containment threshold: within 12 hours,
+  nothing above keeps them apart, at most a quarter of the figures in shared places revised, the
+  names and figures of one (case and typos aside) in the other, and each text's opening facts in
+  the other (a follow-up opens on a fact the other lacks).
+- candidate keys for what the band keys miss: `figure_key` (a table's first figures rounded to
+  two digits), `title_key` (the headline with figures masked), `name_day_keys` (a headline name or
+  ticker with the publication day; folds more rewrites, and more same-day follow-ups too).
 
 Stdlib only; no newsfold internals. Thresholds are module constants, measured on the judged pairs
 of the Reuters and BBC pools (benchmarks/judged_pairs.py).
@@ -533,9 +538,10 @@ def is_digest(f: Facts) -> bool:
 
 
 def digest(a: Facts, b: Facts) -> Verdict | None:
-    """A digest and one of the items it lists are not one story (two versions of a digest are; a
-    text with a few items less than the threshold is neither, and keeps its edge)."""
-    if is_digest(a) != is_digest(b) and min(a.digest_items, b.digest_items) <= 1:
+    """A digest and one of the items it lists are not one story: the item is a story of its own,
+    with no item-form paragraph ("BERNE - …"). Two versions of a digest are one story, and so are
+    a digest and its abridged copy (which keeps an item or two)."""
+    if is_digest(a) != is_digest(b) and min(a.digest_items, b.digest_items) == 0:
         n = max(a.digest_items, b.digest_items)
         return Verdict("digest", True, f"a digest of {n} dateline-led items and a single story it may list")
     return None
