@@ -534,7 +534,8 @@ def issuer(a: Facts, b: Facts) -> Verdict | None:
 
 
 def is_digest(f: Facts) -> bool:
-    return f.digest_items >= DIGEST_ITEMS
+    """A text made of dateline-led items: at least DIGEST_ITEMS of them, and most of its lines."""
+    return f.digest_items >= DIGEST_ITEMS and f.digest_items >= 0.5 * f.lines
 
 
 def digest(a: Facts, b: Facts) -> Verdict | None:
