@@ -5,7 +5,9 @@ import json
 import sys
 from collections.abc import Iterable
 
-EXPORT_FIELDS = ("capture", "position", "title", "caption", "credit", "text", "story", "canonical")
+# url, published and captured (ISO 8601 UTC, null when unknown): where and when a version was found
+EXPORT_FIELDS = ("capture", "position", "title", "caption", "credit", "text", "story", "canonical", "url",
+                 "published", "captured")
 UNIQUE_FIELDS = EXPORT_FIELDS + ("occurrences",)  # one row per story: how many occurrences it has
 _ARROW_TYPES = {"position": "int32", "canonical": "bool_", "occurrences": "int32"}  # the rest: strings
 

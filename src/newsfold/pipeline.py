@@ -1,9 +1,11 @@
 """The engine-neutral steps of an ingest: what any engine runs, in the order the README's diagram
 draws, with the engine deciding only where data lives and how work is spread.
 
-1. `process_chunk`: read rows, extract articles, fingerprint them (a worker's task);
-2. `match_batch`: a batch's candidate pairs (its own, the band index's, exact copies), the
-   prefilter, and verification on the sets: its verified edges;
+1. `process_chunk`: read rows, extract articles, date them (`published.py`), note their traits
+   (`match.facts`), fingerprint them (a worker's task);
+2. `match_batch`: a batch's candidate pairs (its own, the band index's, exact copies, and for
+   dated articles the fact keys'), the prefilter, verification on the sets, and the story rules
+   (`judge_batch`: vetoes on verified edges, rescues of near misses): its edges;
 3. placement: `cluster.plan_placement` over the articles and their edges.
 The engine hands each step what it needs (the index, where sketches and sets are found) as
 values and callables: no step reads the store itself.
@@ -23,16 +25,25 @@ from .extract import extract, segment_text
 from .fingerprint import PackedPrints, fingerprint_packed
 from .index import BandIndex
 from .index.runs import sorted_run
-from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, weighted_pairs
+from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, pair_codes, weighted_pairs
+from .match.facts import Traits, traits
+from .match.judge import Judged, Known, dated, judge_pairs
 from .match.prefilter import Sketches, prefilter_rows
-from .match.verify import pack_all_sets, verify
+from .match.verify import checked_pairs, pack_all_sets
 from .model import Article, Capture, PairScores, Problem, one_line
+from .published import captured_of, html_date, published_of, time_code
 from .read import InputError, RawRow, RowBlock, RowSpan, resolve
 
-# An article as the store takes it: (position, key, title, caption, credit, text, url, date)
-ArticleRow = tuple[int, int, str, str, str, str, str, str]
-TITLE, TEXT = 2, 5  # where the headline and the body text are in an ArticleRow
+# An article as the store takes it: (position, key, title, caption, credit, text, url, date, published,
+# captured, traits): date is the container's as written, published and captured ISO 8601 (captured
+# None: the container states none, the store records the ingest time), traits encoded (Traits.encode)
+ArticleRow = tuple[int, int, str, str, str, str, str, str, "str | None", "str | None", str]
+TITLE, TEXT, PUBLISHED, CAPTURED, TRAITS = 2, 5, 8, 9, 10  # where they are in an ArticleRow
 Edge = tuple[int, int, PairScores]
+# a fact key (a dated article's masked headline or table figures) meets articles published this close
+KEY_HOURS = 48.0
+KEY_BUCKET = 50  # a key more articles share within those hours is a routine template, not a candidate
+HEADER_CHARS = 600  # how far after its headline a capture's byline and date stamp may be
 
 
 class Extracted(NamedTuple):
@@ -84,11 +95,13 @@ def load_kernels() -> None:
     first ingest compiles them all at once, saying so (see `kernels_compiled`)."""
     segment_text("Load the kernels\n\nof extraction, and the \u2018non-ASCII\u2019 path", "", {"title": "Kernels"})
     words = "load the kernels of matching and the \u2018non-ASCII\u2019 path, Once"
-    prints = BatchPrints.of(fingerprint_packed([words, words, words + " more", words + " more"]))
+    texts = [words, words, words + " more", words + " more"]
+    prints = BatchPrints.of(fingerprint_packed(texts))
+    rows = [(0, 0, "Kernels", "", "", text, "", "", None, None, traits("Kernels", text, None).encode()) for text in texts]
     sources = MatchSources(BandIndex(), Sketches(SETTINGS.bins), lambda ids: {},
                            lambda ids: {aid: prints.sets[aid - 1] for aid in ids.tolist()}, lambda hashes: [])
     edges = [e for first in (1, 3) for e in match_batch(Batch(np.array([first, first + 1]), np.array([first - 1, first]),
-                                                              prints), sources)]
+                                                              prints, rows), sources).edges]
     sources.index.one_run()
     star_arrays(np.arange(1, 5), prints.n_words.astype(np.int64), np.zeros((4, 2), np.uint64), np.arange(4),
                 np.array([e[:2] for e in edges], np.int64).reshape(-1, 2))
@@ -136,7 +149,7 @@ def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Captur
 
 
 def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkResult:
-    """Parse rows, extract, then fingerprint all bodies of the chunk at once (pure work: a worker's task)."""
+    """Parse rows, extract, date, then fingerprint all bodies of the chunk at once (pure work: a worker's task)."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
     for item in _each(items):
@@ -153,18 +166,66 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkRe
             captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
         else:
             captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts)))
-            rows.extend((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption, a.credit,
-                         a.text, a.url, a.date) for a in arts)
+            captured = captured_of(cap.meta.get("captured"))
+            texts = [a.text for a in arts]  # joined from the paragraphs at each reading: once
+            for a, text, published in zip(arts, texts, article_dates(cap, arts, texts, captured)):
+                rows.append((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
+                             a.credit, text, a.url, a.date, published, captured,
+                             traits(a.title, text, published if dated(published) else None).encode()))
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[TEXT] for r in rows])))
+
+
+def article_dates(cap: Capture, arts: tuple[Article, ...], texts: list[str], captured: str | None) -> list[str | None]:
+    """Each article's publication date (published.published_of), ISO 8601, or its month and day
+    alone ('--02-26') when a dateline is all it states and the capture has no date to take the
+    year from: the container's date, its capture time, the page's metadata, or a date stamp of
+    another of its articles. Never the ingest time."""
+    page = html_date(cap.content) if cap.kind == "html" else None
+    row_date = cap.meta.get("date")
+    stated = [d for d in (row_date, captured, page) if d]
+    if len(arts) == 1 and (cap.kind != "text" or "title" in cap.meta):  # a row or a page: one article
+        found = published_of(arts[0].date or row_date, page, texts[0], stated)
+        return [found.value or found.month_day]
+    # a text file's byline and date stamp lie between an article's headline and its body
+    headers = _headers(cap.content, arts) if cap.kind == "text" else [""] * len(arts)
+    found = [published_of(a.date or row_date, page, text, stated, header)
+             for a, text, header in zip(arts, texts, headers)]
+    if len(arts) > 1 and any(p.value is None and p.month_day for p in found):
+        stated += [p.value for p in found if p.source in ("row", "html", "stamp")]
+        found = [published_of(a.date or row_date, page, text, stated, header) if p.value is None else p
+                 for a, text, header, p in zip(arts, texts, headers, found)]
+    return [p.value or p.month_day for p in found]
+
+
+def _headers(content: str, arts: tuple[Article, ...]) -> list[str]:
+    """The lines of a text capture between each article's headline and its first paragraph (a
+    byline, a date stamp): extraction keeps them out of the body. Empty where the headline or
+    the paragraph is not found as written."""
+    out, at = [], 0
+    for a in arts:
+        header = ""
+        title = content.find(a.title, at) if a.title else -1
+        if title >= 0 and a.paragraphs:
+            start = title + len(a.title)
+            body = content.find(a.paragraphs[0][:60], start, start + HEADER_CHARS + 60)
+            if body >= 0:
+                header, at = content[start:body], body
+        out.append(header)
+    return out
 
 
 class Batch(NamedTuple):
     """Articles about to be stored together: their ids (ascending) and where their fingerprints
-    are in `prints`."""
+    and rows are in `prints` and `rows`."""
 
     ids: np.ndarray
     where: np.ndarray
     prints: BatchPrints
+    rows: list[ArticleRow] = []  # the title, text, publication time and traits the story rules read
+
+
+def _none(*_) -> dict:
+    return {}
 
 
 class MatchSources(NamedTuple):
@@ -175,13 +236,30 @@ class MatchSources(NamedTuple):
     stored_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]]  # id → (sketch, word count)
     set_blobs: Callable[[np.ndarray], dict[int, bytes]]  # id → verification-set blob
     earlier_copies: Callable[[list[str]], list[tuple[int, str]]]  # body hashes → (id, body hash) stored before
+    # the story rules': id → (publication time, encoded traits, title), id → (title, text), of
+    # articles matched before; and the articles matched before that hold one of some fact keys,
+    # published within some times: (keys, from, to) → [(key, id, time)] (times: seconds since 1970)
+    known: Callable[[list[int]], dict[int, tuple[str | None, str, str]]] = _none
+    texts: Callable[[list[int]], dict[int, tuple[str, str]]] = _none
+    keyed: Callable[[list[int], float, float], list[tuple[int, int, float]]] = lambda keys, lo, hi: []
 
 
-def match_batch(batch: Batch, sources: MatchSources) -> list[Edge]:
-    """The verified edges of a batch (smaller id first): candidates from its own band keys, the
-    index's and exact copies, prefiltered on sketches, verified on sets. The batch's keys and
+class Matched(NamedTuple):
+    """A batch's edges after the story rules (match.judge.Judged), and its articles' fact keys to
+    store: (key, id, publication time)."""
+
+    edges: list[Edge]
+    notes: list[tuple[str, str] | None]  # each edge's rule and evidence (None: the same text)
+    apart: list[tuple[int, int, str, str]]  # verified edges a rule dropped: (a, b, rule, evidence)
+    keys: list[tuple[int, int, float]]
+
+
+def match_batch(batch: Batch, sources: MatchSources) -> Matched:
+    """The edges of a batch (smaller id first): candidates from its own band keys, the index's
+    and exact copies, prefiltered on sketches, verified on sets; for its dated articles, the fact
+    keys' candidates too; then judged by the story rules (`judge_batch`). The batch's keys and
     sketches join the index and the run's sketches."""
-    ids, where, prints = batch
+    ids, where, prints = batch.ids, batch.where, batch.prints
     keys = prints.keys[where]
     # sorted once (owners ascending within a key) for the batch's own pairs, the index lookup and the index
     run_keys, run_owners = sorted_run(keys.ravel(), np.repeat(ids, keys.shape[1]))
@@ -192,7 +270,83 @@ def match_batch(batch: Batch, sources: MatchSources) -> list[Edge]:
     sources.index.add(run_keys, run_owners, presorted=True)
     sources.sketches.add(ids, prints.sketches[where], prints.n_words[where])
     pairs = pairs[_worth_checking(pairs, sources)]
-    return verify(pairs, sources.set_blobs(np.unique(decode_pairs(pairs))))
+    times = _times(batch)
+    fact_keys = _fact_keys(batch, times)
+    keyed = _keyed_pairs(fact_keys, sources)
+    keyed = keyed[~np.isin(keyed, pairs)]  # checked without the prefilter: a re-typed table shares few words
+    pairs = np.concatenate([pairs, keyed])
+    # the misses worth judging: of a dated article of the batch (every pair's larger id is the batch's)
+    dated_ids = ids[times > 0]
+    misses = np.isin(pairs & 0xFFFFFFFF, dated_ids) if dated_ids.size else None
+    order = np.argsort(pairs, kind="stable")
+    pairs = pairs[order]
+    edges, near = checked_pairs(pairs, sources.set_blobs(np.unique(decode_pairs(pairs))),
+                                None if misses is None else misses[order])
+    judged = judge_batch(batch, edges, near, sources)
+    return Matched(judged.edges, judged.notes, judged.apart, fact_keys)
+
+
+def judge_batch(batch: Batch, edges: list[Edge], near: list[Edge], sources: MatchSources) -> Judged:
+    """The story rules on a batch's verified edges and near misses (match.judge.judge_pairs), with
+    what the batch holds of its own articles and what `sources` give of the others."""
+    at = dict(zip(batch.ids.tolist(), batch.where.tolist()))
+    wanted = {i for a, b, s in edges if s.jaccard < 1.0 for i in (a, b)} | {i for a, b, _ in near for i in (a, b)}
+    known = {i: Known(batch.rows[at[i]][PUBLISHED], Traits.decode(batch.rows[at[i]][TRAITS]), batch.rows[at[i]][TITLE])
+             for i in wanted if i in at}
+    stored = sources.known(sorted(wanted - known.keys()))
+    known.update((i, Known(published, Traits.decode(line), title)) for i, (published, line, title) in stored.items())
+
+    def texts(ids: list[int]) -> dict[int, tuple[str, str]]:
+        out = {i: (batch.rows[at[i]][TITLE], batch.rows[at[i]][TEXT]) for i in ids if i in at}
+        out.update(sources.texts([i for i in ids if i not in at]))
+        return out
+    return judge_pairs(edges, near, known, texts)
+
+
+def _times(batch: Batch) -> np.ndarray:
+    """Each article's publication time (seconds since 1970; 0 when it has no full date)."""
+    out = np.zeros(batch.ids.size)
+    if batch.rows:
+        for k, i in enumerate(batch.where.tolist()):
+            published = batch.rows[i][PUBLISHED]
+            if dated(published):
+                out[k] = max(time_code(published) >> 1, 1)
+    return out
+
+
+def _fact_keys(batch: Batch, times: np.ndarray) -> list[tuple[int, int, float]]:
+    """(key, id, publication time) of the batch's dated articles' fact keys (match.facts.traits)."""
+    out = []
+    for k in np.flatnonzero(times > 0).tolist():
+        for key in Traits.decode(batch.rows[int(batch.where[k])][TRAITS]).keys:
+            out.append((key, int(batch.ids[k]), float(times[k])))
+    return out
+
+
+def _keyed_pairs(fact_keys: list[tuple[int, int, float]], sources: MatchSources) -> np.ndarray:
+    """Sorted codes of the pairs that share a fact key and were published within KEY_HOURS of
+    each other, the batch's articles with each other and with those matched before; a key
+    that more than KEY_BUCKET articles share within those hours gives none."""
+    if not fact_keys:
+        return np.zeros(0, np.int64)
+    window = KEY_HOURS * 3600
+    times = [t for *_, t in fact_keys]
+    members: dict[int, list[tuple[int, float]]] = {}
+    for key, aid, t in sources.keyed(sorted({k for k, _, _ in fact_keys}), min(times) - window, max(times) + window):
+        members.setdefault(key, []).append((aid, t))
+    mine: dict[int, list[tuple[int, float]]] = {}
+    for key, aid, t in fact_keys:
+        mine.setdefault(key, []).append((aid, t))
+    a, b = [], []
+    for key, batch_members in mine.items():
+        everyone = members.get(key, []) + batch_members
+        for aid, t in batch_members:
+            near = [other for other, u in everyone if other != aid and abs(u - t) <= window]
+            if len(near) >= KEY_BUCKET:
+                continue
+            a += near
+            b += [aid] * len(near)
+    return np.unique(pair_codes(np.array(a, np.int64), np.array(b, np.int64)))
 
 
 def _worth_checking(codes: np.ndarray, sources: MatchSources) -> np.ndarray:

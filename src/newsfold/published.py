@@ -8,6 +8,9 @@ carries no year: it is completed from the capture's other dates (the year that p
 one of them) and left month-day only (``--02-26``, ISO 8601's form for a date without a year)
 when the capture has none.
 
+When it was captured (`captured_of`): the container's own capture time (a WARC record's WARC-Date,
+a row's capture-time field), else the ingest time, which the store fills in.
+
 Pure functions of plain values: stdlib only, htmldate imported by `html_date` alone.
 
 >>> published_of("26-FEB-1987 15:01:01.79", None, "SALVADOR, Feb 26 - Showers continued", []).value
@@ -68,7 +71,7 @@ def _iso(when: dt.datetime | dt.date) -> str:
     if isinstance(when, dt.datetime):
         if when.tzinfo is not None:
             when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return when.replace(microsecond=0).isoformat() + "Z"
     return when.isoformat()
 
 
@@ -214,7 +217,12 @@ def stamp_date(text: str, window: int = 600) -> tuple[str, str] | None:
     >>> stamp_date("Updated 14:32 GMT, 3 March 2026\\nText")[0]
     '2026-03-03T14:32:00Z'
     """
-    for m in _STAMP.finditer(text[:window]):
+    head = text[:window]
+    if "|" not in head:
+        lowered = head.lower()
+        if "updated" not in lowered and "published" not in lowered and "posted" not in lowered:
+            return None  # none of the words a stamp line holds
+    for m in _STAMP.finditer(head):
         written = m.group("date").strip().rstrip(",")
         value = parse_date(written)
         if value:
@@ -261,14 +269,44 @@ def html_date(html: str) -> str | None:
     return parse_date(found) if found else None
 
 
-def opening_dateline(text: str, paragraphs: int = 3) -> tuple[Dateline, str] | None:
+def opening_dateline(text: str) -> tuple[Dateline, str] | None:
     """The dateline that opens one of a text's first paragraphs (a caption or a stamp line may
-    come before the body), with the dateline as written."""
-    for part in [p for p in re.split(r"\n\s*\n|\n", text or "") if p.strip()][:paragraphs]:
-        line = dateline(part)
-        if line:
-            return line, part[: line.end].strip()
-    return None
+    come before the body: a paragraph of prose without one ends the search), with the dateline
+    as written."""
+    return _top(text or "")[1]
+
+
+DATELINE_PARAGRAPHS = 3  # a dateline opens one of the first paragraphs ...
+PROSE_CHARS = 200  # ... before the first this long: the body, not a caption or a stamp line above it
+STAMP_WINDOW = 600  # a date stamp lies in the top of a text
+# a dateline names its month within its first 80 characters (a place of up to 60, then the date)
+_MONTH_HINT = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+
+
+def _top(text: str) -> tuple[bool, tuple[Dateline, str] | None]:
+    """(whether the top of a text may hold a date stamp: a '|' or one of a stamp's words; the
+    opening dateline, as `opening_dateline` gives it)."""
+    window = text[:STAMP_WINDOW]
+    stamp = "|" in window
+    if not stamp:
+        lowered = window.lower()
+        stamp = "updated" in lowered or "published" in lowered or "posted" in lowered
+    start = seen = 0
+    while seen < DATELINE_PARAGRAPHS and start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        head = text[start:min(end, start + 160)]
+        length, start = end - start, end + 1
+        if not head or head.isspace():
+            continue
+        seen += 1
+        if ("-" in head or "\u2013" in head or "\u2014" in head) and _MONTH_HINT.search(head[:80].lower()):
+            line = dateline(head)
+            if line:
+                return stamp, (line, head[: line.end].strip())
+        if length >= PROSE_CHARS:
+            break  # the body began without one
+    return stamp, None
 
 
 def published_of(row_date: object, html_meta_date: object, text: str, capture_dates: Iterable[str] = (),
@@ -283,11 +321,11 @@ def published_of(row_date: object, html_meta_date: object, text: str, capture_da
     if value:
         return Published(value, "html", f"page metadata {html_meta_date}")
     text = text or ""
+    may_stamp, found = _top(text)
     stamp = stamp_date(header) if header else None
-    stamp = stamp or stamp_date(text)
+    stamp = stamp or (stamp_date(text) if may_stamp else None)
     if stamp:
         return Published(stamp[0], "stamp", f"date stamp '{stamp[1]}'")
-    found = opening_dateline(text)
     if found is None:
         return Published(None, None, "no date stated")
     line, written = found
@@ -305,3 +343,40 @@ def published_of(row_date: object, html_meta_date: object, text: str, capture_da
     except ValueError:
         return Published(None, None, "dateline with an impossible date", month_day)
     return Published(value, "dateline", f"dateline '{written}', year from capture date {done[1]}")
+
+
+def captured_of(stated: object) -> str | None:
+    """When a capture was made, as its container states it (a WARC-Date, a row's capture-time
+    field), ISO 8601 UTC; None when it states none (the store then records the ingest time)."""
+    return parse_date(stated)
+
+
+# A time as one sortable int64: seconds since 1970 × 2, plus 1 when a time of day is stated (a date
+# alone sorts before the times of its day). UNKNOWN: no time, or a date without a year.
+UNKNOWN = -(1 << 63)
+
+
+def time_code(iso: str | None) -> int:
+    """An ISO 8601 time as a time code (above); `time_iso` gives it back.
+
+    >>> time_iso(time_code("1987-02-26")), time_iso(time_code("1987-02-26T15:01:01Z"))
+    ('1987-02-26', '1987-02-26T15:01:01Z')
+    """
+    if not iso or iso.startswith("--"):
+        return UNKNOWN
+    if "T" in iso:
+        when = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        return 2 * int(when.timestamp()) + 1
+    return 2 * int(dt.datetime.fromisoformat(iso).replace(tzinfo=dt.timezone.utc).timestamp())
+
+
+def time_iso(code: int) -> str | None:
+    if code == UNKNOWN or code == -UNKNOWN - 1:
+        return None
+    when = dt.datetime.fromtimestamp(code >> 1, dt.timezone.utc)
+    return _iso(when) if code & 1 else when.date().isoformat()
+
+
+def iso_of_epoch(seconds: float) -> str:
+    """An ingest time (seconds since 1970) as ISO 8601 UTC."""
+    return _iso(dt.datetime.fromtimestamp(int(seconds), dt.timezone.utc))

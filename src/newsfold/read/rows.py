@@ -16,6 +16,9 @@ from ..model import Capture, Problem
 from .files import InputError, looks_like_html, open_binary, quote
 
 TEXT_FIELDS = ("text", "body", "content")
+# a row's own capture time (what a crawler records), the first of these it has: Capture.meta["captured"]
+CAPTURED_FIELDS = ("captured", "captured_at", "crawled_at", "crawl_date", "fetched_at", "fetch_time", "retrieved_at")
+_CAPTURED = frozenset(CAPTURED_FIELDS)
 MAX_RECORD_BYTES = 20 * 1024 * 1024  # one JSONL line / WARC record
 
 
@@ -41,6 +44,9 @@ def row_capture(row: dict, text_field: str | None, fallback_id: str) -> Capture 
         value = row.get(k)
         if isinstance(value, (str, int, float)) and value != "":
             meta[k] = str(value)
+    if not _CAPTURED.isdisjoint(row):
+        meta["captured"] = next((row[k] for k in CAPTURED_FIELDS if isinstance(row.get(k), (str, int, float))
+                                 and row[k] != ""), "")
     kind = "html" if looks_like_html(text) else "text"
     return Capture(name=name, content=text, kind=kind, meta=meta)
 
@@ -271,7 +277,7 @@ def read_parquet(path: Path, text_field: str | None) -> Iterator[Capture | Probl
     wanted = [text_field] if text_field else list(TEXT_FIELDS)
     if not any(f in names for f in wanted):
         raise InputError(f"no text column {'/'.join(wanted)} (columns: {quote(', '.join(names[:10]))})")
-    columns = [c for c in names if c in set(wanted) | {"id", "title", "url", "date"}]
+    columns = [c for c in names if c in set(wanted) | {"id", "title", "url", "date", *CAPTURED_FIELDS}]
     rowno = 0
     try:
         for batch in pf.iter_batches(batch_size=1024, columns=columns):

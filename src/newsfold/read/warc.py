@@ -34,6 +34,7 @@ def read_warc(path: Path) -> Iterator[Capture | Problem]:
                 if isinstance(text, Problem):
                     yield text
                     continue
-                yield Capture(name=f"{source}#{uri}", content=text, kind="html", meta={"url": uri})
+                meta = {"url": uri, "captured": record.rec_headers.get_header("WARC-Date") or ""}
+                yield Capture(name=f"{source}#{uri}", content=text, kind="html", meta=meta)
         except (ArchiveLoadFailed, EOFError, ValueError, zlib.error, gzip.BadGzipFile) as err:
             yield Problem(source, f"corrupt WARC record after {n} records ({quote(err)})")

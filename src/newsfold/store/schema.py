@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from ..config import SETTINGS
 
 APPLICATION_ID = 0x4E464C44  # "NFLD"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: publication and capture times, the story rules' traits, evidence and vetoes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -36,11 +36,16 @@ CREATE TABLE IF NOT EXISTS articles (
     body_hash TEXT NOT NULL,
     n_words INTEGER NOT NULL,
     signature BLOB NOT NULL,  -- the MinHash sketch: the low 8 bits of each bin (match/prefilter.py)
+    -- when it was published and captured, ISO 8601 UTC ('1987-02-26T15:01:01Z', '1987-02-26'; a
+    -- date without a year, '--02-26', when the capture states no year); NULL when unknown
+    published TEXT,
+    captured TEXT,
+    traits TEXT NOT NULL,  -- what the story rules' prechecks read (match.facts.Traits.encode)
     title TEXT NOT NULL,
     caption TEXT NOT NULL,
     credit TEXT NOT NULL,
     url TEXT NOT NULL,
-    date TEXT NOT NULL,
+    date TEXT NOT NULL,  -- the date its container gave, as written (published: as read)
     text TEXT NOT NULL,
     UNIQUE (capture_id, position)
 );
@@ -61,23 +66,42 @@ CREATE TABLE IF NOT EXISTS band_chunks (  -- ... cut in chunks: id = run id << 2
     keys BLOB NOT NULL,
     owners BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS edges (
+CREATE TABLE IF NOT EXISTS edges (  -- pairs that are one story: verified (rule NULL: the same text) or rescued
     a INTEGER NOT NULL,
     b INTEGER NOT NULL,
     jaccard REAL NOT NULL,
     containment REAL NOT NULL,
     entity_overlap REAL NOT NULL,
     lead_overlap REAL NOT NULL,
+    rule TEXT,  -- the story rule that decided it (match/judge.py), and what it read
+    evidence TEXT,
     PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_b ON edges(b);
+CREATE TABLE IF NOT EXISTS apart (  -- verified pairs a story rule keeps apart, and why
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS apart_b ON apart(b);
+CREATE TABLE IF NOT EXISTS fact_keys (  -- dated articles' candidate keys (match.facts: title, table figures)
+    key INTEGER NOT NULL,
+    at REAL NOT NULL,  -- publication time, seconds since 1970
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (key, at, article_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stories (  -- keyed by its id alone: one b-tree to insert into, not a table and an index
     id TEXT PRIMARY KEY,
     canonical_id INTEGER NOT NULL,
     size INTEGER NOT NULL,
     title TEXT NOT NULL,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL
+    -- its versions' first and last publication and capture times (ISO 8601 UTC; NULL: none known)
+    first_published TEXT,
+    last_published TEXT,
+    first_captured TEXT,
+    last_captured TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS merges (
     article_id INTEGER PRIMARY KEY,
@@ -87,7 +111,9 @@ CREATE TABLE IF NOT EXISTS merges (
     containment REAL NOT NULL,
     entity_overlap REAL NOT NULL,
     lead_overlap REAL NOT NULL,
-    score REAL NOT NULL
+    score REAL NOT NULL,
+    rule TEXT,  -- the edge's rule and evidence (NULL: the same text)
+    evidence TEXT
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, caption, text, content='articles', content_rowid='id'

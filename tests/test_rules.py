@@ -1,10 +1,19 @@
-"""story_rules.py: whether two verified-close texts tell one story, by time and by who.
+"""The story rules (match/figures, facts, occasion, rescue, judge): whether two verified-close texts
+tell one story, by time and by who.
 
 Every input here is written for the test (no corpus text): short wire-style notices.
 """
+from types import SimpleNamespace
+
 import pytest
 
-from newsfold import story_rules as sr
+from newsfold.match import facts as mf
+from newsfold.match import figures as fg
+from newsfold.match import judge, occasion, rescue
+from newsfold.model import PairScores
+
+sr = SimpleNamespace(**{name: getattr(module, name) for module in (fg, mf, occasion, rescue)
+                        for name in dir(module) if not name.startswith("__")})
 
 
 def facts(title, text, published="2026-03-02T11:45:00Z"):
@@ -232,8 +241,77 @@ def test_a_follow_up_with_a_new_opening_fact_is_not_rescued():
 
 
 def test_candidate_keys():
-    a = facts("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_A, "2026-03-02T10:00:00Z")
-    b = facts("RIVERBEND TOOL <RBT> 4TH QTR", RESULTS_B, "2026-03-02T12:30:00Z")
-    assert sr.figure_key(a) == sr.figure_key(b) is not None  # 2,102,000 and 2.1 mln round alike
-    assert set(sr.name_day_keys(a)) & set(sr.name_day_keys(b))
-    assert sr.name_day_keys(a._replace(published=None)) == []
+    assert mf.figure_key(mf.table_rows(RESULTS_A)) == mf.figure_key(mf.table_rows(RESULTS_B)) is not None
+    a = mf.traits("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_A, "2026-03-02T10:00:00Z")
+    b = mf.traits("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_B, "2026-03-02T12:30:00Z")
+    assert set(a.keys) == set(b.keys) and len(a.keys) == 2  # the masked headline's, and the table figures'
+    assert mf.traits("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_A, None).keys == ()  # undated: no keys
+
+
+# ------------------------------------------------------------------------------------ traits and judging
+
+def test_traits_travel_as_one_line_and_say_what_a_digest_is():
+    t = mf.traits("MONEY NEWS HIGHLIGHTS", DIGEST, "2026-03-02")
+    assert t.digest and t.items == 4 and mf.Traits.decode(t.encode()) == t
+    assert not mf.traits("CAPITAL ACCOUNT IN DEFICIT", "FRANKFURT, March 2 - The account showed.", None).digest
+    assert mf.Traits.decode("") == mf.Traits()
+
+
+def judged(pairs, near=()):
+    """judge.judge_pairs over articles given as (title, text, published), ids 0, 1, …"""
+    articles = dict(enumerate(pairs))
+    known = {i: judge.Known(p, mf.traits(t, x, p if judge.dated(p) else None), t) for i, (t, x, p) in articles.items()}
+    asked = []
+
+    def texts(ids):
+        asked.extend(ids)
+        return {i: articles[i][:2] for i in ids}
+    return asked, known, texts
+
+
+VERIFIED = PairScores(0.7, 0.9, 1.0, 0.9)
+
+
+def test_an_undated_edge_between_like_headlines_never_reads_the_texts():
+    asked, known, texts = judged([("CENTRAL BANK ADDS RESERVES", RESERVES.format(d=2, amount="1.5", rate="6"), None),
+                                  ("CENTRAL BANK ADDS RESERVES", RESERVES.format(d=9, amount="2.5", rate="6"), None)])
+    out = judge.judge_pairs([(0, 1, VERIFIED)], [], known, texts)
+    assert out.edges == [(0, 1, VERIFIED)] and out.notes == [None] and not out.apart and not asked
+
+
+def test_a_dated_recurring_report_is_kept_apart_with_its_evidence():
+    asked, known, texts = judged([
+        ("CENTRAL BANK ADDS RESERVES", RESERVES.format(d=2, amount="1.5", rate="6-1/2"), "2026-03-02T11:45:00Z"),
+        ("CENTRAL BANK ADDS RESERVES", RESERVES.format(d=9, amount="2.5", rate="6-3/16"), "2026-03-09T11:45:00Z")])
+    out = judge.judge_pairs([(0, 1, VERIFIED)], [], known, texts)
+    assert out.edges == [] and sorted(asked) == [0, 1]
+    (a, b, rule, evidence), = out.apart
+    assert rule == "recurring-report" and "1.5 billion dlrs / 2.5 billion dlrs" in evidence
+
+
+def test_other_tickers_are_a_veto_without_dates_and_copies_are_never_judged():
+    asked, known, texts = judged([
+        ("NORTHWIND <NWD> RAISES CRUDE PRICES", "TULSA, March 2 - Northwind Oil raised crude prices 50 cts.", None),
+        ("EASTGATE <EGT> RAISES CRUDE PRICES", "TULSA, March 2 - Eastgate Oil raised crude prices 50 cts.", None)])
+    out = judge.judge_pairs([(0, 1, VERIFIED)], [], known, texts)
+    assert [x[2] for x in out.apart] == ["other-issuer"]
+    copies = judge.judge_pairs([(0, 1, PairScores(1.0, 1.0, 1.0, 1.0))], [], known, texts)
+    assert len(copies.edges) == 1 and not copies.apart
+
+
+def test_a_near_miss_of_two_dated_tables_is_rescued_with_its_rule():
+    asked, known, texts = judged([("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_A, "2026-03-02T10:00:00Z"),
+                                  ("RIVERBEND TOOL <RBT> 4TH QTR", RESULTS_B, "2026-03-02T12:30:00Z")])
+    miss = PairScores(0.2, 0.3, 0.5, 0.2)
+    out = judge.judge_pairs([], [(0, 1, miss)], known, texts)
+    assert out.edges == [(0, 1, miss)] and out.notes[0][0] == "retyped"
+    undated = {i: k._replace(published=None) for i, k in known.items()}
+    assert judge.judge_pairs([], [(0, 1, miss)], undated, texts).edges == []
+
+
+def test_why_explains_every_pair():
+    a = sr.facts("UNION REJECTS CONTRACT", "TRAIL, March 2 - Striking miners rejected a three-year offer.")
+    assert judge.why(a, a, PairScores(1.0, 1.0, 1.0, 1.0)).rule == "same text"
+    verdict = judge.why(a, a, VERIFIED)
+    assert not verdict.apart and "containment 0.90 ≥ 0.6" in verdict.evidence
+    assert judge.why(a, a, PairScores(0.1, 0.2, 0.3, 0.1)).apart
