@@ -179,3 +179,18 @@ def test_forget_takes_a_name_prefix_or_a_folder_and_says_what_matched_nothing(tm
     prefix = str(tmp_path / "lat")
     assert "forgot 1 captures" in run_cli("forget", prefix, "--db", db).stderr
     assert run_cli("forget", prefix, "--db", db, check=False).returncode == 1
+
+
+def test_what_comes_after_a_forget_is_searchable(tmp_path, examples_copy):
+    """Forgetting the newest captures frees the highest article ids, which the next ingest takes
+    again: its articles must reach the search index all the same."""
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    newest = sorted(examples_copy.iterdir())[-1]
+    run_cli("forget", newest, "--db", db)
+    later = tmp_path / "later"
+    later.mkdir()
+    shutil.copy(FIXTURES / "dateline_dump.txt", later / "digest.txt")
+    run_cli("ingest", later, "--db", db, "--quiet")
+    found = run_cli("search", "port strike", "--db", db)
+    assert "digest.txt" in found.stdout and not found.stderr

@@ -273,3 +273,30 @@ def test_the_compiled_prefilter_reads_rows_in_place_and_agrees_with_its_definiti
     expected = prefilter(sig[a], sig[b], words[a], words[b])
     assert 0.05 < expected.mean() < 0.95
     assert got.tolist() == expected.tolist()
+
+
+scores = st.floats(0, 1, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scores, scores, scores, scores)
+def test_explanation_agrees_with_the_rule_it_explains(jaccard, containment, names, lead):
+    from newsfold.match import explain, same_story
+
+    e = explain(jaccard, containment, names, lead)
+    assert e.same_story == bool(same_story(jaccard, containment, names, lead))
+    assert e.same_story == all(c.held for c in e.conditions)  # the verdict is the conditions together
+
+
+def test_explanation_names_the_condition_that_decided():
+    from newsfold.match import explain
+
+    near_identical = explain(0.9, 0.93, 0.95, 0.2)
+    assert near_identical.same_story and near_identical.conditions[-1].text == "containment 0.93 ≥ 0.85: near-identical bodies"
+    rewrite = explain(0.5, 0.72, 0.9, 0.8)
+    assert rewrite.summary == ("containment 0.72 ≥ 0.6, score 0.81 ≥ 0.72 (containment with names/figures 0.90), "
+                               "lead 0.80 ≥ 0.5: the openings match")
+    follow_up = explain(0.4, 0.7, 0.9, 0.3)  # reuses background paragraphs under a new lead
+    assert not follow_up.same_story and [c.held for c in follow_up.conditions] == [True, True, False]
+    # a value just under a threshold is never shown rounded up to it
+    assert explain(0.5, 0.5996, 1.0, 1.0).conditions[0].text == "containment 0.5996 < 0.6"

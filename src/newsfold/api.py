@@ -9,7 +9,7 @@ from pathlib import Path
 from . import store as db
 from .extract import extract as _extract_capture
 from .model import Article, Capture, IngestReport, PairScores, Problem
-from .read import discover, looks_like_html, read_path, resolve
+from .read import discover, looks_like_html, read_path, resolve, valid_text
 from .store import reads, writes
 from .terminal import print_problem
 
@@ -22,6 +22,8 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
     >>> [a.title for a in arts][1]
     "Syria's Leader Sharaa in Berlin on Tuesday, Says German Presidency"
     """
+    from .pipeline import extract_capture, timed
+
     for item in discover(_paths(paths)):
         if isinstance(item, Problem):
             on_problem(item)
@@ -31,10 +33,12 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
             if isinstance(cap, Problem):
                 on_problem(cap)
                 continue
-            try:
-                yield from _extract_capture(cap)
-            except Exception as err:  # untrusted input: report, go on
-                on_problem(Problem(cap.name, f"extraction failed ({type(err).__name__}: {err})"))
+            with timed():  # a capture past the time bound is stopped: its problem, not the caller's hang
+                _, articles = extract_capture(cap)
+            if isinstance(articles, Problem):
+                on_problem(articles)
+            else:
+                yield from articles
 
 
 def _paths(paths: str | Path | Iterable[str | Path]) -> list[str]:
@@ -61,6 +65,9 @@ def compare(a: str, b: str) -> PairScores:
     from .match import compare as compare_prints
 
     return compare_prints(*fingerprint_batch([a, b]))
+
+
+MAX_QUERY_CHARS = 2000  # a search query (a pasted paragraph fits)
 
 
 def article_row(a: Article, story: str | None = None) -> dict:
@@ -125,12 +132,38 @@ class Store:
         self.close()
 
     def ingest(self, paths: str | Path | Iterable[str | Path], text_field: str | None = None, workers: int | None = None,
-               progress: bool | None = None, on_problem=print_problem) -> IngestReport:
-        """Read captures (files, folders, globs: one path or several) into the store and place
-        their articles in stories."""
+               progress: bool | None = None, on_problem=print_problem, search_index: bool = True, engine: str = "local",
+               scheduler: str | None = None, partitions: int | None = None) -> IngestReport:
+        """Read captures (files, folders, globs: one path or several) into the store and fold
+        their articles into stories. `search_index`: bring the full-text index up to date at the
+        end (without it, `index()` does that later, and `search` finds only what is indexed).
+        `engine="dask"` runs the pipeline on a Dask cluster (the one at `scheduler`, else a
+        LocalCluster of `workers` processes, its work cut into `partitions`) into a store that
+        holds no article yet."""
+        paths = _paths(paths)
+        if engine == "dask":
+            from .engines.dask import ingest as dask_ingest
+
+            return dask_ingest(self.conn, paths, text_field, scheduler, workers, partitions, progress, on_problem,
+                               search_index=search_index)
+        if engine != "local":
+            raise ValueError(f"engine: 'local' or 'dask', not {engine!r}")
+        if scheduler is not None or partitions is not None:
+            raise ValueError("scheduler and partitions are the Dask engine's (engine='dask')")
         from .engines.local import ingest
 
-        return ingest(self.conn, _paths(paths), text_field, workers, progress, on_problem)
+        return ingest(self.conn, paths, text_field, workers, progress, on_problem, search_index)
+
+    def index(self) -> int:
+        """Bring the full-text index up to date; how many articles were added to it."""
+        from .engines.local import ingest_lock
+
+        with ingest_lock(self.conn):
+            return writes.index_for_search(self.conn)
+
+    def unsearchable(self) -> int:
+        """How many articles the full-text index does not cover yet (`index()` adds them)."""
+        return reads.unindexed(self.conn)
 
     def captures(self) -> int:
         """How many captures the store holds."""
@@ -159,6 +192,7 @@ class Store:
         be a prefix of one story's id (None: no story; AmbiguousId: several)."""
         from .match.evidence import shared_passages
 
+        story_id = valid_text(story_id)
         matches = self.story_ids(story_id, 10)
         if len(matches) > 1 and story_id not in matches:
             raise AmbiguousId(story_id, matches)
@@ -218,8 +252,12 @@ class Store:
         return forget(self.conn, sorted(ids)), unmatched
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
-        """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first."""
-        writes.ensure_fts(self.conn)
+        """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first.
+        Reads only: what the full-text index covers (see `unsearchable`). ValueError for a query
+        over MAX_QUERY_CHARS (its snippets' cost grows with its terms)."""
+        if len(query) > MAX_QUERY_CHARS:
+            raise ValueError(f"query longer than {MAX_QUERY_CHARS:,} characters")
+        query = valid_text(query)
         try:
             rows = reads.search(self.conn, query, limit * 10)
         except sqlite3.OperationalError:  # FTS syntax error: search the words as a phrase instead

@@ -4,15 +4,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-import json
+import os
+import signal
+import sqlite3
 import sys
 
 import click
 
-from .api import AmbiguousId, Store, article_row, extract
-from .export import EXPORT_FIELDS
+from .api import MAX_QUERY_CHARS, AmbiguousId, Store, article_row, extract
+from .export import EXPORT_FIELDS, one_json_line
 from .store import StoreError
-from .terminal import safe
+from .store import failure as store_failure
+from .terminal import is_terminal, json_for_terminal, safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True}
 DB = click.option("--db", default="newsfold.db", help="SQLite store file.")
@@ -20,18 +23,30 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "cs
                       help="table for people; json (one JSON object a line) or csv for programs.")
 
 
-def _open(db: str, create: bool = False) -> Store:
-    """The store at `db`; a store that cannot be used ends the command with one line, exit 2
-    (a reading command never makes one)."""
-    try:
-        return Store(db, create=create)
-    except StoreError as err:
-        _fail(str(err), 2)
-
-
-def _fail(message: str, code: int = 1):
+def _fail(message: str, code: int = 2) -> None:
     click.echo(f"newsfold: {safe(message)}", err=True)
     sys.exit(code)
+
+
+def _open(db: str, create: bool = False, write: bool = False) -> Store:
+    """The store at `db`; a store that cannot be used ends the command with one line, exit 2.
+    Only `ingest` makes one (`create`); the commands that do not write open it read-only, so
+    they never wait for a writer and read a store on a read-only mount."""
+    click.get_current_context().meta["newsfold.db"] = db  # for a failure later in the command
+    try:
+        return Store(db, create=create, readonly=not (create or write))
+    except StoreError as err:
+        _fail(str(err))
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _argument(text: str) -> str:
+    """A command-line argument as text: bytes that are not UTF-8 (kept by Python as lone
+    surrogates) become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not text.isascii() else text
 
 
 def _when(ts: float | None) -> str:
@@ -50,18 +65,29 @@ def _span(s: dict, end: str) -> str:
 
 
 def _json_line(obj) -> None:
-    # to a terminal, non-ASCII is escaped: scraped text may hold controls and bidi overrides
-    click.echo(json.dumps(obj, ensure_ascii=sys.stdout.isatty()))
+    line = one_json_line(obj)
+    click.echo(json_for_terminal(line) if is_terminal(sys.stdout) else line)
 
 
 def _csv(rows: list[dict], fields: list[str]) -> None:
+    terminal = is_terminal(sys.stdout)
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: safe(v) if sys.stdout.isatty() and isinstance(v, str) else v for k, v in row.items()})
+        writer.writerow({k: safe(v) if terminal and isinstance(v, str) else v for k, v in row.items()})
 
 
-@click.group(context_settings=CONTEXT)
+class _Commands(click.Group):
+    """A store that turns out damaged while a command reads it is one line, exit 2, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as err:
+            _fail(store_failure(ctx.meta.get("newsfold.db", "the store"), err))
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT)
 @click.version_option(package_name="newsfold")
 def main() -> None:
     """Turn raw news captures into clean, deduplicated stories."""
@@ -73,25 +99,66 @@ def main() -> None:
 @click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text, body, content).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: all cores for large inputs).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths, db, text_field, workers, quiet):
+@click.option("--no-search-index", is_flag=True,
+              help="Do not bring the full-text index up to date at the end (`newsfold index` does it later).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine; dask: a Dask cluster, into a new store.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port); default: a LocalCluster.")
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Dask: partitions to cut the work into (default: from input size and cluster threads).")
+def ingest(paths, db, text_field, workers, quiet, no_search_index, engine, scheduler, partitions):
     """Read captures (files, folders, globs) into the store and fold them into stories."""
+    if engine == "local" and (scheduler or partitions):
+        raise click.UsageError("--scheduler and --partitions go with --engine dask")
     with _open(db, create=True) as store:
         try:
-            report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None)
+            if engine == "dask":
+                report = _dask_ingest(store, paths, text_field, workers, quiet, scheduler, partitions,
+                                      not no_search_index)
+            else:
+                report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None,
+                                      search_index=not no_search_index)
         except KeyboardInterrupt:
             n = store.captures()
-            _fail(f"interrupted; {n} captures are committed in {db}; run the same ingest again to finish.", 130)
+            click.echo(f"newsfold: interrupted; {n} captures are committed in {safe(db)}; run the same ingest again "
+                       "to finish.", err=True)
+            sys.exit(130)
     # the process ends next: what is alive now (numba's compiled code and types, hundreds of
     # thousands of objects) is left to the OS, not walked again by the collections at exit
     gc.freeze()
     click.echo(report.summary(), err=True)
-    if report.problems:
-        reasons: dict[str, int] = {}
-        for p in report.problems:
-            reasons[p.reason.split(" (")[0]] = reasons.get(p.reason.split(" (")[0], 0) + 1
-        click.echo("rejected: " + "; ".join(f"{safe(k)} ×{v}" for k, v in sorted(reasons.items())), err=True)
+    if report.reasons:
+        click.echo("rejected: " + "; ".join(f"{safe(k, 120)} ×{v}" for k, v in sorted(report.reasons.items())), err=True)
     if report.captures == 0 and report.skipped == 0:
         sys.exit(2)
+
+
+@main.command()
+@DB
+def index(db):
+    """Bring the full-text index up to date (after `ingest --no-search-index`)."""
+    with _open(db, write=True) as store:
+        n = store.index()
+    click.echo(f"{n} articles indexed", err=True)
+
+
+def _dask_ingest(store: Store, paths, text_field, workers, quiet, scheduler, partitions, search_index):
+    """An ingest on Dask; what stops it before it starts (Dask missing, a store with articles, a
+    scheduler that cannot be reached) is one line, exit 2."""
+    try:
+        from .engines.dask import StoreNotEmpty
+    except ImportError:
+        click.echo("newsfold: --engine dask needs Dask: pip install 'newsfold[dask]'", err=True)
+        sys.exit(2)
+    try:
+        return store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None,
+                            engine="dask", scheduler=scheduler, partitions=partitions,
+                            search_index=search_index)
+    except StoreNotEmpty as err:
+        click.echo(f"newsfold: {safe(store.path)}: {err}", err=True)
+    except OSError as err:  # distributed: a scheduler that cannot be reached
+        click.echo(f"newsfold: cannot reach the Dask scheduler {safe(scheduler or '')} ({safe(err)})", err=True)
+    sys.exit(2)
 
 
 @main.command("extract")
@@ -100,10 +167,12 @@ def ingest(paths, db, text_field, workers, quiet):
 @click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text, body, content).")
 def extract_cmd(paths, fmt, text_field):
     """Extraction only, no store: one JSON line per article."""
+    terminal = is_terminal(sys.stdout)
     n = 0
     for art in extract(paths, text_field=text_field):
         row = article_row(art)
-        click.echo(json.dumps({k: row[k] for k in EXPORT_FIELDS if k in row}, ensure_ascii=False))
+        line = one_json_line({k: row[k] for k in EXPORT_FIELDS if k in row})
+        click.echo(json_for_terminal(line) if terminal else line)
         n += 1
     if n == 0:
         sys.exit(2)
@@ -146,11 +215,11 @@ def stories(db, limit, min_size, sort, since, until, fmt):
 
 def _story(store: Store, story_id: str) -> dict:
     try:
-        s = store.story(story_id)
+        s = store.story(_argument(story_id))
     except AmbiguousId as err:
-        _fail(str(err))
+        _fail(str(err), 1)
     if s is None:
-        _fail(f"no story {story_id}")
+        _fail(f"no story {story_id}", 1)
     return s
 
 
@@ -206,9 +275,12 @@ def show(story_id, db, fmt):
 @FORMAT
 def search(query, db, limit, fmt):
     """Full-text search (FTS5 syntax, or plain words), hits grouped by story; copies of one
-    passage are one line with a count."""
+    passage are one line with a count. Searches what the full-text index covers."""
+    if len(query) > MAX_QUERY_CHARS:
+        _fail(f"query longer than {MAX_QUERY_CHARS:,} characters")
     with _open(db) as store:
-        groups = store.search(query, limit=limit)
+        groups = store.search(_argument(query), limit=limit)
+        behind = store.unsearchable()
     if fmt == "json":
         for g in groups:
             _json_line(g)
@@ -221,7 +293,9 @@ def search(query, db, limit, fmt):
             for h in g["hits"]:
                 copies = f"  (×{h['copies']})" if h["copies"] > 1 else ""
                 click.echo(f"    {safe(h['capture'])} #{h['position']}: {safe(h['snippet'], 140)}{copies}")
-    if not groups:
+    if behind:
+        click.echo(f"newsfold: {behind} articles are not searchable yet; run: newsfold index --db {safe(db)}", err=True)
+    elif not groups:
         click.echo("no match", err=True)
 
 
@@ -259,7 +333,7 @@ def stats(db, fmt):
 def forget(captures, db):
     """Remove captures (by name, name prefix, or the file or folder they were read from) and their
     articles, and place again the stories they were in."""
-    with _open(db) as store:
+    with _open(db, write=True) as store:
         done, unmatched = store.forget(captures)
     for name in unmatched:
         click.echo(f"newsfold: {safe(name)}: no capture by that name, prefix or path", err=True)
@@ -277,10 +351,58 @@ def forget(captures, db):
 def export(db, fmt, out, unique):
     """Export one row per article occurrence: capture, position, title, caption, credit, text, story,
     canonical, url, published and captured (ISO 8601 UTC, null when unknown)."""
+    if fmt == "parquet" and out == "-" and is_terminal(sys.stdout):
+        _fail("not writing Parquet to a terminal: use --out FILE")
     with _open(db) as store:
         n = store.export(out, fmt=fmt, unique=unique)
     if out != "-":
-        click.echo(f"{n} rows written to {out}", err=True)
+        click.echo(f"{n} rows written to {safe(out)}", err=True)
+
+
+@main.command()
+@DB
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (another than the loopback exposes the desk: use --token).")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free one).")
+@click.option("--token", envvar="NEWSFOLD_TOKEN", default=None,
+              help="Every page then needs this token (also read from NEWSFOLD_TOKEN); without it, reading is open and watchlist edits need the link printed at start.")
+def serve(db, host, port, token):
+    """The desk: stories, versions, captures, search and watchlists in a browser (read-only)."""
+    from .desk import serve as serve_desk
+
+    try:
+        serve_desk(db, host, port, token)
+    except StoreError as err:
+        click.echo(f"newsfold: {safe(err)}", err=True)
+        sys.exit(2)
+    except OSError as err:  # the port is taken, the address is not this machine's
+        click.echo(f"newsfold: cannot listen on {safe(host)}:{port} ({safe(err.strerror or err)})", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True)
+@DB
+@click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text, body, content).")
+@click.option("--settle", type=float, default=1.0, show_default=True,
+              help="Seconds a file's size and time must stay unchanged before it is read.")
+def watch(folders, db, text_field, settle):
+    """Ingest captures as they land in FOLDERS (what is there already first), until interrupted."""
+    from .watch import watch_folders
+
+    for folder in folders:
+        if not os.path.isdir(folder):
+            click.echo(f"newsfold: {safe(folder)}: not a folder", err=True)
+            sys.exit(2)
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: as Ctrl-C
+    with _open(db, create=True) as store:
+        try:
+            watch_folders(store, folders, text_field=text_field, settle=settle,
+                          on_report=lambda r: click.echo(f"newsfold: {r.summary()}", err=True),
+                          on_watching=lambda: click.echo(f"newsfold: watching {', '.join(map(safe, folders))}"
+                                                         " (Ctrl-C stops)", err=True))
+        except KeyboardInterrupt:
+            click.echo(f"newsfold: stopped; {store.captures()} captures are committed in {db}.", err=True)
+            sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,18 @@ values and callables: no step reads the store itself.
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
+import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 import xxhash
 
+from . import config
 from .cluster import article_key, star_arrays
 from .config import SETTINGS
 from .extract import extract, segment_text
@@ -55,6 +61,8 @@ class Extracted(NamedTuple):
     size: int  # bytes read, for the progress bar
     n_articles: int = 0
     problem: Problem | None = None
+    page: bytes | None = None  # a page capture's text, zlib-compressed (store.schema: capture_texts)
+    alias: str = ""  # the name an older newsfold gave it (Capture.alias)
 
 
 class BatchPrints(NamedTuple):
@@ -124,20 +132,136 @@ def kernels_compiled() -> bool:
         return True
 
 
+class OverTime(BaseException):
+    """Raised in the extracting thread when a capture's extraction runs past its time bound. A
+    BaseException: the `except Exception` of a library it runs through must not swallow it."""
+
+
+class _Clock:
+    """The time bound of extraction, as a periodic CPU-time signal (SIGVTALRM, every TICK seconds
+    of the process's CPU) while a chunk is extracted: the handler raises OverTime in the capture
+    that has been running for more than the bound. Setting which capture runs is two attribute
+    writes, so the bound costs nothing per capture; a capture that swallows the exception gets it
+    again at the next tick. Python code (regular expressions included) is stopped at the next
+    tick; a call into compiled code that never returns does not let the handler run: in a worker
+    process (`guard_worker`), the kernel's CPU limit (RLIMIT_CPU), moved forward at each chunk and
+    each new capture, then stops the worker itself, and the pool reports its task."""
+
+    TICK = 0.25
+
+    def __init__(self) -> None:
+        self.capture = 0  # the capture running (a counter), or 0 between captures
+        self.seen = 0
+        self.ticks = 0
+        self.limit = 0
+        self.watchdog = False  # a worker process: the CPU limit backs the signal up
+
+    def on_tick(self, signum, frame) -> None:
+        if not self.capture:
+            return
+        if self.capture != self.seen:
+            self.seen, self.ticks = self.capture, 0
+            if self.watchdog:
+                self.push_cpu_limit()
+        self.ticks += 1
+        if self.ticks > self.limit:
+            raise OverTime
+
+    @staticmethod
+    def push_cpu_limit() -> None:
+        """Let the process run WATCHDOG_FACTOR × the bound more of CPU before the kernel stops it
+        (SIGXCPU, whose default action ends the process)."""
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = int(time.process_time()) + int(WATCHDOG_FACTOR * config.SETTINGS.extract_seconds) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+    @contextmanager
+    def armed(self) -> Iterator[bool]:
+        """Tick while the block runs, where signals can be had (the main thread); yields whether."""
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            yield False
+            return
+        self.limit = int(config.SETTINGS.extract_seconds / self.TICK)
+        if self.watchdog:
+            self.push_cpu_limit()
+        before = signal.signal(signal.SIGVTALRM, self.on_tick)
+        signal.setitimer(signal.ITIMER_VIRTUAL, self.TICK, self.TICK)
+        try:
+            yield True
+        finally:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            self.capture = 0
+            signal.signal(signal.SIGVTALRM, before)
+
+
+_clock = _Clock()
+_runs = 0  # captures extracted by this process: the clock's counter
+
+
 def extract_capture(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
     """(the capture's content hash, its articles or why it has none). Never raises: untrusted
-    input must never stop a run."""
+    input must never stop a run. Under `timed()`, a capture that runs past the time bound
+    (Settings.extract_seconds of CPU) is stopped and is its own problem."""
+    global _runs
     content_hash = xxhash.xxh3_128_hexdigest(capture.content.encode("utf-8", "surrogatepass"))
     try:
-        articles = tuple(extract(capture))
-    except Exception as err:
-        return content_hash, Problem(capture.name, f"extraction failed ({type(err).__name__}: {err})")
+        _runs += 1
+        _clock.capture = _runs
+        try:
+            articles = tuple(extract(capture))
+        finally:
+            _clock.capture = 0
+    except OverTime:
+        return content_hash, Problem(capture.name, f"extraction ran past the {config.SETTINGS.extract_seconds:g} s limit")
+    except Exception as err:  # noqa: BLE001
+        return content_hash, Problem(capture.name, f"extraction failed ({type(err).__name__}: {one_line(err)})")
     if not articles:
         return content_hash, Problem(capture.name, "no article found")
     return content_hash, articles
 
 
-def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Capture | RawRow | Problem]:
+def timed():
+    """`with timed():` extraction in the block is under the time bound (see `_Clock`)."""
+    return _clock.armed()
+
+
+WATCHDOG_FACTOR = 2  # a worker stuck in compiled code is stopped after 2 × the bound (+ 1-2 s) of CPU
+
+
+def guard_worker() -> None:
+    """In a worker process, before its first task: a capture stuck in compiled code past the
+    bound ends the worker (the CPU limit, SIGXCPU), with no core file left behind."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _clock.watchdog = True
+    _clock.push_cpu_limit()
+
+
+def lost_chunk(items: list, why: str) -> ChunkResult:
+    """The result of a chunk whose worker died on it (crashed, killed, stopped past the CPU limit):
+    a problem for each of its files or runs of rows. Which capture it died on is not known."""
+    if "SIGXCPU" in why:
+        why = f"extraction ran past {WATCHDOG_FACTOR} × the {config.SETTINGS.extract_seconds:g} s limit in compiled code"
+    captures = []
+    for item in items:
+        if isinstance(item, Problem):
+            captures.append(Extracted("", "", "", 0, problem=item))
+            continue
+        if isinstance(item, (RowBlock, RowSpan)):
+            last = item.first_lineno + item.n_lines - 1
+            problem = Problem(item.source, f"{why}; lines {item.first_lineno}-{last} not read", item.first_lineno)
+        elif isinstance(item, RawRow):
+            problem = Problem(item.source, why, item.lineno)
+        else:  # a file: named as it was given, as its other problems are
+            problem = Problem(item.alias or item.name, why)
+        captures.append(Extracted("", "", "", 0, problem=problem))
+    return ChunkResult(captures, [], BatchPrints.of(fingerprint_packed([])))
+
+
+def _each(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> Iterator[Capture | RawRow | Problem]:
     for item in items:
         if isinstance(item, (RowBlock, RowSpan)):
             try:
@@ -148,30 +272,35 @@ def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Captur
             yield item
 
 
-def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkResult:
-    """Parse rows, extract, date, then fingerprint all bodies of the chunk at once (pure work: a worker's task)."""
+def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> ChunkResult:
+    """Parse rows, extract, date, then fingerprint all bodies of the chunk at once (pure work: a
+    worker's task). Whatever goes wrong with one capture is that capture's problem; the reader's
+    problems pass through in their place."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
-    for item in _each(items):
-        cap = resolve(item)
-        # bytes read, for the progress bar (a row's line end included)
-        size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
-        if isinstance(cap, Problem):
-            captures.append(Extracted("", "", "", size, problem=cap))
-            continue
-        content_hash, arts = extract_capture(cap)
-        if isinstance(arts, Problem):
-            if isinstance(item, RawRow):  # a row is found by its file and line; its id says which
-                arts = Problem(item.source, f"{arts.reason} (row {one_line(cap.name, 80)})", item.lineno)
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
-        else:
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts)))
-            captured = captured_of(cap.meta.get("captured"))
-            texts = [a.text for a in arts]  # joined from the paragraphs at each reading: once
-            for a, text, published in zip(arts, texts, article_dates(cap, arts, texts, captured)):
-                rows.append((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
-                             a.credit, text, a.url, a.date, published, captured,
-                             traits(a.title, text, published if dated(published) else None).encode()))
+    with timed():
+        for item in _each(items):
+            cap = resolve(item)
+            # bytes read, for the progress bar (a row's line end included)
+            size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
+            if isinstance(cap, Problem):
+                captures.append(Extracted("", "", "", size, problem=cap))
+                continue
+            content_hash, arts = extract_capture(cap)
+            if isinstance(arts, Problem):
+                if isinstance(item, RawRow):  # a row is found by its file and line; its id says which
+                    arts = Problem(item.source, f"{arts.reason} (row {one_line(cap.name, 80)})", item.lineno)
+                captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts, alias=cap.alias))
+            else:
+                page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None
+                captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), page=page,
+                                          alias=cap.alias))
+                captured = captured_of(cap.meta.get("captured"))
+                texts = [a.text for a in arts]  # joined from the paragraphs at each reading: once
+                for a, text, published in zip(arts, texts, article_dates(cap, arts, texts, captured)):
+                    rows.append((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
+                                 a.credit, text, a.url, a.date, published, captured,
+                                 traits(a.title, text, published if dated(published) else None).encode()))
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[TEXT] for r in rows])))
 
 
@@ -257,7 +386,7 @@ class Matched(NamedTuple):
 def match_batch(batch: Batch, sources: MatchSources) -> Matched:
     """The edges of a batch (smaller id first): candidates from its own band keys, the index's
     and exact copies, prefiltered on sketches, verified on sets; for its dated articles, the fact
-    keys' candidates too; then judged by the story rules (`judge_batch`). The batch's keys and
+    keys' candidates too; then judged by the story rules (`verify_candidates`). The batch's keys and
     sketches join the index and the run's sketches."""
     ids, where, prints = batch.ids, batch.where, batch.prints
     keys = prints.keys[where]
@@ -269,97 +398,116 @@ def match_batch(batch: Batch, sources: MatchSources) -> Matched:
     pairs = np.unique(np.concatenate(found))
     sources.index.add(run_keys, run_owners, presorted=True)
     sources.sketches.add(ids, prints.sketches[where], prints.n_words[where])
-    pairs = pairs[_worth_checking(pairs, sources)]
-    times = _times(batch)
-    fact_keys = _fact_keys(batch, times)
-    keyed = _keyed_pairs(fact_keys, sources)
-    keyed = keyed[~np.isin(keyed, pairs)]  # checked without the prefilter: a re-typed table shares few words
-    pairs = np.concatenate([pairs, keyed])
-    # the misses worth judging: of a dated article of the batch (every pair's larger id is the batch's)
-    dated_ids = ids[times > 0]
-    misses = np.isin(pairs & 0xFFFFFFFF, dated_ids) if dated_ids.size else None
-    order = np.argsort(pairs, kind="stable")
-    pairs = pairs[order]
-    edges, near = checked_pairs(pairs, sources.set_blobs(np.unique(decode_pairs(pairs))),
-                                None if misses is None else misses[order])
-    judged = judge_batch(batch, edges, near, sources)
+    times = publication_times([batch.rows[i][PUBLISHED] for i in where.tolist()]) if batch.rows else \
+        np.zeros(ids.size)
+    fact_keys = article_fact_keys(ids, times, [batch.rows[i][TRAITS] for i in where.tolist()] if batch.rows else [])
+    keyed = keyed_pairs(fact_keys, _keyed_others(fact_keys, sources))
+    at = dict(zip(ids.tolist(), where.tolist()))
+
+    def known(wanted: list[int]) -> dict[int, Known]:
+        out = {i: known_of(batch.rows[at[i]]) for i in wanted if i in at}
+        stored = sources.known([i for i in wanted if i not in at])
+        out.update((i, Known(published, Traits.decode(line), title)) for i, (published, line, title) in stored.items())
+        return out
+
+    def texts(wanted: list[int]) -> dict[int, tuple[str, str]]:
+        out = {i: (batch.rows[at[i]][TITLE], batch.rows[at[i]][TEXT]) for i in wanted if i in at}
+        out.update(sources.texts([i for i in wanted if i not in at]))
+        return out
+    judged = verify_candidates(pairs, sources.sketches, sources.stored_sketches, sources.set_blobs, keyed,
+                               ids[times > 0], known, texts)
     return Matched(judged.edges, judged.notes, judged.apart, fact_keys)
 
 
-def judge_batch(batch: Batch, edges: list[Edge], near: list[Edge], sources: MatchSources) -> Judged:
-    """The story rules on a batch's verified edges and near misses (match.judge.judge_pairs), with
-    what the batch holds of its own articles and what `sources` give of the others."""
-    at = dict(zip(batch.ids.tolist(), batch.where.tolist()))
+def known_of(row: ArticleRow) -> Known:
+    """What the story rules' prechecks read of an article (match.judge.Known), from its row."""
+    return Known(row[PUBLISHED], Traits.decode(row[TRAITS]), row[TITLE])
+
+
+def verify_candidates(codes: np.ndarray, sketches: Sketches,
+                      other_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]],
+                      set_blobs: Callable[[np.ndarray], dict[int, bytes]],
+                      keyed: np.ndarray | None = None, dated_ids: np.ndarray | None = None,
+                      known: Callable[[list[int]], dict[int, Known]] | None = None,
+                      texts: Callable[[list[int]], dict[int, tuple[str, str]]] | None = None) -> Judged:
+    """The edges among candidate pairs (sorted codes), for every engine: those the prefilter lets
+    through (on `sketches`, or `other_sketches` for articles they do not hold) and the fact keys'
+    pairs `keyed` (a re-typed table shares few words: no prefilter), checked on their sets, then
+    judged by the story rules (match.judge.judge_pairs): vetoes on verified edges, rescues of the
+    near misses whose larger id is among `dated_ids`. `known(ids)`: what the rules' prechecks
+    read of articles; `texts(ids)`: their (title, text). Without `known`, no rule applies."""
+    codes = codes[_worth_checking(codes, sketches, other_sketches)]
+    if keyed is not None and keyed.size:
+        codes = np.sort(np.concatenate([codes, keyed[~np.isin(keyed, codes)]]))
+    misses = np.isin(codes & 0xFFFFFFFF, dated_ids) if dated_ids is not None and dated_ids.size else None
+    edges, near = checked_pairs(codes, set_blobs(np.unique(decode_pairs(codes))), misses)
+    if known is None:
+        return Judged(edges, [None] * len(edges), [])
     wanted = {i for a, b, s in edges if s.jaccard < 1.0 for i in (a, b)} | {i for a, b, _ in near for i in (a, b)}
-    known = {i: Known(batch.rows[at[i]][PUBLISHED], Traits.decode(batch.rows[at[i]][TRAITS]), batch.rows[at[i]][TITLE])
-             for i in wanted if i in at}
-    stored = sources.known(sorted(wanted - known.keys()))
-    known.update((i, Known(published, Traits.decode(line), title)) for i, (published, line, title) in stored.items())
-
-    def texts(ids: list[int]) -> dict[int, tuple[str, str]]:
-        out = {i: (batch.rows[at[i]][TITLE], batch.rows[at[i]][TEXT]) for i in ids if i in at}
-        out.update(sources.texts([i for i in ids if i not in at]))
-        return out
-    return judge_pairs(edges, near, known, texts)
+    return judge_pairs(edges, near, known(sorted(wanted)), texts)
 
 
-def _times(batch: Batch) -> np.ndarray:
+def publication_times(published: list[str | None]) -> np.ndarray:
     """Each article's publication time (seconds since 1970; 0 when it has no full date)."""
-    out = np.zeros(batch.ids.size)
-    if batch.rows:
-        for k, i in enumerate(batch.where.tolist()):
-            published = batch.rows[i][PUBLISHED]
-            if dated(published):
-                out[k] = max(time_code(published) >> 1, 1)
+    out = np.zeros(len(published))
+    for k, value in enumerate(published):
+        if dated(value):
+            out[k] = max(time_code(value) >> 1, 1)
     return out
 
 
-def _fact_keys(batch: Batch, times: np.ndarray) -> list[tuple[int, int, float]]:
-    """(key, id, publication time) of the batch's dated articles' fact keys (match.facts.traits)."""
+def article_fact_keys(ids: np.ndarray, times: np.ndarray, traits_lines: list[str]) -> list[tuple[int, int, float]]:
+    """(key, id, publication time) of the dated articles' fact keys (match.facts.traits)."""
     out = []
     for k in np.flatnonzero(times > 0).tolist():
-        for key in Traits.decode(batch.rows[int(batch.where[k])][TRAITS]).keys:
-            out.append((key, int(batch.ids[k]), float(times[k])))
+        for key in Traits.decode(traits_lines[k]).keys:
+            out.append((key, int(ids[k]), float(times[k])))
     return out
 
 
-def _keyed_pairs(fact_keys: list[tuple[int, int, float]], sources: MatchSources) -> np.ndarray:
-    """Sorted codes of the pairs that share a fact key and were published within KEY_HOURS of
-    each other, the batch's articles with each other and with those matched before; a key
-    that more than KEY_BUCKET articles share within those hours gives none."""
+def _keyed_others(fact_keys: list[tuple[int, int, float]], sources: MatchSources) -> list[tuple[int, int, float]]:
+    """The articles matched before that share one of `fact_keys` within KEY_HOURS of it."""
     if not fact_keys:
-        return np.zeros(0, np.int64)
+        return []
     window = KEY_HOURS * 3600
     times = [t for *_, t in fact_keys]
+    return list(sources.keyed(sorted({k for k, _, _ in fact_keys}), min(times) - window, max(times) + window))
+
+
+def keyed_pairs(mine: list[tuple[int, int, float]], others: list[tuple[int, int, float]]) -> np.ndarray:
+    """Sorted codes of the pairs that share a fact key and were published within KEY_HOURS of each
+    other: each article of `mine` with the articles of smaller id among `mine` and `others`
+    ((key, id, time) each). A key that KEY_BUCKET or more of those share within those hours is a
+    routine template and gives the article none. Each pair is found from its larger id alone, so
+    the pairs do not depend on how articles are cut into batches or partitions."""
+    if not mine:
+        return np.zeros(0, np.int64)
+    window = KEY_HOURS * 3600
     members: dict[int, list[tuple[int, float]]] = {}
-    for key, aid, t in sources.keyed(sorted({k for k, _, _ in fact_keys}), min(times) - window, max(times) + window):
+    for key, aid, t in (*others, *mine):
         members.setdefault(key, []).append((aid, t))
-    mine: dict[int, list[tuple[int, float]]] = {}
-    for key, aid, t in fact_keys:
-        mine.setdefault(key, []).append((aid, t))
     a, b = [], []
-    for key, batch_members in mine.items():
-        everyone = members.get(key, []) + batch_members
-        for aid, t in batch_members:
-            near = [other for other, u in everyone if other != aid and abs(u - t) <= window]
-            if len(near) >= KEY_BUCKET:
-                continue
-            a += near
-            b += [aid] * len(near)
+    for key, aid, t in mine:
+        near = {other for other, u in members[key] if other < aid and abs(u - t) <= window}
+        if len(near) >= KEY_BUCKET:
+            continue
+        a += near
+        b += [aid] * len(near)
     return np.unique(pair_codes(np.array(a, np.int64), np.array(b, np.int64)))
 
 
-def _worth_checking(codes: np.ndarray, sources: MatchSources) -> np.ndarray:
+def _worth_checking(codes: np.ndarray, sketches: Sketches,
+                    other_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]]) -> np.ndarray:
     """Which candidate pairs (sorted codes) pass the prefilter (match/prefilter.py)."""
     if not codes.size:
         return np.zeros(0, bool)
     pairs = decode_pairs(codes)
-    at = sources.sketches.rows(pairs)
-    unseen = np.unique(pairs[at < 0])  # stored before this run: their sketches come from the store
+    at = sketches.rows(pairs)
+    unseen = np.unique(pairs[at < 0])  # not in `sketches` (stored before this run, or another partition's)
     other_sig, other_size = np.zeros((unseen.size, SETTINGS.bins), np.uint8), np.zeros(unseen.size, np.int64)
     if unseen.size:
-        stored = sources.stored_sketches(unseen.tolist())
+        stored = other_sketches(unseen.tolist())
         for k, aid in enumerate(unseen.tolist()):
             other_sig[k], other_size[k] = stored[aid]
         at = np.where(at < 0, -np.searchsorted(unseen, pairs) - 1, at)
-    return prefilter_rows(sources.sketches, other_sig, other_size, at[:, 0], at[:, 1])
+    return prefilter_rows(sketches, other_sig, other_size, at[:, 0], at[:, 1])

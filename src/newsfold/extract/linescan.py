@@ -15,7 +15,6 @@ import functools
 import numpy as np
 from numba import njit
 
-
 # columns of the scan's facts, one row per non-blank line
 START, END, GAP, SPACES, SCREENED, FOLD = range(6)
 ODD_SPACE, CLEAN, SINGLE_GAPS, RUN_ON = 1, 2, 4, 8  # the scan's flags about the whole text
@@ -53,9 +52,16 @@ def _odd_space_at(data, i, n):
 
 @njit(cache=True, nogil=True)
 def _find(hashes, h):
-    """The index of h in the sorted array `hashes`, or -1."""
-    at = np.searchsorted(hashes, h)
-    return at if at < hashes.size and hashes[at] == h else -1
+    """The index of h in the sorted array `hashes`, or -1 (a binary search: the arrays are a few
+    dozen words)."""
+    lo, hi = 0, hashes.size
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if hashes[mid] < h:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < hashes.size and hashes[lo] == h else -1
 
 
 @njit(cache=True, nogil=True)

@@ -1,12 +1,9 @@
 """Cut a plain-text capture into articles.
 
-A capture is a run of lines. Article starts are found from the text's own structure:
-  - a headline-shaped line repeated a few lines later (infinite-scroll dumps print the
-    headline, the photo captions, widget residue, then the headline again);
-  - a headline-shaped line followed by a byline, a date stamp, a wire dateline or a caption;
-  - a `Title:` metadata line, or the line after an explicit separator (`-----`, `* * *`);
-  - a headline-shaped line after two or more blank lines, between prose paragraphs.
-A crosshead inside an article has none of these, so it stays in the body.
+A capture with no title given beside it (a page dump, an infinite-scroll dump) is cut by
+`page.page_articles`. A JSONL/Parquet/WARC row whose headline is given beside a bare body is one
+article: its lines, less furniture, hard-wrapped lines joined; `_plain_titled` settles the
+common case of such a row with the compiled line scan (`linescan.py`).
 """
 from __future__ import annotations
 
@@ -18,9 +15,8 @@ from typing import NamedTuple
 from ..model import Article
 from . import lines as L
 from . import linescan
+from .page import page_articles
 
-REPEAT_WINDOW = 10  # how far (in non-blank lines) a headline's repeat may follow it
-EVIDENCE_WINDOW = 3  # how far a byline/dateline/caption may follow a headline
 
 
 class Line(NamedTuple):  # a tuple: a capture has thousands of lines, and a dataclass cost 1 µs each
@@ -86,121 +82,9 @@ def residue_mask(lines: list[Line], spaces: list[int] | None = None, screened: l
     return mask
 
 
-def find_starts(lines: list[Line], residue: list[bool]) -> tuple[list[int], set[int], set[int]]:
-    """Indexes of the lines that open an article, of headline repeats to drop, and of
-    starts that are a first paragraph with no headline above it."""
-    starts: list[int] = []
-    untitled: set[int] = set()
-    repeats: set[int] = set()
-    after_separator = True  # the capture's start acts like a separator
-    seen_prose = False
-    for i, line in enumerate(lines):
-        if i in repeats:
-            continue
-        if L.is_separator(line.text):
-            after_separator = True
-            continue
-        if residue[i]:
-            continue
-        meta = L.meta_field(line.text)
-        if meta and meta[0] in ("title", "headline"):
-            starts.append(i)
-            after_separator, seen_prose = False, False
-            continue
-        caption = i + 1 < len(lines) and lines[i + 1].text == line.text
-        if not caption and L.is_headline_candidate(line.text):
-            rep = _repeat_of(lines, i)
-            evidence = rep is not None or _byline_next(lines, residue, i)
-            if not evidence and L.is_headline_shape(line.text):
-                evidence = (_followed_by_header(lines, residue, i)
-                            or (after_separator and _prose_follows(lines, residue, i))
-                            or (line.gap >= 2 and seen_prose and _prose_follows(lines, residue, i)))
-            if evidence and not (starts and _only_header_since(lines, residue, starts[-1], i)):
-                starts.append(i)
-                if rep is not None:
-                    repeats.add(rep)
-                after_separator, seen_prose = False, False
-                continue
-        if L.is_prose(line.text):
-            if not starts:
-                starts.append(_untitled_start(lines, residue, i))
-                if starts[-1] == i:
-                    untitled.add(i)
-            seen_prose = True
-            after_separator = False
-    return starts, repeats, untitled
-
-
-def _byline_next(lines: list[Line], residue: list[bool], i: int) -> bool:
-    for j in range(i + 1, min(len(lines), i + 4)):
-        if not residue[j]:
-            t = lines[j].text
-            return L.is_byline(t) or L.is_credit_line(t) or bool(L.meta_field(t))
-    return False
-
-
-def _repeat_of(lines: list[Line], i: int) -> int | None:
-    if i + 1 < len(lines) and lines[i + 1].text == lines[i].text:
-        return None  # a line printed twice in a row is a caption, not a repeated headline
-    for j in range(i + 2, min(len(lines), i + 1 + REPEAT_WINDOW)):
-        if lines[j].text == lines[i].text:
-            return j
-        if L.is_prose(lines[j].text) and not _duplicated_nearby(lines, j):
-            return None
-    return None
-
-
 def _duplicated_nearby(lines: list[Line], j: int) -> bool:
     t = lines[j].text
     return any(lines[k].text == t for k in range(max(0, j - 3), min(len(lines), j + 4)) if k != j)
-
-
-def _followed_by_header(lines: list[Line], residue: list[bool], i: int) -> bool:
-    seen = 0
-    for j in range(i + 1, len(lines)):
-        t = lines[j].text
-        if residue[j]:
-            continue
-        if L.is_byline(t) or L.starts_with_dateline(t) or L.is_credit_line(t) or L.meta_field(t):
-            return True
-        if _duplicated_nearby(lines, j) and j + 1 < len(lines) and lines[j + 1].text == t:
-            return True  # a photo caption printed twice
-        if L.is_headline_shape(t):
-            return False  # that line is the headline; line i is a section label or kicker
-        seen += 1
-        if seen >= EVIDENCE_WINDOW:
-            return False
-    return False
-
-
-def _prose_follows(lines: list[Line], residue: list[bool], i: int) -> bool:
-    for j in range(i + 1, min(len(lines), i + 6)):
-        if residue[j]:
-            continue
-        return L.is_prose(lines[j].text) or _duplicated_nearby(lines, j)
-    return False
-
-
-def _only_header_since(lines: list[Line], residue: list[bool], start: int, i: int) -> bool:
-    """True when nothing but header material lies between the last start and line i
-    (then line i is a second headline-shaped line of the same header, not a new article)."""
-    head = lines[start].text
-    for j in range(start + 1, i):
-        t = lines[j].text
-        if residue[j] or t == head or _duplicated_nearby(lines, j) or L.is_byline(t) or L.meta_field(t):
-            continue
-        if L.is_credit_line(t) or L.is_separator(t):
-            continue
-        return False
-    return True
-
-
-def _untitled_start(lines: list[Line], residue: list[bool], first_prose: int) -> int:
-    """An article with no detected headline: take the last headline-shaped line before its first paragraph."""
-    for j in range(first_prose - 1, -1, -1):
-        if not residue[j] and L.is_headline_shape(lines[j].text):
-            return j
-    return first_prose
 
 
 def build_article(lines: list[Line], residue: list[bool], repeats: set[int], start: int, end: int,
@@ -265,32 +149,25 @@ def segment_text(text: str, capture: str, meta: dict | None = None) -> list[Arti
     """All articles of a plain-text capture, in order."""
     meta = meta or {}
     text = L.repair(text)
+    if not meta.get("title"):
+        return page_articles(text, capture, meta)
     scanned = linescan.scan(text)
     if scanned is None:  # white space other than spaces and line ends: split the general way
         lines = split_lines(text)
         residue = residue_mask(lines) if lines else []
     else:
-        if meta.get("title"):
-            art = _plain_titled(scanned, capture, meta)
-            if art is not None:
-                return [art]
+        art = _plain_titled(scanned, capture, meta)
+        if art is not None:
+            return [art]
         lines = list(map(_new_line, repeat(Line), zip(scanned.texts, scanned.gaps)))
         residue = residue_mask(lines, scanned.spaces, scanned.screened)
     if not lines:
         return []
-    given_title = bool(meta.get("title")) and not any(x.text == meta["title"] for x in lines[:5])
-    if given_title:
-        # a JSONL/Parquet row whose headline is given beside a bare body: one article
-        starts, repeats, untitled = [0], set(), {0}
-    else:
-        starts, repeats, untitled = find_starts(lines, residue)
-    out: list[Article] = []
-    bounds = starts + [len(lines)]
-    for s, e in zip(bounds, bounds[1:]):
-        art = build_article(lines, residue, repeats, s, e, capture, len(out), meta, s not in untitled)
-        if art is not None:
-            out.append(art)
-    return out
+    if any(x.text == meta["title"] for x in lines[:5]):  # the headline is in the text too: a page dump
+        return page_articles(text, capture, meta)
+    # a JSONL/Parquet row whose headline is given beside a bare body: one article
+    art = build_article(lines, residue, set(), 0, len(lines), capture, 0, meta, False)
+    return [art] if art is not None else []
 
 
 def _plain_titled(scanned: linescan.ScannedText, capture: str, meta: dict) -> Article | None:

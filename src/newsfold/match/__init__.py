@@ -16,6 +16,8 @@ new lead, while copies, rewrites and updates keep theirs (measured on the devset
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..config import SETTINGS
@@ -34,6 +36,63 @@ def same_story(jaccard, containment, entity_overlap, lead_overlap):
             & ((containment >= HIGH_CONTAINMENT) | (lead_overlap >= MIN_LEAD)))
 
 
+class Condition(NamedTuple):
+    """One condition of the rule, as a reader sees it: what was compared, and whether it held."""
+
+    text: str
+    held: bool
+
+
+class Explanation(NamedTuple):
+    """Why `same_story` decided as it did for one pair's scores."""
+
+    same_story: bool
+    conditions: tuple[Condition, ...]
+
+    @property
+    def summary(self) -> str:
+        return ", ".join(c.text for c in self.conditions)
+
+
+def _vs(value: float, threshold: float) -> tuple[str, bool]:
+    """'0.71 ≥ 0.6' or '0.58 < 0.6', with enough decimals that the shown value tells the truth."""
+    held = value >= threshold
+    for digits in (2, 3, 4, 6):
+        shown = f"{value:.{digits}f}"
+        if (float(shown) >= threshold) == held:
+            break
+    return f"{shown} {'≥' if held else '<'} {threshold:g}", held
+
+
+def explain(jaccard, containment, entity_overlap, lead_overlap) -> Explanation:
+    """The conditions of `same_story` applied to one pair's scores, in words: which held and
+    which did not (the desk shows this beside each merge).
+
+    >>> explain(0.9, 0.93, 1.0, 0.4).summary
+    'containment 0.93 ≥ 0.6, score 0.97 ≥ 0.72 (containment with names/figures 1.00), containment 0.93 ≥ 0.85: near-identical bodies'
+    >>> e = explain(0.5, 0.71, 0.9, 0.8)
+    >>> e.same_story, e.conditions[-1].text
+    (True, 'lead 0.80 ≥ 0.5: the openings match')
+    >>> explain(0.2, 0.45, 0.9, 0.9).same_story
+    False
+    """
+    score = (containment + entity_overlap) / 2
+    shown, contained = _vs(containment, MIN_CONTAINMENT)
+    conditions = [Condition(f"containment {shown}", contained)]
+    shown, scored = _vs(score, MIN_SCORE)
+    conditions.append(Condition(f"score {shown} (containment with names/figures {entity_overlap:.2f})", scored))
+    shown, identical = _vs(containment, HIGH_CONTAINMENT)
+    if identical:
+        conditions.append(Condition(f"containment {shown}: near-identical bodies", True))
+    else:
+        shown, lead = _vs(lead_overlap, MIN_LEAD)
+        conditions.append(Condition(f"lead {shown}: the openings match" if lead
+                                    else f"lead {shown}: the openings differ (needed below containment "
+                                         f"{HIGH_CONTAINMENT:g})", lead))
+    verdict = bool(same_story(jaccard, containment, entity_overlap, lead_overlap))
+    return Explanation(verdict, tuple(conditions))
+
+
 def compare(a: Fingerprint, b: Fingerprint) -> PairScores:
     """The scores of one pair of fingerprints (`newsfold.fingerprint.fingerprint(text)`)."""
     from .verify import pair_scores
@@ -41,4 +100,4 @@ def compare(a: Fingerprint, b: Fingerprint) -> PairScores:
     return pair_scores([a, b], np.array([0]), np.array([1]))[0]
 
 
-__all__ = ["PairScores", "compare", "same_story"]
+__all__ = ["Condition", "Explanation", "PairScores", "compare", "explain", "same_story"]

@@ -206,6 +206,19 @@ def story(conn, story_id: str) -> dict | None:
                                r)) for r in sorted(apart)]}
 
 
+def fts_upto(conn) -> int:
+    """The last article id the full-text index covers (articles are indexed in id order)."""
+    row = conn.execute("SELECT value FROM meta WHERE key='fts_upto'").fetchone()
+    return row[0] if row else 0
+
+
+def unindexed(conn) -> int:
+    """How many articles the full-text index does not cover yet, at most. Each batch takes the
+    ids after the highest, so this is a difference, not a count (counting would walk every
+    article row: gigabytes at 1M); `forget` leaves holes, which it can only overstate."""
+    return max(0, last_article(conn) - fts_upto(conn))
+
+
 def search(conn, query: str, limit: int) -> list[tuple]:
     """(story, article, capture, position, title, snippet) of the best `limit` full-text matches
     (FTS5 syntax; raises sqlite3.OperationalError on a malformed query)."""

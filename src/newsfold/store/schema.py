@@ -12,9 +12,12 @@ import sqlite3
 from collections.abc import Iterable
 
 from ..config import SETTINGS
+from ..model import shown_name
 
 APPLICATION_ID = 0x4E464C44  # "NFLD"
-SCHEMA_VERSION = 2  # 2: publication and capture times, the story rules' traits, evidence and vetoes
+# 2: capture_texts, watchlists, the desk's time and size indexes; 3: publication and capture
+# times, the story rules' traits, evidence and vetoes, fact keys
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -119,6 +122,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, caption, text, content='articles', content_rowid='id'
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL);
+-- the text of a page capture (a text or HTML file, a WARC record), zlib-compressed: the desk shows
+-- how it was cut. A dataset's rows (JSONL, Parquet) stay in the dataset.
+CREATE TABLE IF NOT EXISTS capture_texts (
+    capture_id INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watchlists (  -- the desk's saved searches
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
 """
 
 # Lookup indexes that an ingest into an empty store never reads: such an ingest drops them and
@@ -129,6 +143,12 @@ BULK_INDEXES = {
     BODY_HASH_INDEX: "ON articles(body_hash)",
     "placements_story": "ON placements(story_id)",  # a story's members
     "merges_story": "ON merges(story_id)",  # a story's merge evidence
+    # the desk's orders and time windows (store/desk.py)
+    # a story's last time as the desk reads it (store/desk.py: PUBLISHED.last)
+    "stories_last": "ON stories(coalesce(unixepoch(last_published), unixepoch(last_captured)))",
+    "stories_first": "ON stories(coalesce(unixepoch(first_published), unixepoch(first_captured)))",
+    "stories_size": "ON stories(size)",
+    "captures_time": "ON captures(ingested_at)",
 }
 
 
@@ -161,6 +181,7 @@ def create(conn) -> None:
 def check(conn, path: str) -> None:
     """Raise StoreError unless the database is a newsfold store this version can read and extend."""
     app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version"))
+    path = shown_name(path)
     if app != APPLICATION_ID:
         raise StoreError(f"{path}: not a newsfold store (a SQLite database of another program, or of a "
                          "development build of newsfold: ingest into a new file)")

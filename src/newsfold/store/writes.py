@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..published import iso_of_epoch
-from . import Transaction
+from . import Transaction, reads
 
 class NewIds(NamedTuple):
     """The ids captures are given: their first capture id, their articles' ids (ascending), and
@@ -54,6 +54,11 @@ def insert_captures(conn, items, rows: list[tuple], prints, given: NewIds, now: 
                      ((aid, cid, *rows[i][:9], rows[i][9] or ingested, rows[i][10], hashes[i], n_words[i],
                        sketches[i].tobytes()) for aid, cid, i in zip(ids.tolist(), owners, at)))
     conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((aid,) for aid in ids.tolist()))
+
+
+def insert_capture_texts(conn, rows: Iterable[tuple[int, bytes]]) -> None:
+    """(capture id, zlib-compressed text) of page captures."""
+    conn.executemany("INSERT INTO capture_texts (capture_id, data) VALUES (?, ?)", rows)
 
 
 def insert_edges(conn, edges, notes=None) -> None:
@@ -133,22 +138,26 @@ def record(conn, key: str, value) -> None:
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def ensure_fts(conn) -> None:
-    """Bring the full-text index up to date: articles are indexed at first search, not during
-    ingest, so bulk ingests don't pay for an index nobody may query."""
-    with Transaction(conn):
-        row = conn.execute("SELECT value FROM meta WHERE key='fts_upto'").fetchone()
-        upto = row[0] if row else 0
-        top = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-        if top > upto:
+def index_for_search(conn, batch: int = 50_000) -> int:
+    """Bring the full-text index up to date: the articles above `fts_upto` are indexed, `batch` a
+    transaction (a killed run leaves a shorter index, which the next one extends); how many were
+    indexed. The ingest calls it at its end; `newsfold index` for a store ingested without it."""
+    done = 0
+    while True:
+        with Transaction(conn):
+            upto = reads.fts_upto(conn)
+            top = conn.execute("SELECT coalesce(max(id), 0) FROM articles WHERE id <= ?", (upto + batch,)).fetchone()[0]
+            if top <= upto:
+                return done
             conn.execute("INSERT INTO articles_fts (rowid, title, caption, text)"
-                         " SELECT id, title, caption, text FROM articles WHERE id > ?", (upto,))
+                         " SELECT id, title, caption, text FROM articles WHERE id > ? AND id <= ?", (upto, top))
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_upto', ?)", (top,))
+            done += top - upto  # at most: forget leaves holes below the highest id
 
 
 def delete_captures(conn, capture_ids: list[int], article_ids: list[int]) -> None:
-    """Remove captures and their articles, with everything that names those articles (their
-    placements, merge evidence, pending marks, edges and full-text entries)."""
+    """Remove captures (with their kept texts) and their articles, with everything that names
+    those articles (their placements, merge evidence, pending marks, edges and full-text entries)."""
     indexed = conn.execute("SELECT value FROM meta WHERE key='fts_upto'").fetchone()
     upto = indexed[0] if indexed else 0
     for i in range(0, len(article_ids), 500):
@@ -169,7 +178,13 @@ def delete_captures(conn, capture_ids: list[int], article_ids: list[int]) -> Non
         conn.execute("DELETE FROM fact_keys WHERE article_id IN (SELECT id FROM forgotten)")
     for i in range(0, len(capture_ids), 500):
         chunk = capture_ids[i : i + 500]
+        conn.execute(f"DELETE FROM capture_texts WHERE capture_id IN ({','.join('?' * len(chunk))})", chunk)
         conn.execute(f"DELETE FROM captures WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+    # the next batch numbers its articles after the highest id left, which may be at or below
+    # `fts_upto` now: the index's mark comes down with it, so those are indexed when they come
+    last = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+    if last < upto:
+        record(conn, "fts_upto", last)
 
 
 def unplace(conn, story_ids: Iterable[str], article_ids: list[int]) -> None:
