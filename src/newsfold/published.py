@@ -201,11 +201,14 @@ def dateline(text: str) -> Dateline | None:
     return Dateline(place, month, day, int(m.group("y")) if m.group("y") else None, m.end())
 
 
-_STAMP = re.compile(
-    r"(?:^|\n)[^\n]{0,80}?(?:updated|published|posted|last updated|first published|\|)\s*:?\s*(?:on\s+)?"
+# a stamp's word (or a byline's '|'), at most 80 characters into its line, then its date
+_STAMP_WORD = re.compile(r"updated|published|posted|\|", re.I)
+_STAMP_DATE = re.compile(
+    r"\s*:?\s*(?:on\s+)?"
     rf"(?P<date>(?:{_WEEKDAY})?(?:\d{{1,2}}[:.]\d{{2}}\s*[a-z]{{0,4}},?\s+)?(?:{_WEEKDAY})?"
     rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\.?,?\s+\d{{4}}|{_MONTH}\.?\s+\d{{1,2}},?\s+\d{{4}})"
     r"(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,4}\b)?)?)", re.I)
+_STAMP_LEAD = 80
 
 
 def stamp_date(text: str, window: int = 600) -> tuple[str, str] | None:
@@ -222,11 +225,17 @@ def stamp_date(text: str, window: int = 600) -> tuple[str, str] | None:
         lowered = head.lower()
         if "updated" not in lowered and "published" not in lowered and "posted" not in lowered:
             return None  # none of the words a stamp line holds
-    for m in _STAMP.finditer(head):
-        written = m.group("date").strip().rstrip(",")
-        value = parse_date(written)
-        if value:
-            return value, written
+    # each stamp word where a line may hold one, its date matched right after it (one regex over
+    # the whole top, free to start anywhere in a line, backtracks far on a stamp-less text)
+    for word in _STAMP_WORD.finditer(head):
+        if word.start() - (head.rfind("\n", 0, word.start()) + 1) > _STAMP_LEAD:
+            continue
+        m = _STAMP_DATE.match(head, word.end())
+        if m:
+            written = m.group("date").strip().rstrip(",")
+            value = parse_date(written)
+            if value:
+                return value, written
     return None
 
 
