@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 from ..model import Article
 from . import lines as L
-from . import linescan
 from .page import page_articles
 
 
@@ -151,6 +150,8 @@ def segment_text(text: str, capture: str, meta: dict | None = None) -> list[Arti
     text = L.repair(text)
     if not meta.get("title"):
         return page_articles(text, capture, meta)
+    from . import linescan  # numba's compiled scan: loaded by what extracts, not by every import of newsfold
+
     scanned = linescan.scan(text)
     if scanned is None:  # white space other than spaces and line ends: split the general way
         lines = split_lines(text)
@@ -170,7 +171,7 @@ def segment_text(text: str, capture: str, meta: dict | None = None) -> list[Arti
     return [art] if art is not None else []
 
 
-def _plain_titled(scanned: linescan.ScannedText, capture: str, meta: dict) -> Article | None:
+def _plain_titled(scanned: "linescan.ScannedText", capture: str, meta: dict) -> Article | None:
     """The article of a row whose headline is given beside its body (JSONL, Parquet), when
     build_article would keep every line of the body as a paragraph of its own; else None. The
     common case (98-99% of the rows of the BBC, Reuters and benchmark corpora), settled with a
@@ -178,7 +179,9 @@ def _plain_titled(scanned: linescan.ScannedText, capture: str, meta: dict) -> Ar
     headline, or the line before it again; none follows the one before without a blank line (a
     hard-wrapped paragraph goes on); and the first is no byline, caption, credit or metadata."""
     texts, title = scanned.texts, meta["title"]
-    if not texts or scanned.flags & linescan.RUN_ON or title in texts or any(map(eq, texts, texts[1:])):
+    from .linescan import RUN_ON
+
+    if not texts or scanned.flags & RUN_ON or title in texts or any(map(eq, texts, texts[1:])):
         return None
     for i, n in scanned.unscreened():
         if L.is_furniture(texts[i], n) or n <= 6 and L.is_list_header(texts[i]):
