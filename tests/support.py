@@ -27,6 +27,15 @@ def score(truth: Path, export: Path) -> dict:
     return json.loads(out)
 
 
+def without_capture_times(export: str | bytes) -> str:
+    """An export (JSON lines) without its `captured` times: a capture that states none is captured
+    when it is ingested, so two ingests of the same files differ there and nowhere else."""
+    text = export.decode("utf-8") if isinstance(export, bytes) else export
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return "".join(json.dumps({k: v for k, v in row.items() if k != "captured"}, ensure_ascii=False) + "\n"
+                   for row in rows)
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 

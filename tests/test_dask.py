@@ -25,8 +25,20 @@ needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared is not 
 
 
 def export_sorted(db: Path, out: Path) -> list[str]:
+    """The store's export, sorted, without `captured`: where a capture states none it is the
+    ingest's time, which two ingests do not share."""
     run_cli("export", "--db", db, "--out", out)
-    return sorted(out.read_text(encoding="utf-8").splitlines())
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return sorted(json.dumps({k: v for k, v in row.items() if k != "captured"}, sort_keys=True) for row in rows)
+
+
+def story_rules(db: Path) -> tuple[list, list, list]:
+    """A store's vetoed pairs, edges' rules and evidence, and stories' publication spans."""
+    conn = sqlite3.connect(db)
+    return tuple(conn.execute(sql).fetchall() for sql in (
+        "SELECT a, b, rule, evidence FROM apart ORDER BY a, b",
+        "SELECT a, b, rule, evidence FROM edges WHERE rule IS NOT NULL ORDER BY a, b",
+        "SELECT id, first_published, last_published FROM stories ORDER BY id"))
 
 
 def problem_lines(stderr: str) -> list[str]:
@@ -96,6 +108,10 @@ def test_devset_on_a_local_cluster_gives_the_local_engines_export(tmp_path):
     kept = [sqlite3.connect(tmp_path / db).execute("SELECT count(*), sum(length(data)) FROM capture_texts").fetchone()
             for db in ("local.db", "dask.db")]
     assert kept[0] == kept[1] and kept[0][0] == 666  # each page's text, for the desk's capture page
+    # the story rules decide alike: the pairs kept apart (the devset has dated notices a rule
+    # parts), each edge's rule and evidence, each story's publication span
+    decided = [story_rules(tmp_path / db) for db in ("local.db", "dask.db")]
+    assert decided[0] == decided[1] and decided[0][0]
     m = score(SHARED / "devset" / "truth.jsonl", tmp_path / "dask.jsonl")
     assert m["story_pair_f1"] >= 0.997 and m["hard_negatives_merged"] == 0
     # the same ingest again changes nothing: the Dask engine builds stores, and says so

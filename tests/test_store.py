@@ -96,7 +96,8 @@ def test_export_parquet_and_unique(tmp_path, examples_copy):
     run_cli("export", "--db", db, "--format", "parquet", "--out", tmp_path / "all.parquet")
     table = pq.read_table(tmp_path / "all.parquet")
     assert table.num_rows == 8
-    assert table.column_names == ["capture", "position", "title", "caption", "credit", "text", "story", "canonical"]
+    assert table.column_names == ["capture", "position", "title", "caption", "credit", "text", "story", "canonical",
+                                  "url", "published", "captured"]
     run_cli("export", "--db", db, "--unique", "--out", tmp_path / "u.jsonl")
     unique = read_jsonl(tmp_path / "u.jsonl")
     assert len(unique) == 6 and all(r["canonical"] for r in unique)

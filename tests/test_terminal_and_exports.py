@@ -81,7 +81,7 @@ def test_an_export_replaces_its_file_whole_or_not_at_all(tmp_path, examples_copy
 
     def rows_then_failure():
         yield {"capture": "a", "position": 0, "title": "t", "caption": "", "credit": "", "text": "x", "story": "s",
-               "canonical": True}
+               "canonical": True, "url": "", "published": None, "captured": "2026-01-01T00:00:00Z"}
         raise OSError("no space left on device")
 
     for fmt in ("jsonl", "parquet"):

@@ -78,6 +78,25 @@ def article_row(a: Article, story: str | None = None) -> dict:
     return row
 
 
+def _bound(value: object, which: str) -> str | None:
+    """A since/until bound as the ISO 8601 string stored times compare with (`until` exclusive:
+    the day after a date, the second after a time)."""
+    import datetime as dt
+
+    from .published import parse_date
+
+    if value is None or value == "":
+        return None
+    iso = parse_date(value)
+    if iso is None:
+        raise ValueError(f"{which}: not a date ({value!r}); try 1987-03-02 or 1987-03-02T15:00")
+    if which == "until":
+        if "T" in iso:
+            return (dt.datetime.fromisoformat(iso.replace("Z", "")) + dt.timedelta(seconds=1)).isoformat() + "Z"
+        return (dt.date.fromisoformat(iso) + dt.timedelta(days=1)).isoformat()
+    return iso
+
+
 class AmbiguousId(LookupError):
     """An id prefix that names several stories."""
 
@@ -150,8 +169,15 @@ class Store:
         """How many captures the store holds."""
         return reads.count_captures(self.conn)
 
-    def stories(self, limit: int | None = None, min_size: int = 1, sort: str = "size") -> list[dict]:
-        return reads.stories(self.conn, limit, min_size, sort)
+    def stories(self, limit: int | None = None, min_size: int = 1, sort: str = "size", since: object = None,
+                until: object = None) -> list[dict]:
+        """Stories of at least `min_size` occurrences, largest (`sort="size"`) or most recent first,
+        each with its first and last publication and capture times (ISO 8601 UTC). `since` and
+        `until` (a date or time in any common form, `until` inclusive of a whole day given as a
+        date) keep the stories whose versions were published in that span; a story whose
+        publication times are unknown counts by its capture times (the ingest time when the
+        capture states none). ValueError for a bound that is not a date."""
+        return reads.stories(self.conn, limit, min_size, sort, _bound(since, "since"), _bound(until, "until"))
 
     def count_stories(self, min_size: int = 1) -> int:
         """How many stories have at least `min_size` occurrences."""
@@ -173,16 +199,19 @@ class Store:
         s = reads.story(self.conn, story_id if story_id in matches else matches[0]) if matches else None
         if s is None:
             return None
+        from .match.judge import SAME_TEXT
+
         merges = s.pop("merges")
         canonical_text = s["canonical"]["text"]
         texts = reads.article_texts(self.conn, merges)
         for o in s["occurrences"]:
             m = merges.get(o["article"])
             o["canonical"] = o["article"] == s["canonical_id"]
-            # the shared passages are located now, from the stored texts; the scores are the ones merged on
+            # the shared passages are located now, from the stored texts; the scores, rule and
+            # evidence are the ones merged on (rule None: the same text)
             o["evidence"] = None if m is None else dict(
-                zip(("jaccard", "containment", "entity_overlap", "lead_overlap", "score"), m),
-                shared=shared_passages(texts[o["article"]], canonical_text))
+                zip(("jaccard", "containment", "entity_overlap", "lead_overlap", "score"), m[:5]),
+                rule=m[5] or SAME_TEXT, why=m[6] or "", shared=shared_passages(texts[o["article"]], canonical_text))
         del s["canonical_id"]
         return s
 

@@ -53,6 +53,17 @@ def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
+def _day(iso: str | None) -> str:
+    """An ISO 8601 time as a table shows it: '1987-02-26 15:01', '1987-02-26', '--02-26', or '-'."""
+    return iso.replace("T", " ")[:16] if iso else "-"
+
+
+def _span(s: dict, end: str) -> str:
+    """A story's first or last time: its publication time, else its capture time (marked 'c')."""
+    published = s[f"{end}_published"]
+    return f"{_day(published):<16} " if published else f"{_day(s[f'{end}_captured']):<16}c"
+
+
 def _json_line(obj) -> None:
     line = one_json_line(obj)
     click.echo(json_for_terminal(line) if is_terminal(sys.stdout) else line)
@@ -171,25 +182,35 @@ def extract_cmd(paths, fmt, text_field):
 @DB
 @click.option("--limit", type=int, default=50, help="How many stories to list (0: all).")
 @click.option("--min-size", type=int, default=1, help="Only stories of at least this many occurrences.")
-@click.option("--sort", type=click.Choice(["size", "recent"]), default="size", help="Largest or most recent first.")
+@click.option("--sort", type=click.Choice(["size", "recent"]), default="size",
+              help="Largest first, or most recently published first.")
+@click.option("--since", default=None, help="Only stories with a version published on or after this date or time.")
+@click.option("--until", default=None, help="Only stories with a version published on or before this date or time.")
 @FORMAT
-def stories(db, limit, min_size, sort, fmt):
-    """List stories: id, occurrences, first and last seen, canonical headline."""
+def stories(db, limit, min_size, sort, since, until, fmt):
+    """List stories: id, occurrences, first and last published, canonical headline. Times are
+    publication times; a story whose versions' publication times are unknown is placed by its
+    capture times (marked c: when the capture was made, or ingested if it does not say)."""
     with _open(db) as store:
-        rows = store.stories(limit=limit or None, min_size=min_size, sort=sort)
-        total = store.count_stories(min_size)
+        try:
+            rows = store.stories(limit=limit or None, min_size=min_size, sort=sort, since=since, until=until)
+        except ValueError as err:
+            _fail(str(err), 2)
+        total = len(rows) if since or until else store.count_stories(min_size)
     if fmt == "json":
         for s in rows:
             _json_line(s)
     elif fmt == "csv":
-        _csv(rows, ["id", "occurrences", "first_seen", "last_seen", "title"])
+        _csv(rows, ["id", "occurrences", "first_published", "last_published", "first_captured", "last_captured",
+                    "title"])
     else:
-        click.echo(f"{'story':<16}  {'occ':>4}  {'first seen':<16}  {'last seen':<16}  headline")
+        click.echo(f"{'story':<16}  {'occ':>4}  {'first':<17}  {'last':<17}  headline")
         for s in rows:
-            click.echo(f"{s['id']}  {s['occurrences']:>4}  {_when(s['first_seen'])}  {_when(s['last_seen'])}  "
+            click.echo(f"{s['id']}  {s['occurrences']:>4}  {_span(s, 'first')}  {_span(s, 'last')}  "
                        f"{safe(s['title'], 90)}")
-        more = "" if len(rows) == total else " (--limit 0 lists all)"
-        click.echo(f"showing {len(rows):,} of {total:,} stories{more}")
+        more = "" if len(rows) == total or since or until else " (--limit 0 lists all)"
+        click.echo(f"showing {len(rows):,} of {total:,} stories{more}" if not (since or until)
+                   else f"{len(rows):,} stories in that span")
 
 
 def _story(store: Store, story_id: str) -> dict:
@@ -216,25 +237,35 @@ def show(story_id, db, fmt):
     if fmt == "csv":
         return _csv([{**o, **(o["evidence"] or {}), "shared": " | ".join((o["evidence"] or {}).get("shared", []))}
                      for o in s["occurrences"]],
-                    ["capture", "position", "words", "canonical", "title", "containment", "jaccard", "entity_overlap",
-                     "lead_overlap", "score", "shared"])
+                    ["capture", "position", "published", "captured", "words", "canonical", "title", "rule", "why",
+                     "containment", "jaccard", "entity_overlap", "lead_overlap", "score", "shared"])
     c = s["canonical"]
-    click.echo(f"story {s['id']}: {s['size']} occurrences\n")
+    click.echo(f"story {s['id']}: {s['size']} occurrences, published {_day(s['first_published'])} to "
+               f"{_day(s['last_published'])}, captured {_day(s['first_captured'])} to {_day(s['last_captured'])}\n")
     click.echo(f"# {safe(c['title'])}")
     if c["caption"]:
         click.echo(f"[caption] {safe(c['caption'])}")
     for para in c["text"].split("\n\n"):
         click.echo("\n" + safe(para))
-    click.echo("\noccurrences:")
+    click.echo("\noccurrences, in the order they were published:")
     for o in s["occurrences"]:
         mark = "canonical" if o["canonical"] else "merged"
-        click.echo(f"  {safe(o['capture'])} #{o['position']}  {o['words']} words  [{mark}]  {safe(o['title'], 80)}")
+        click.echo(f"  {safe(o['capture'])} #{o['position']}  published {_day(o['published'])}  "
+                   f"captured {_day(o['captured'])}  {o['words']} words  [{mark}]  {safe(o['title'], 80)}")
         ev = o["evidence"]
         if ev:
             click.echo(f"      containment {ev['containment']:.2f}  jaccard {ev['jaccard']:.2f}  "
                        f"names/figures {ev['entity_overlap']:.2f}  lead {ev['lead_overlap']:.2f}  score {ev['score']:.2f}")
+            if ev["why"]:
+                click.echo(f"      {ev['rule']}: {safe(ev['why'], 200)}")
             for passage in ev["shared"]:
                 click.echo(f"      shared: \"{safe(passage, 160)}\"")
+    if s["apart"]:
+        click.echo("\nkept apart from its versions:")
+        for x in s["apart"]:
+            click.echo(f"  {safe(x['capture'])} #{x['position']}  published {_day(x['published'])}  "
+                       f"{safe(x['title'], 80)}")
+            click.echo(f"      {x['rule']}: {safe(x['evidence'], 200)}")
 
 
 @main.command()
@@ -272,7 +303,8 @@ def search(query, db, limit, fmt):
 @DB
 @FORMAT
 def stats(db, fmt):
-    """What the store holds: captures, articles, stories by size, captures by kind, when, and its size."""
+    """What the store holds: captures, articles, stories by size, captures by kind, when, the pairs
+    the story rules kept apart and folded, and its size."""
     with _open(db) as store:
         s = store.stats()
     if fmt == "json":
@@ -280,7 +312,8 @@ def stats(db, fmt):
     if fmt == "csv":
         flat = {**{k: v for k, v in s.items() if not isinstance(v, dict)},
                 **{f"stories_of_{k}": v for k, v in s["stories_by_size"].items()},
-                **{f"captures_{k}": v for k, v in s["captures_by_kind"].items()}}
+                **{f"captures_{k}": v for k, v in s["captures_by_kind"].items()},
+                **{f"{side}_{k}": v for side, rules in s["rules"].items() for k, v in rules.items()}}
         return _csv([flat], list(flat))
     click.echo(f"captures   {s['captures']:,}")
     click.echo(f"articles   {s['articles']:,}")
@@ -288,6 +321,9 @@ def stats(db, fmt):
                + ", ".join(f"{k}: {v:,}" for k, v in s["stories_by_size"].items()) + ")")
     click.echo("kinds      " + ", ".join(f"{safe(k)}: {v:,}" for k, v in s["captures_by_kind"].items()))
     click.echo(f"ingested   {_when(s['first_ingested'])} to {_when(s['last_ingested'])}")
+    for label, key in (("kept apart", "kept_apart"), ("folded by", "folded_by")):
+        if s["rules"][key]:
+            click.echo(f"{label:<10} " + ", ".join(f"{k}: {v:,}" for k, v in s["rules"][key].items()))
     click.echo(f"store      {s['store_bytes'] / 1e6:,.1f} MB")
 
 
@@ -313,7 +349,8 @@ def forget(captures, db):
 @click.option("--out", default="-", help="Output file ('-' for stdout).")
 @click.option("--unique", is_flag=True, help="One row per story (its canonical article), with its occurrence count.")
 def export(db, fmt, out, unique):
-    """Export one row per article occurrence: capture, position, title, caption, credit, text, story, canonical."""
+    """Export one row per article occurrence: capture, position, title, caption, credit, text, story,
+    canonical, url, published and captured (ISO 8601 UTC, null when unknown)."""
     if fmt == "parquet" and out == "-" and is_terminal(sys.stdout):
         _fail("not writing Parquet to a terminal: use --out FILE")
     with _open(db) as store:

@@ -15,7 +15,9 @@ from itertools import islice
 
 from .terminal import is_terminal, json_for_terminal
 
-EXPORT_FIELDS = ("capture", "position", "title", "caption", "credit", "text", "story", "canonical")
+# url, published and captured (ISO 8601 UTC, null when unknown): where and when a version was found
+EXPORT_FIELDS = ("capture", "position", "title", "caption", "credit", "text", "story", "canonical", "url",
+                 "published", "captured")
 UNIQUE_FIELDS = EXPORT_FIELDS + ("occurrences",)  # one row per story: how many occurrences it has
 _ARROW_TYPES = {"position": "int32", "canonical": "bool_", "occurrences": "int32"}  # the rest: strings
 PARQUET_ROWS = 8192  # rows a Parquet row group holds: ~25 MB of news text in memory at a time

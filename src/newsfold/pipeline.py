@@ -1,9 +1,11 @@
 """The engine-neutral steps of an ingest: what any engine runs, in the order the README's diagram
 draws, with the engine deciding only where data lives and how work is spread.
 
-1. `process_chunk`: read rows, extract articles, fingerprint them (a worker's task);
-2. `match_batch`: a batch's candidate pairs (its own, the band index's, exact copies), the
-   prefilter, and verification on the sets: its verified edges;
+1. `process_chunk`: read rows, extract articles, date them (`published.py`), note their traits
+   (`match.facts`), fingerprint them (a worker's task);
+2. `match_batch`: a batch's candidate pairs (its own, the band index's, exact copies, and for
+   dated articles the fact keys'), the prefilter, verification on the sets, and the story rules
+   (`judge_batch`: vetoes on verified edges, rescues of near misses): its edges;
 3. placement: `cluster.plan_placement` over the articles and their edges.
 The engine hands each step what it needs (the index, where sketches and sets are found) as
 values and callables: no step reads the store itself.
@@ -29,16 +31,25 @@ from .extract import extract, segment_text
 from .fingerprint import PackedPrints, fingerprint_packed
 from .index import BandIndex
 from .index.runs import sorted_run
-from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, weighted_pairs
+from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, pair_codes, weighted_pairs
+from .match.facts import Traits, traits
+from .match.judge import Judged, Known, dated, judge_pairs
 from .match.prefilter import Sketches, prefilter_rows
-from .match.verify import pack_all_sets, verify
+from .match.verify import checked_pairs, pack_all_sets
 from .model import Article, Capture, PairScores, Problem, one_line
+from .published import captured_of, html_date, published_of, time_code
 from .read import InputError, RawRow, RowBlock, RowSpan, resolve
 
-# An article as the store takes it: (position, key, title, caption, credit, text, url, date)
-ArticleRow = tuple[int, int, str, str, str, str, str, str]
-TITLE, TEXT = 2, 5  # where the headline and the body text are in an ArticleRow
+# An article as the store takes it: (position, key, title, caption, credit, text, url, date, published,
+# captured, traits): date is the container's as written, published and captured ISO 8601 (captured
+# None: the container states none, the store records the ingest time), traits encoded (Traits.encode)
+ArticleRow = tuple[int, int, str, str, str, str, str, str, "str | None", "str | None", str]
+TITLE, TEXT, PUBLISHED, CAPTURED, TRAITS = 2, 5, 8, 9, 10  # where they are in an ArticleRow
 Edge = tuple[int, int, PairScores]
+# a fact key (a dated article's masked headline or table figures) meets articles published this close
+KEY_HOURS = 48.0
+KEY_BUCKET = 50  # a key more articles share within those hours is a routine template, not a candidate
+HEADER_CHARS = 600  # how far after its headline a capture's byline and date stamp may be
 
 
 class Extracted(NamedTuple):
@@ -92,11 +103,13 @@ def load_kernels() -> None:
     first ingest compiles them all at once, saying so (see `kernels_compiled`)."""
     segment_text("Load the kernels\n\nof extraction, and the \u2018non-ASCII\u2019 path", "", {"title": "Kernels"})
     words = "load the kernels of matching and the \u2018non-ASCII\u2019 path, Once"
-    prints = BatchPrints.of(fingerprint_packed([words, words, words + " more", words + " more"]))
+    texts = [words, words, words + " more", words + " more"]
+    prints = BatchPrints.of(fingerprint_packed(texts))
+    rows = [(0, 0, "Kernels", "", "", text, "", "", None, None, traits("Kernels", text, None).encode()) for text in texts]
     sources = MatchSources(BandIndex(), Sketches(SETTINGS.bins), lambda ids: {},
                            lambda ids: {aid: prints.sets[aid - 1] for aid in ids.tolist()}, lambda hashes: [])
     edges = [e for first in (1, 3) for e in match_batch(Batch(np.array([first, first + 1]), np.array([first - 1, first]),
-                                                              prints), sources)]
+                                                              prints, rows), sources).edges]
     sources.index.one_run()
     star_arrays(np.arange(1, 5), prints.n_words.astype(np.int64), np.zeros((4, 2), np.uint64), np.arange(4),
                 np.array([e[:2] for e in edges], np.int64).reshape(-1, 2))
@@ -260,9 +273,9 @@ def _each(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> Itera
 
 
 def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> ChunkResult:
-    """Parse rows, extract, then fingerprint all bodies of the chunk at once (pure work: a worker's
-    task). Whatever goes wrong with one capture is that capture's problem; the reader's problems
-    pass through in their place."""
+    """Parse rows, extract, date, then fingerprint all bodies of the chunk at once (pure work: a
+    worker's task). Whatever goes wrong with one capture is that capture's problem; the reader's
+    problems pass through in their place."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
     with timed():
@@ -282,18 +295,66 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) 
                 page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None
                 captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), page=page,
                                           alias=cap.alias))
-                rows.extend((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
-                             a.credit, a.text, a.url, a.date) for a in arts)
+                captured = captured_of(cap.meta.get("captured"))
+                texts = [a.text for a in arts]  # joined from the paragraphs at each reading: once
+                for a, text, published in zip(arts, texts, article_dates(cap, arts, texts, captured)):
+                    rows.append((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
+                                 a.credit, text, a.url, a.date, published, captured,
+                                 traits(a.title, text, published if dated(published) else None).encode()))
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[TEXT] for r in rows])))
+
+
+def article_dates(cap: Capture, arts: tuple[Article, ...], texts: list[str], captured: str | None) -> list[str | None]:
+    """Each article's publication date (published.published_of), ISO 8601, or its month and day
+    alone ('--02-26') when a dateline is all it states and the capture has no date to take the
+    year from: the container's date, its capture time, the page's metadata, or a date stamp of
+    another of its articles. Never the ingest time."""
+    page = html_date(cap.content) if cap.kind == "html" else None
+    row_date = cap.meta.get("date")
+    stated = [d for d in (row_date, captured, page) if d]
+    if len(arts) == 1 and (cap.kind != "text" or "title" in cap.meta):  # a row or a page: one article
+        found = published_of(arts[0].date or row_date, page, texts[0], stated)
+        return [found.value or found.month_day]
+    # a text file's byline and date stamp lie between an article's headline and its body
+    headers = _headers(cap.content, arts) if cap.kind == "text" else [""] * len(arts)
+    found = [published_of(a.date or row_date, page, text, stated, header)
+             for a, text, header in zip(arts, texts, headers)]
+    if len(arts) > 1 and any(p.value is None and p.month_day for p in found):
+        stated += [p.value for p in found if p.source in ("row", "html", "stamp")]
+        found = [published_of(a.date or row_date, page, text, stated, header) if p.value is None else p
+                 for a, text, header, p in zip(arts, texts, headers, found)]
+    return [p.value or p.month_day for p in found]
+
+
+def _headers(content: str, arts: tuple[Article, ...]) -> list[str]:
+    """The lines of a text capture between each article's headline and its first paragraph (a
+    byline, a date stamp): extraction keeps them out of the body. Empty where the headline or
+    the paragraph is not found as written."""
+    out, at = [], 0
+    for a in arts:
+        header = ""
+        title = content.find(a.title, at) if a.title else -1
+        if title >= 0 and a.paragraphs:
+            start = title + len(a.title)
+            body = content.find(a.paragraphs[0][:60], start, start + HEADER_CHARS + 60)
+            if body >= 0:
+                header, at = content[start:body], body
+        out.append(header)
+    return out
 
 
 class Batch(NamedTuple):
     """Articles about to be stored together: their ids (ascending) and where their fingerprints
-    are in `prints`."""
+    and rows are in `prints` and `rows`."""
 
     ids: np.ndarray
     where: np.ndarray
     prints: BatchPrints
+    rows: list[ArticleRow] = []  # the title, text, publication time and traits the story rules read
+
+
+def _none(*_) -> dict:
+    return {}
 
 
 class MatchSources(NamedTuple):
@@ -304,13 +365,30 @@ class MatchSources(NamedTuple):
     stored_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]]  # id → (sketch, word count)
     set_blobs: Callable[[np.ndarray], dict[int, bytes]]  # id → verification-set blob
     earlier_copies: Callable[[list[str]], list[tuple[int, str]]]  # body hashes → (id, body hash) stored before
+    # the story rules': id → (publication time, encoded traits, title), id → (title, text), of
+    # articles matched before; and the articles matched before that hold one of some fact keys,
+    # published within some times: (keys, from, to) → [(key, id, time)] (times: seconds since 1970)
+    known: Callable[[list[int]], dict[int, tuple[str | None, str, str]]] = _none
+    texts: Callable[[list[int]], dict[int, tuple[str, str]]] = _none
+    keyed: Callable[[list[int], float, float], list[tuple[int, int, float]]] = lambda keys, lo, hi: []
 
 
-def match_batch(batch: Batch, sources: MatchSources) -> list[Edge]:
-    """The verified edges of a batch (smaller id first): candidates from its own band keys, the
-    index's and exact copies, prefiltered on sketches, verified on sets. The batch's keys and
+class Matched(NamedTuple):
+    """A batch's edges after the story rules (match.judge.Judged), and its articles' fact keys to
+    store: (key, id, publication time)."""
+
+    edges: list[Edge]
+    notes: list[tuple[str, str] | None]  # each edge's rule and evidence (None: the same text)
+    apart: list[tuple[int, int, str, str]]  # verified edges a rule dropped: (a, b, rule, evidence)
+    keys: list[tuple[int, int, float]]
+
+
+def match_batch(batch: Batch, sources: MatchSources) -> Matched:
+    """The edges of a batch (smaller id first): candidates from its own band keys, the index's
+    and exact copies, prefiltered on sketches, verified on sets; for its dated articles, the fact
+    keys' candidates too; then judged by the story rules (`verify_candidates`). The batch's keys and
     sketches join the index and the run's sketches."""
-    ids, where, prints = batch
+    ids, where, prints = batch.ids, batch.where, batch.prints
     keys = prints.keys[where]
     # sorted once (owners ascending within a key) for the batch's own pairs, the index lookup and the index
     run_keys, run_owners = sorted_run(keys.ravel(), np.repeat(ids, keys.shape[1]))
@@ -320,16 +398,102 @@ def match_batch(batch: Batch, sources: MatchSources) -> list[Edge]:
     pairs = np.unique(np.concatenate(found))
     sources.index.add(run_keys, run_owners, presorted=True)
     sources.sketches.add(ids, prints.sketches[where], prints.n_words[where])
-    return verify_candidates(pairs, sources.sketches, sources.stored_sketches, sources.set_blobs)
+    times = publication_times([batch.rows[i][PUBLISHED] for i in where.tolist()]) if batch.rows else \
+        np.zeros(ids.size)
+    fact_keys = article_fact_keys(ids, times, [batch.rows[i][TRAITS] for i in where.tolist()] if batch.rows else [])
+    keyed = keyed_pairs(fact_keys, _keyed_others(fact_keys, sources))
+    at = dict(zip(ids.tolist(), where.tolist()))
+
+    def known(wanted: list[int]) -> dict[int, Known]:
+        out = {i: known_of(batch.rows[at[i]]) for i in wanted if i in at}
+        stored = sources.known([i for i in wanted if i not in at])
+        out.update((i, Known(published, Traits.decode(line), title)) for i, (published, line, title) in stored.items())
+        return out
+
+    def texts(wanted: list[int]) -> dict[int, tuple[str, str]]:
+        out = {i: (batch.rows[at[i]][TITLE], batch.rows[at[i]][TEXT]) for i in wanted if i in at}
+        out.update(sources.texts([i for i in wanted if i not in at]))
+        return out
+    judged = verify_candidates(pairs, sources.sketches, sources.stored_sketches, sources.set_blobs, keyed,
+                               ids[times > 0], known, texts)
+    return Matched(judged.edges, judged.notes, judged.apart, fact_keys)
+
+
+def known_of(row: ArticleRow) -> Known:
+    """What the story rules' prechecks read of an article (match.judge.Known), from its row."""
+    return Known(row[PUBLISHED], Traits.decode(row[TRAITS]), row[TITLE])
 
 
 def verify_candidates(codes: np.ndarray, sketches: Sketches,
                       other_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]],
-                      set_blobs: Callable[[np.ndarray], dict[int, bytes]]) -> list[Edge]:
-    """The verified edges among candidate pairs (sorted codes): those the prefilter lets through
-    (on `sketches`, or `other_sketches` for articles they do not hold), checked on their sets."""
+                      set_blobs: Callable[[np.ndarray], dict[int, bytes]],
+                      keyed: np.ndarray | None = None, dated_ids: np.ndarray | None = None,
+                      known: Callable[[list[int]], dict[int, Known]] | None = None,
+                      texts: Callable[[list[int]], dict[int, tuple[str, str]]] | None = None) -> Judged:
+    """The edges among candidate pairs (sorted codes), for every engine: those the prefilter lets
+    through (on `sketches`, or `other_sketches` for articles they do not hold) and the fact keys'
+    pairs `keyed` (a re-typed table shares few words: no prefilter), checked on their sets, then
+    judged by the story rules (match.judge.judge_pairs): vetoes on verified edges, rescues of the
+    near misses whose larger id is among `dated_ids`. `known(ids)`: what the rules' prechecks
+    read of articles; `texts(ids)`: their (title, text). Without `known`, no rule applies."""
     codes = codes[_worth_checking(codes, sketches, other_sketches)]
-    return verify(codes, set_blobs(np.unique(decode_pairs(codes))))
+    if keyed is not None and keyed.size:
+        codes = np.sort(np.concatenate([codes, keyed[~np.isin(keyed, codes)]]))
+    misses = np.isin(codes & 0xFFFFFFFF, dated_ids) if dated_ids is not None and dated_ids.size else None
+    edges, near = checked_pairs(codes, set_blobs(np.unique(decode_pairs(codes))), misses)
+    if known is None:
+        return Judged(edges, [None] * len(edges), [])
+    wanted = {i for a, b, s in edges if s.jaccard < 1.0 for i in (a, b)} | {i for a, b, _ in near for i in (a, b)}
+    return judge_pairs(edges, near, known(sorted(wanted)), texts)
+
+
+def publication_times(published: list[str | None]) -> np.ndarray:
+    """Each article's publication time (seconds since 1970; 0 when it has no full date)."""
+    out = np.zeros(len(published))
+    for k, value in enumerate(published):
+        if dated(value):
+            out[k] = max(time_code(value) >> 1, 1)
+    return out
+
+
+def article_fact_keys(ids: np.ndarray, times: np.ndarray, traits_lines: list[str]) -> list[tuple[int, int, float]]:
+    """(key, id, publication time) of the dated articles' fact keys (match.facts.traits)."""
+    out = []
+    for k in np.flatnonzero(times > 0).tolist():
+        for key in Traits.decode(traits_lines[k]).keys:
+            out.append((key, int(ids[k]), float(times[k])))
+    return out
+
+
+def _keyed_others(fact_keys: list[tuple[int, int, float]], sources: MatchSources) -> list[tuple[int, int, float]]:
+    """The articles matched before that share one of `fact_keys` within KEY_HOURS of it."""
+    if not fact_keys:
+        return []
+    window = KEY_HOURS * 3600
+    times = [t for *_, t in fact_keys]
+    return list(sources.keyed(sorted({k for k, _, _ in fact_keys}), min(times) - window, max(times) + window))
+
+
+def keyed_pairs(mine: list[tuple[int, int, float]], others: list[tuple[int, int, float]]) -> np.ndarray:
+    """Sorted codes of the pairs that share a fact key and were published within KEY_HOURS of each
+    other: each article of `mine` with the articles of smaller id among `mine` and `others`
+    ((key, id, time) each). A key that KEY_BUCKET or more of those share within those hours is a
+    routine template and gives the article none. Each pair is found from its larger id alone, so
+    the pairs do not depend on how articles are cut into batches or partitions."""
+    if not mine:
+        return np.zeros(0, np.int64)
+    window = KEY_HOURS * 3600
+    members: dict[int, list[tuple[int, float]]] = {}
+    for key, aid, t in (*others, *mine):
+        members.setdefault(key, []).append((aid, t))
+    a, b = [], []
+    for key, aid, t in mine:
+        near = {other for other, u in members[key] if other < aid and abs(u - t) <= window}
+        if len(near) >= KEY_BUCKET:
+            continue
+        a += near
+        b += [aid] * len(near)
+    return np.unique(pair_codes(np.array(a, np.int64), np.array(b, np.int64)))
 
 
 def _worth_checking(codes: np.ndarray, sketches: Sketches,

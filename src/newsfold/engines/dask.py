@@ -44,6 +44,7 @@ from tqdm import tqdm
 
 from .. import index
 from ..model import IngestReport, PairScores, Problem
+from ..pipeline import keyed_pairs
 from ..read import discover, format_of
 from ..store import Transaction, reads, writes
 from ..store import bands as stored_bands
@@ -297,7 +298,7 @@ class _Run:
                                                    if page])
                 first_id = int(given.ids[0]) if given.ids.size else reads.last_article(conn) + 1
                 starts.append(first_id)
-                arts.append(self.submit("articles", tasks.part_articles, for_match, given.taken, first_id, near=near))
+                arts.append(self.submit("articles", tasks.part_articles, for_match, given.taken, first_id, now, near=near))
                 for_match.release()
                 near.release()
                 keyed.append(self.submit("band-pieces", tasks.band_pieces, arts[-1], len(parts)))
@@ -318,8 +319,13 @@ class _Run:
         # 1. candidates: each key range's buckets whole, and exact copies by body hash
         ranges = self.map("ranges", tasks.range_candidates, every, pieces("band-split", keyed, n))
         del keyed
+        # the fact keys' pairs, found here from all partitions' keys (a few per dated article)
+        fact_keys = [k for part in self.client.gather(self.map("fact-keys", tasks.part_fact_keys, arts)) for k in part]
+        writes.insert_fact_keys(conn, fact_keys)
+        fact_pairs = tasks.keyed_cut(starts, keyed_pairs(fact_keys, []))
+        del fact_keys
         candidates = self.map("candidates", tasks.partition_candidates, list(range(n)), every,
-                              pieces("cand-split", ranges, n, 1))
+                              pieces("cand-split", ranges, n, 1), fact_pairs)
         # 2. verification where each pair's smaller id is, with its partners' data brought there
         sizes = np.array(self.client.gather(self.map("wanted-sizes", getitem, candidates, [2] * n))).T
         self.mark("candidates")
@@ -339,15 +345,17 @@ class _Run:
             del ranges
             self.mark("band index written")
             for future in edges:
-                pairs, scores = future.result()
-                writes.insert_edges(conn, [(a, b, PairScores(*s)) for (a, b), s in zip(pairs.tolist(), scores.tolist())])
+                pairs, scores, notes, apart = future.result()
+                writes.insert_edges(conn, [(a, b, PairScores(*s)) for (a, b), s in zip(pairs.tolist(), scores.tolist())],
+                                    notes)
+                writes.insert_apart(conn, apart)
             self.mark("verify, edges written")
             labels = found.result()
         self.mark("components")
         # 4. stories: components gathered by label
-        gathered = self.map("place-pieces", tasks.placement_pieces, [n] * n, arts, edges, [now] * n,
+        gathered = self.map("place-pieces", tasks.placement_pieces, [n] * n, arts, edges,
                             pieces("labels", labels, n, 2), near=arts)
-        placed = self.map("place", tasks.place_components, [now] * n, pieces("place-split", gathered, n, 0))
+        placed = self.map("place", tasks.place_components, pieces("place-split", gathered, n, 0))
         del arts, edges, labels
         # 5. story rows by story id range, placements and evidence by article: each in key order
         sources = self.map("singles", getitem, gathered, [1] * n) + placed

@@ -19,9 +19,13 @@ from distributed.diagnostics.plugin import SchedulerPlugin
 from ..cluster import Nodes, digest_halves, plan_placement, story_id
 from ..config import SETTINGS
 from ..match.candidates import bucket_weights, decode_pairs, pair_codes, sum_by_code
+from ..match.facts import Traits
+from ..match.judge import Known
 from ..match.prefilter import Sketches
 from ..model import Capture, PairScores, Problem
-from ..pipeline import TITLE, ArticleRow, BatchPrints, Extracted, process_chunk, verify_candidates
+from ..pipeline import (CAPTURED, PUBLISHED, TEXT, TITLE, TRAITS, ArticleRow, BatchPrints, Extracted,
+                        article_fact_keys, known_of, process_chunk, publication_times, verify_candidates)
+from ..published import time_code, time_iso
 from ..read import RowBlock, read_path
 from ..read.rows import read_jsonl_stream
 from . import components
@@ -144,10 +148,10 @@ class WritePart(NamedTuple):
     sketches: np.ndarray
 
 
-def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPrints | None, np.ndarray, list[str]]]:
+def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPrints | None, np.ndarray, list]]:
     """Read, extract and fingerprint a partition (`pipeline.process_chunk`, a chunk of rows at a
     time): what the store takes, and what matching and placement need (its prints, and its
-    articles' keys and titles)."""
+    articles' keys and rows: titles, texts, times and traits)."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
     prints: list[BatchPrints] = []
@@ -174,7 +178,7 @@ def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPri
             flush()
     flush()
     joined = BatchPrints.concat(prints) if prints else None
-    matched = (joined, np.fromiter((r[1] for r in rows), np.int64, len(rows)), [r[TITLE] for r in rows])
+    matched = (joined, np.fromiter((r[1] for r in rows), np.int64, len(rows)), rows)
     if joined is None:
         return WritePart(captures, rows, [], np.zeros(0, np.int64), np.zeros((0, SETTINGS.bins), np.uint8)), matched
     return WritePart(captures, rows, joined.body_hashes, joined.n_words, joined.sketches), matched
@@ -184,7 +188,9 @@ def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPri
 
 class PartArticles(NamedTuple):
     """A partition's stored articles (ids ascending, one run of ids): band keys, sketches, word
-    counts, body hash halves, article keys, titles and verification-set blobs."""
+    counts, body hash halves, article keys, titles and verification-set blobs; and what the story
+    rules and placement read: their rows (title, text, publication time, traits), publication and
+    capture time codes (published.time_code), and which are digests."""
 
     ids: np.ndarray
     keys: np.ndarray
@@ -194,23 +200,46 @@ class PartArticles(NamedTuple):
     art_keys: np.ndarray
     titles: list[str]
     sets: list[bytes]
+    rows: list[ArticleRow]
+    published: np.ndarray
+    captured: np.ndarray
+    is_digest: np.ndarray
 
 
-def part_articles(matched: tuple[BatchPrints | None, np.ndarray, list[str]], taken: np.ndarray,
-                  first_id: int) -> PartArticles:
+def part_articles(matched: tuple[BatchPrints | None, np.ndarray, list], taken: np.ndarray,
+                  first_id: int, now: float) -> PartArticles:
     """The articles of a partition the store took (`taken`: their places in its rows), under the
-    ids first_id, first_id + 1, ..."""
-    prints, art_keys, titles = matched
+    ids first_id, first_id + 1, ...; `now`: the ingest time, the capture time of those that state
+    none (as the store records it)."""
+    prints, art_keys, rows = matched
     ids = np.arange(first_id, first_id + taken.size, dtype=np.int64)
     if prints is None or not taken.size:
         return PartArticles(ids, np.zeros((0, SETTINGS.body_bands + SETTINGS.lead_bands), np.int64),
                             np.zeros((0, SETTINGS.bins), np.uint8), np.zeros(0, np.int64), np.zeros((0, 2), np.uint64),
-                            np.zeros(0, np.int64), [], [])
+                            np.zeros(0, np.int64), [], [], [], np.zeros(0, np.int64), np.zeros(0, np.int64),
+                            np.zeros(0, bool))
     at = taken.tolist()
+    mine = [rows[i] for i in at]
+    ingested = 2 * int(now) + 1
     return PartArticles(ids, prints.keys[taken], prints.sketches[taken], prints.n_words[taken].astype(np.int64),
                         digest_halves([prints.body_hashes[i] for i in at]),
-                        art_keys[taken], [titles[i] for i in at],
-                        [prints.sets[i] for i in at])
+                        art_keys[taken], [r[TITLE] for r in mine],
+                        [prints.sets[i] for i in at], mine,
+                        np.fromiter((time_code(r[PUBLISHED]) for r in mine), np.int64, len(mine)),
+                        np.fromiter((time_code(r[CAPTURED]) if r[CAPTURED] else ingested for r in mine),
+                                    np.int64, len(mine)),
+                        np.array([bool(r[TRAITS]) and Traits.decode(r[TRAITS]).digest for r in mine], bool))
+
+
+def part_fact_keys(arts: PartArticles) -> list[tuple[int, int, float]]:
+    """(key, id, publication time) of a partition's dated articles' fact keys."""
+    return article_fact_keys(arts.ids, publication_times([r[PUBLISHED] for r in arts.rows]),
+                             [r[TRAITS] for r in arts.rows])
+
+
+def keyed_cut(starts: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
+    """The fact keys' pairs (sorted codes) cut by the partition of their smaller id."""
+    return [c for (c,) in _split(_owner_part(codes >> 32, starts), starts.size, codes)]
 
 
 def _owner_part(ids: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -283,48 +312,72 @@ def copy_candidates(starts: np.ndarray, pieces: list[tuple[np.ndarray, np.ndarra
     return _split(_owner_part(codes >> 32, starts), starts.size, codes, weights)
 
 
-def partition_candidates(r: int, starts: np.ndarray, bundles: list[list]) -> tuple[np.ndarray, list, list]:
+def partition_candidates(r: int, starts: np.ndarray, bundles: list[list],
+                         keyed: np.ndarray) -> tuple[np.ndarray, list, list, np.ndarray]:
     """Partition r's candidate pairs (sorted codes, the smaller id in r): the pieces of every
     bucket range and copy group summed per pair, those of enough weight kept; the partners it
-    needs from each other partition (ids), and how many from each."""
+    needs from each other partition (ids), and how many from each; and its fact keys' pairs
+    `keyed` (checked without the prefilter)."""
     pieces = _flat(bundles)
     codes, weights = sum_by_code(np.concatenate([c for c, _ in pieces]), np.concatenate([w for _, w in pieces]))
     codes = codes[weights >= SETTINGS.min_key_weight]
-    partners = np.unique(codes & 0xFFFFFFFF)
+    partners = np.unique(np.concatenate([codes & 0xFFFFFFFF, keyed & 0xFFFFFFFF]))
     where = _owner_part(partners, starts)
     wanted = [partners[where == q] if q != r else partners[:0] for q in range(starts.size)]
-    return codes, wanted, [w.size for w in wanted]
+    return codes, wanted, [w.size for w in wanted], keyed
 
 
-def partner_data(arts: PartArticles, candidates: tuple, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
-    """What verification needs of the articles of partition q (`arts`) that another partition's
-    candidates pair with: ids, sketches, word counts, set blobs."""
+def partner_data(arts: PartArticles, candidates: tuple, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes], list]:
+    """What verification and the story rules need of the articles of partition q (`arts`) that
+    another partition's candidates pair with: ids, sketches, word counts, set blobs, rows."""
     wanted = candidates[1][q]
     at = (wanted - arts.ids[0]).astype(np.int64) if wanted.size else wanted.astype(np.int64)
-    return wanted, arts.sketches[at], arts.n_words[at], [arts.sets[i] for i in at.tolist()]
+    return (wanted, arts.sketches[at], arts.n_words[at], [arts.sets[i] for i in at.tolist()],
+            [arts.rows[i] for i in at.tolist()])
 
 
-def verify_part(arts: PartArticles, candidates: tuple, partners: list) -> tuple[np.ndarray, np.ndarray]:
-    """Partition r's verified edges (pairs (m, 2), smaller id first, and their scores (m, 4)):
-    `pipeline.verify_candidates` on its own articles' sketches and sets and its partners'."""
-    codes = candidates[0]
+def verify_part(arts: PartArticles, candidates: tuple, partners: list) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """Partition r's edges (pairs (m, 2), smaller id first, their scores (m, 4) and notes: rule
+    and evidence, None for the same text) and the verified pairs a story rule kept apart:
+    `pipeline.verify_candidates` on its own articles' sketches, sets and rows and its partners'."""
+    codes, keyed = candidates[0], candidates[3]
     sketches = Sketches(SETTINGS.bins)
     sketches.add(arts.ids, arts.sketches, arts.n_words)
     other_sketch: dict[int, tuple[np.ndarray, int]] = {}
     other_sets: dict[int, bytes] = {}
-    for ids, sk, nw, sets in partners:
+    other_rows: dict[int, ArticleRow] = {}
+    for ids, sk, nw, sets, rows in partners:
         for k, aid in enumerate(ids.tolist()):
             other_sketch[aid] = (sk[k], int(nw[k]))
             other_sets[aid] = sets[k]
+            other_rows[aid] = rows[k]
     first = int(arts.ids[0]) if arts.ids.size else 0
+    mine = range(first, first + len(arts.sets))
 
     def blobs(ids: np.ndarray) -> dict[int, bytes]:
-        return {aid: arts.sets[aid - first] if aid in range(first, first + len(arts.sets)) else other_sets[aid]
-                for aid in ids.tolist()}
+        return {aid: arts.sets[aid - first] if aid in mine else other_sets[aid] for aid in ids.tolist()}
 
-    edges = verify_candidates(codes, sketches, lambda ids: {i: other_sketch[i] for i in ids}, blobs)
-    pairs = np.array([(a, b) for a, b, _ in edges], np.int64).reshape(-1, 2)
-    return pairs, np.array([s for *_, s in edges], np.float64).reshape(-1, SCORE_FIELDS)
+    def row(aid: int) -> ArticleRow:
+        return arts.rows[aid - first] if aid in mine else other_rows[aid]
+
+    def known(ids: list[int]) -> dict[int, Known]:
+        return {i: known_of(row(i)) for i in ids}
+
+    def texts(ids: list[int]) -> dict[int, tuple[str, str]]:
+        return {i: (row(i)[TITLE], row(i)[TEXT]) for i in ids}
+
+    dated = [aid for aid, r in zip(arts.ids.tolist(), arts.rows) if dated_row(r)]
+    dated += [aid for aid, r in other_rows.items() if dated_row(r)]
+    judged = verify_candidates(codes, sketches, lambda ids: {i: other_sketch[i] for i in ids}, blobs, keyed,
+                               np.array(sorted(dated), np.int64), known, texts)
+    pairs = np.array([(a, b) for a, b, _ in judged.edges], np.int64).reshape(-1, 2)
+    return (pairs, np.array([s for *_, s in judged.edges], np.float64).reshape(-1, SCORE_FIELDS), judged.notes,
+            judged.apart)
+
+
+def dated_row(row: ArticleRow) -> bool:
+    """Whether an article has a full publication date (the story rules' rescues need two)."""
+    return publication_times([row[PUBLISHED]])[0] > 0
 
 
 # ---- connected components: large-star / small-star, edges partitioned by node -----------------
@@ -352,8 +405,7 @@ def small_star_step(n_parts: int, bundles: list[list]) -> list[np.ndarray]:
 
 # ---- placement: components gathered by label, star clustering in each -------------------------
 
-def placement_pieces(n_parts: int, arts: PartArticles, edges: tuple[np.ndarray, np.ndarray], seen: float,
-                     label_bundles: list[list]) -> tuple[list, list]:
+def placement_pieces(n_parts: int, arts: PartArticles, edges: tuple, label_bundles: list[list]) -> tuple[list, list]:
     """A partition's articles in components, with their label, cut by the label's partition (and
     its edges, by their smaller end's label); and the stories of its articles with no edge (one
     each: story rows and placements)."""
@@ -366,20 +418,26 @@ def placement_pieces(n_parts: int, arts: PartArticles, edges: tuple[np.ndarray, 
     linked = np.flatnonzero(label_of >= 0)
     dest = components.node_partition(label_of[linked], n_parts)
     titles = arts.titles
-    nodes = [(arts.ids[k], arts.n_words[k], arts.digests[k], arts.art_keys[k], [titles[i] for i in k.tolist()])
+    nodes = [(arts.ids[k], arts.n_words[k], arts.digests[k], arts.art_keys[k], [titles[i] for i in k.tolist()],
+              arts.is_digest[k], arts.published[k], arts.captured[k])
              for (k,) in _split(dest, n_parts, linked)]
-    pairs, scores = edges
+    pairs, scores, notes = edges[:3]
     edge_dest = components.node_partition(label_of[pairs[:, 0] - arts.ids[0]], n_parts) if pairs.size else \
         np.zeros(0, np.int64)
-    edge_parts = _split(edge_dest, n_parts, pairs, scores)
+    numbers = np.arange(len(notes), dtype=np.int64)
+    edge_parts = [(p, s, [notes[i] for i in k.tolist()])
+                  for p, s, k in _split(edge_dest, n_parts, pairs, scores, numbers)]
     alone = np.flatnonzero(label_of < 0).tolist()
     sids = [story_id(f"{arts.digests[k, 0]:016x}") for k in alone]
-    singles = ([(sid, int(arts.ids[k]), 1, titles[k], seen, seen) for sid, k in zip(sids, alone)],
+    published = [time_iso(c) for c in arts.published[alone].tolist()]
+    captured = [time_iso(c) for c in arts.captured[alone].tolist()]
+    singles = ([(sid, int(arts.ids[k]), 1, titles[k], p, p, c, c)
+                for sid, k, p, c in zip(sids, alone, published, captured)],
                [(int(arts.ids[k]), sid) for sid, k in zip(sids, alone)], [])
     return [(n, e) for n, e in zip(nodes, edge_parts)], singles
 
 
-def place_components(seen: float, bundles: list[list]) -> tuple[list, list, list]:
+def place_components(bundles: list[list]) -> tuple[list, list, list]:
     """Star clustering of the components gathered here (`cluster.plan_placement`: components are
     independent, so this is the stories the whole graph gives them): story rows, placements and
     merge evidence."""
@@ -392,9 +450,11 @@ def place_components(seen: float, bundles: list[list]) -> tuple[list, list, list
     titles = dict(zip(ids.tolist(), (t for n in nodes for t in n[4])))
     plan = plan_placement(
         Nodes(ids, np.concatenate([n[1] for n in nodes]), np.concatenate([n[2] for n in nodes]).reshape(-1, 2),
-              np.concatenate([n[3] for n in nodes]), np.full(ids.size, seen),
+              np.concatenate([n[3] for n in nodes]), np.concatenate([n[5] for n in nodes]),
+              np.concatenate([n[6] for n in nodes]), np.concatenate([n[7] for n in nodes]),
               lambda chosen: {i: titles[i] for i in chosen.tolist()}),
-        np.concatenate([e[0] for e in edges]).reshape(-1, 2), np.concatenate([e[1] for e in edges]).reshape(-1, SCORE_FIELDS))
+        np.concatenate([e[0] for e in edges]).reshape(-1, 2), np.concatenate([e[1] for e in edges]).reshape(-1, SCORE_FIELDS),
+        [note for e in edges for note in e[2]])
     return list(plan.stories), list(plan.placements), plan.merges
 
 

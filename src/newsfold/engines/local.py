@@ -32,8 +32,10 @@ from .. import config, index
 from ..cluster import Nodes, Placement, digest_halves, plan_placement, story_id
 from ..fingerprint import fingerprint_packed
 from ..model import Capture, IngestReport, Problem
-from ..pipeline import (TITLE, Batch, BatchPrints, ChunkResult, guard_worker, kernels_compiled, load_kernels, lost_chunk,
-                        process_chunk)
+from ..match.facts import Traits
+from ..pipeline import (Batch, BatchPrints, ChunkResult, Matched, guard_worker, kernels_compiled, load_kernels,
+                        lost_chunk, process_chunk)
+from ..published import time_code
 from ..read import RowBlock, RowSpan, discover, read_path
 from ..store import Checkpointer, Transaction, file_path, reads, writes
 from ..store import bands as stored_bands
@@ -333,15 +335,16 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
                 pages.append(res.page)
         now = time.time()
         given = writes.new_ids(conn, fresh)
-        edges = []
+        matched = Matched([], [], [], [])
         if given.ids.size:  # matched before its rows are inserted, in the same transaction
             taken = given.taken.tolist()
-            edges = matcher.edges_for(StoredBatch(Batch(given.ids, given.taken, prints), now,
-                                                  np.array([rows[i][1] for i in taken], np.int64),
-                                                  [rows[i][TITLE] for i in taken] if matcher.run is not None else []))
+            matched = matcher.edges_for(StoredBatch(Batch(given.ids, given.taken, prints, rows), now,
+                                                    np.array([rows[i][1] for i in taken], np.int64)))
         writes.insert_captures(conn, fresh, rows, prints, given, now)
         writes.insert_capture_texts(conn, [(given.first_capture + k, page) for k, page in enumerate(pages) if page])
-        writes.insert_edges(conn, edges)
+        writes.insert_edges(conn, matched.edges, matched.notes)
+        writes.insert_apart(conn, matched.apart)
+        writes.insert_fact_keys(conn, matched.keys)
         report.captures += len(fresh)
         report.articles += given.ids.size
 
@@ -363,10 +366,13 @@ def _place_pending(conn, report: IngestReport) -> None:
         titles = {r[0]: r[4] for r in nodes}
         plan = plan_placement(Nodes(np.array([r[0] for r in nodes], np.int64), np.array([r[1] for r in nodes], np.int64),
                                     digest_halves([r[2] for r in nodes]), np.array([r[3] for r in nodes], np.int64),
-                                    np.array([r[5] for r in nodes], np.float64),
+                                    np.array([Traits.decode(r[5]).digest for r in nodes], bool),
+                                    np.array([time_code(r[6]) for r in nodes], np.int64),
+                                    np.array([time_code(r[7]) for r in nodes], np.int64),
                                     lambda ids: {i: titles[i] for i in ids.tolist()}),
                               np.array([e[:2] for e in edges], np.int64).reshape(-1, 2),
-                              np.array([e[2:] for e in edges], np.float64).reshape(-1, 4))
+                              np.array([e[2:6] for e in edges], np.float64).reshape(-1, 4),
+                              [(e[6], e[7]) if e[6] else None for e in edges])
         stories, placements = list(plan.stories), list(plan.placements)
         writes.write_story_rows(conn, stories)
         writes.write_placements(conn, placements)

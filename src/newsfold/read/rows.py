@@ -19,6 +19,9 @@ from .files import (MAX_CAPTURE_BYTES, MAX_DECOMPRESSED_BYTES, MAX_FIELD_CHARS, 
 
 TEXT_FIELDS = ("text", "body", "content")
 META_FIELDS = ("title", "url", "date")
+# a row's own capture time (what a crawler records), the first of these it has: Capture.meta["captured"]
+CAPTURED_FIELDS = ("captured", "captured_at", "crawled_at", "crawl_date", "fetched_at", "fetch_time", "retrieved_at")
+_CAPTURED = frozenset(CAPTURED_FIELDS)
 MAX_RECORD_BYTES = MAX_CAPTURE_BYTES  # one JSONL line
 
 
@@ -50,6 +53,11 @@ def row_capture(row: dict, text_field: str | None, source: str, lineno: int, rep
             if len(value) > MAX_FIELD_CHARS:
                 return f"field '{k}' longer than the {MAX_FIELD_CHARS:,}-character limit"
             meta[k] = valid_text(value) if repair else value
+    if not _CAPTURED.isdisjoint(row):
+        captured = next((str(row[k]) for k in CAPTURED_FIELDS if isinstance(row.get(k), (str, int, float))
+                         and not isinstance(row.get(k), bool) and row[k] != ""), "")
+        if captured and len(captured) <= MAX_FIELD_CHARS:
+            meta["captured"] = valid_text(captured) if repair else captured
     if rid:
         name, alias = (valid_text(rid) if repair else rid), ""
     else:  # named by where it is: the file's capture name (and the name as spelled, for older stores)
@@ -316,7 +324,7 @@ def read_parquet(path: Path, text_field: str | None) -> Iterator[Capture | Probl
               pa.types.is_integer, pa.types.is_floating, pa.types.is_dictionary)
     columns: list[str] = []
     for fld in schema:
-        if fld.name in {*wanted, "id", *META_FIELDS} and fld.name not in columns and any(
+        if fld.name in {*wanted, "id", *META_FIELDS, *CAPTURED_FIELDS} and fld.name not in columns and any(
                 ok(fld.type) for ok in usable):
             columns.append(fld.name)
     _refuse_bombs(pf, columns, path.stat().st_size)

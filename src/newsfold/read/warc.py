@@ -63,7 +63,8 @@ def _capture(record, n: int, source: str, name: str, alias: str) -> Capture | Pr
     text = decode(data, f"{source}#{uri}")
     if isinstance(text, Problem):
         return text
-    return Capture(name=f"{name}#{uri}", content=text, kind="html", meta={"url": uri},
+    meta = {"url": uri, "captured": record.rec_headers.get_header("WARC-Date") or ""}
+    return Capture(name=f"{name}#{uri}", content=text, kind="html", meta=meta,
                    alias=f"{alias}#{uri}" if alias else "", page=True)
 
 
