@@ -1,6 +1,5 @@
 """Shared test helpers: paths, the real CLI in a subprocess, the shared scorer."""
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path

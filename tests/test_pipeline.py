@@ -68,11 +68,11 @@ def dies_or_hangs(capture):
 def test_a_worker_that_crashes_or_sticks_in_compiled_code_costs_only_its_task(tmp_path, monkeypatch):
     """Each of two captures ends its worker (a crash; a call into compiled code that runs past
     twice the bound): each is one problem line, the worker is replaced, the other captures are kept."""
-    from newsfold import pipeline
+    from newsfold import bounded
 
     # a task a file: what a dead worker takes with it is that one file
     monkeypatch.setattr(config, "SETTINGS", replace(config.SETTINGS, extract_seconds=1, file_rows=256))
-    monkeypatch.setattr(pipeline, "extract", dies_or_hangs)
+    monkeypatch.setattr(bounded, "extract", dies_or_hangs)
     folder = tmp_path / "in"
     shutil.copytree(EXAMPLES, folder)
     for name in ("crash", "stuck"):

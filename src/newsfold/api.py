@@ -22,7 +22,7 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
     >>> [a.title for a in arts][1]
     "Syria's Leader Sharaa in Berlin on Tuesday, Says German Presidency"
     """
-    from .pipeline import extract_capture, timed
+    from .bounded import extract_capture, timed
 
     for item in discover(_paths(paths)):
         if isinstance(item, Problem):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hmac
-import json
 import re
 import sqlite3
 import threading

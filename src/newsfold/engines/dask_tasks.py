@@ -18,11 +18,11 @@ from distributed.diagnostics.plugin import SchedulerPlugin
 
 from ..cluster import Nodes, digest_halves, plan_placement, story_id
 from ..config import SETTINGS
-from ..match.candidates import bucket_weights, decode_pairs, pair_codes, sum_by_code
+from ..match.candidates import bucket_weights, pair_codes, sum_by_code
 from ..match.facts import Traits
 from ..match.judge import Known
 from ..match.prefilter import Sketches
-from ..model import Capture, PairScores, Problem
+from ..model import PairScores, Problem
 from ..pipeline import (CAPTURED, PUBLISHED, TEXT, TITLE, TRAITS, ArticleRow, BatchPrints, Extracted,
                         article_fact_keys, known_of, process_chunk, publication_times, verify_candidates)
 from ..published import time_code, time_iso

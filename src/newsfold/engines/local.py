@@ -33,7 +33,8 @@ from ..cluster import Nodes, Placement, digest_halves, plan_placement, story_id
 from ..fingerprint import fingerprint_packed
 from ..model import Capture, IngestReport, Problem
 from ..match.facts import Traits
-from ..pipeline import (Batch, BatchPrints, ChunkResult, Matched, guard_worker, kernels_compiled, load_kernels,
+from ..bounded import guard_worker
+from ..pipeline import (Batch, BatchPrints, ChunkResult, Matched, kernels_compiled, load_kernels,
                         lost_chunk, process_chunk)
 from ..published import time_code
 from ..read import RowBlock, RowSpan, discover, read_path

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from itertools import repeat
 from operator import eq
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..model import Article
 from . import lines as L
 from .page import page_articles
+
+if TYPE_CHECKING:
+    from . import linescan
 
 
 
@@ -171,7 +174,7 @@ def segment_text(text: str, capture: str, meta: dict | None = None) -> list[Arti
     return [art] if art is not None else []
 
 
-def _plain_titled(scanned: "linescan.ScannedText", capture: str, meta: dict) -> Article | None:
+def _plain_titled(scanned: linescan.ScannedText, capture: str, meta: dict) -> Article | None:
     """The article of a row whose headline is given beside its body (JSONL, Parquet), when
     build_article would keep every line of the body as a paragraph of its own; else None. The
     common case (98-99% of the rows of the BBC, Reuters and benchmark corpora), settled with a
