@@ -206,7 +206,8 @@ def tool_commands(tool: str, n: int, args) -> tuple[list[str], list[str] | None,
     pred = DATA / "pred" / f"{tool}-{n}.jsonl"
     if tool == "newsfold":
         db = work / "run.db"
-        timed = [str(args.newsfold), "ingest", str(data), "--db", str(db), "--text-field", "text"]
+        # no full-text index: the peers build none (it costs ~19 CPU s at 100k, README "Performance")
+        timed = [str(args.newsfold), "ingest", str(data), "--db", str(db), "--text-field", "text", "--no-search-index"]
         export = [str(args.newsfold), "export", "--db", str(db), "--format", "jsonl", "--out", str(raw)]
         return timed, export, {}
     script = str(PEERS_DIR / PEER_SCRIPT[tool])

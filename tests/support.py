@@ -1,6 +1,5 @@
 """Shared test helpers: paths, the real CLI in a subprocess, the shared scorer."""
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,15 @@ def score(truth: Path, export: Path) -> dict:
     out = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"), str(truth), str(export), "--json"],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
+
+
+def without_capture_times(export: str | bytes) -> str:
+    """An export (JSON lines) without its `captured` times: a capture that states none is captured
+    when it is ingested, so two ingests of the same files differ there and nowhere else."""
+    text = export.decode("utf-8") if isinstance(export, bytes) else export
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return "".join(json.dumps({k: v for k, v in row.items() if k != "captured"}, ensure_ascii=False) + "\n"
+                   for row in rows)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -120,3 +128,23 @@ class DeskProcess(Served):
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# Runs a command as its only child and reports the child's peak RSS (KiB on Linux) on stderr.
+_MEASURE = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:]).returncode
+print("peak-rss-kib", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def run_measured(*args, timeout: float = 300) -> tuple[subprocess.CompletedProcess, int]:
+    """Run the real `newsfold` command line; (the process, the peak RSS of its largest process in MiB)."""
+    import re
+
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, *NEWSFOLD, *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout)
+    kib = int(re.search(r"peak-rss-kib (\d+)", proc.stderr).group(1))
+    proc.stderr = "\n".join(line for line in proc.stderr.splitlines() if not line.startswith("peak-rss-kib")) + "\n"
+    return proc, kib >> 10

@@ -1,6 +1,5 @@
 """Accuracy on the shared evaluation data (../shared): the devset captures and the BBC pool."""
 import collections
-import json
 
 import pytest
 

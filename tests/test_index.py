@@ -1,7 +1,6 @@
 """The stored LSH band index: chunked runs read piecemeal must find exactly what a whole read finds,
 and an ingest into a big store must fold new copies by reading only part of it."""
 import json
-import sqlite3
 
 import numpy as np
 import pytest

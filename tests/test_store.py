@@ -1,8 +1,10 @@
 """The store and the CLI around it: ingest, re-ingest, incremental ingest, stories, show, search, export."""
 import gzip
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +17,7 @@ from newsfold import Store, config
 from newsfold.store import Checkpointer
 from newsfold.store.schema import BULK_INDEXES
 
-from support import EXAMPLES, FIXTURES, read_jsonl, run_cli, score
+from support import EXAMPLES, FIXTURES, NEWSFOLD as NEWSFOLD_CMD, read_jsonl, run_cli, score
 
 
 def partition(rows):
@@ -94,7 +96,8 @@ def test_export_parquet_and_unique(tmp_path, examples_copy):
     run_cli("export", "--db", db, "--format", "parquet", "--out", tmp_path / "all.parquet")
     table = pq.read_table(tmp_path / "all.parquet")
     assert table.num_rows == 8
-    assert table.column_names == ["capture", "position", "title", "caption", "credit", "text", "story", "canonical"]
+    assert table.column_names == ["capture", "position", "title", "caption", "credit", "text", "story", "canonical",
+                                  "url", "published", "captured"]
     run_cli("export", "--db", db, "--unique", "--out", tmp_path / "u.jsonl")
     unique = read_jsonl(tmp_path / "u.jsonl")
     assert len(unique) == 6 and all(r["canonical"] for r in unique)
@@ -487,3 +490,218 @@ def test_the_set_spill_stops_at_a_failed_write_or_a_nearly_full_disk(tmp_path, m
     in_memory = set_cache.SetSpill(None)  # a store in memory has no disk: nothing is spilled
     in_memory.add(np.arange(5), _blobs(range(5)))
     assert in_memory.file is None and in_memory.take([1]) == ({}, [1])
+
+
+# --- round two: capture identity, store paths, readers that never write ---
+
+def test_a_capture_is_the_same_however_its_path_is_spelled(tmp_path, examples_copy):
+    """`examples`, `./examples`, `/abs/path/examples/` and a symlink to it name the same files:
+    ingested once, nothing doubled."""
+    db = tmp_path / "nf.db"
+    (tmp_path / "link").symlink_to(examples_copy)
+    run_cli("ingest", "examples", "--db", db, cwd=tmp_path)
+    first = run_cli("export", "--db", db).stdout
+    for spelling in ("./examples", f"{examples_copy}/", str(tmp_path / "link")):
+        again = run_cli("ingest", spelling, "--db", db, cwd=tmp_path)
+        assert "captures: 0 new, 3 already stored" in again.stderr, (spelling, again.stderr)
+    assert run_cli("export", "--db", db).stdout == first
+    assert {r["capture"] for r in read_jsonl_text(first)} == {str(f) for f in examples_copy.iterdir()}
+
+
+def test_a_store_made_before_names_were_resolved_is_not_doubled(tmp_path, examples_copy):
+    """Stores made until now name a file as it was spelled (relative to where the ingest ran):
+    the same spelling still finds them, with no migration."""
+    db = tmp_path / "nf.db"
+    run_cli("ingest", "examples", "--db", db, cwd=tmp_path)
+    with sqlite3.connect(db) as conn:  # as an older newsfold stored them
+        conn.execute("UPDATE captures SET name = 'examples/' || substr(name, length(?) + 2)", (str(examples_copy),))
+    again = run_cli("ingest", "examples", "--db", db, cwd=tmp_path)
+    assert "captures: 0 new, 3 already stored" in again.stderr
+
+
+def _lines(proc) -> list[str]:
+    return proc.stderr.splitlines()
+
+
+@pytest.fixture(scope="module")
+def good_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("good")
+    shutil.copytree(EXAMPLES, folder / "examples")
+    run_cli("ingest", folder / "examples", "--db", folder / "good.db", "--quiet")
+    return folder / "good.db"
+
+
+@pytest.mark.parametrize("kind", ["folder", "text file", "random bytes", "missing folder", "truncated store"])
+def test_each_wrong_kind_of_store_path_is_one_line(tmp_path, good_store, kind):
+    """The maker (ingest), a reader (stories; show, search and export open the store the same way)
+    and a writer that makes nothing (index): one line naming the path and the reason, exit 2,
+    nothing written."""
+    path = {"folder": tmp_path / "a-folder", "text file": tmp_path / "notes.txt", "random bytes": tmp_path / "noise.db",
+            "missing folder": tmp_path / "no" / "such" / "nf.db", "truncated store": tmp_path / "cut.db"}[kind]
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "text file":
+        path.write_text("Remember to buy milk.\n" * 100)
+    elif kind == "random bytes":
+        path.write_bytes(random_bytes(100_000))
+    elif kind == "truncated store":
+        path.write_bytes(good_store.read_bytes()[: good_store.stat().st_size // 2])
+    reason = {"folder": "a folder, not a store", "text file": "not a SQLite file", "random bytes": "not a SQLite file",
+              "missing folder": "no such folder", "truncated store": "damaged"}[kind]
+    before = path.read_bytes() if path.is_file() else None
+    for args in (("ingest", EXAMPLES), ("stories",), ("index",)):
+        out = run_cli(*args, "--db", path, check=False)
+        expected = "no such store" if kind == "missing folder" and args[0] != "ingest" else reason
+        assert out.returncode == 2 and len(_lines(out)) == 1, (kind, args, out.stderr)
+        assert _lines(out)[0].startswith(f"newsfold: {path}: ") and expected in out.stderr, (kind, args, out.stderr)
+    assert (path.read_bytes() if path.is_file() else None) == before
+    assert not (tmp_path / "no").exists()
+
+
+def random_bytes(n: int) -> bytes:
+    import random
+
+    return random.Random(n).randbytes(n)
+
+
+def _read_only_mount(folder, *command) -> subprocess.CompletedProcess:
+    """Run `command` with `folder` mounted read-only over itself, in a mount namespace of its own
+    (skips where that is not allowed)."""
+    import shlex
+
+    script = (f"mount --bind {shlex.quote(str(folder))} {shlex.quote(str(folder))} && "
+              f"mount -o remount,bind,ro {shlex.quote(str(folder))} && exec {shlex.join(map(str, command))}")
+    try:
+        probe = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                                f"mount --bind {shlex.quote(str(folder))} {shlex.quote(str(folder))}"],
+                               capture_output=True)
+    except FileNotFoundError:
+        pytest.skip("no unshare")
+    if probe.returncode != 0:
+        pytest.skip("cannot mount in a namespace of our own here")
+    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script], capture_output=True,
+                          text=True)
+
+
+def test_a_store_on_a_read_only_mount_is_read_and_refused_for_writing(tmp_path, examples_copy):
+    from support import NEWSFOLD
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    stories = run_cli("stories", "--db", db).stdout
+    before = db.read_bytes()
+    for args, code in ((("stories",), 0), (("search", "crisis cell"), 0), (("export",), 0),
+                       (("ingest", examples_copy), 2), (("index",), 2)):
+        out = _read_only_mount(folder, *NEWSFOLD, *args, "--db", db)
+        assert out.returncode == code and "Traceback" not in out.stderr, (args, out.stderr)
+        if code:
+            assert _lines(out) == [f"newsfold: {db}: read-only (read-only file system)"], out.stderr
+        elif args[0] == "stories":
+            assert out.stdout == stories
+    assert db.read_bytes() == before
+
+
+def test_an_ingest_through_a_second_hard_link_is_refused(tmp_path, examples_copy):
+    """SQLite keeps a store's journal beside each of its names: two names writing one file corrupt
+    it. An ingest refuses a store with several links; readers read it."""
+    db, link = tmp_path / "nf.db", tmp_path / "same.db"
+    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    os.link(db, link)
+    before = run_cli("export", "--db", db).stdout
+    shutil.copy(FIXTURES / "dateline_dump.txt", examples_copy / "more.txt")
+    for path in (db, link):
+        out = run_cli("ingest", examples_copy, "--db", path, check=False)
+        assert out.returncode == 2 and _lines(out) == [f"newsfold: {path}: has 2 hard links; an ingest writes "
+                                                       "through one name only (remove the others)"], out.stderr
+    assert run_cli("export", "--db", link).stdout == before
+
+
+def test_the_ingest_lock_is_the_files_not_its_names(tmp_path, examples_copy):
+    """An ingest through a symlink of the store waits for one through its real name."""
+    from contextlib import closing
+
+    from newsfold.engines.local import ingest_lock
+
+    db, link = tmp_path / "nf.db", tmp_path / "link.db"
+    Store(db).close()
+    link.symlink_to(db)
+    with closing(sqlite3.connect(db)) as conn, ingest_lock(conn):
+        proc = subprocess.Popen([*NEWSFOLD_CMD, "ingest", str(examples_copy), "--db", str(link), "--quiet"],
+                                stderr=subprocess.PIPE, text=True)
+        first = proc.stderr.readline()
+        assert "another ingest is writing to" in first, first
+    assert proc.wait(timeout=120) == 0
+
+
+def test_readers_never_write(good_store):
+    """search, stories, show and export open the store read-only: they run beside a writer that
+    holds the write lock, and never change a byte."""
+    db = good_store
+    story = json.loads(run_cli("stories", "--db", db, "--format", "json").stdout.splitlines()[0])["id"]
+    before = db.read_bytes()
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # an ingest in progress
+    try:
+        for args in (("search", "crisis cell"), ("stories",), ("show", story), ("export",)):
+            out = run_cli(*args, "--db", db, timeout=30)
+            assert out.stdout and not out.stderr, (args, out.stderr)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert db.read_bytes() == before
+
+
+def test_the_search_index_is_kept_by_the_ingest_or_built_by_a_command(tmp_path, examples_copy):
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db, "--quiet", "--no-search-index")
+    behind = run_cli("search", "crisis cell", "--db", db, check=False)
+    assert behind.stdout == ""
+    assert f"newsfold: 8 articles are not searchable yet; run: newsfold index --db {db}" in behind.stderr
+    built = run_cli("index", "--db", db)
+    assert "8 articles indexed" in built.stderr
+    found = run_cli("search", "crisis cell", "--db", db)
+    assert "[crisis] [cell]" in found.stdout and not found.stderr
+    shutil.copy(FIXTURES / "dateline_dump.txt", examples_copy / "more.txt")
+    run_cli("ingest", examples_copy, "--db", db, "--quiet")  # the default: the ingest keeps it current
+    assert not run_cli("search", "crisis cell", "--db", db).stderr
+
+
+def test_a_query_of_twenty_thousand_terms_is_refused(good_store):
+    """Snippets of a query of many terms cost time in their number: a query is bounded."""
+    db = good_store
+    with Store(db, readonly=True) as store:
+        with pytest.raises(ValueError, match="query longer than"):
+            store.search(" OR ".join(f"word{i}" for i in range(20_001)))
+        assert store.search(" OR ".join(["crisis"] * 200))  # a long query within the bound
+    out = run_cli("search", " OR ".join(f"word{i}" for i in range(1_000)), "--db", db, check=False, timeout=30)
+    assert out.returncode == 2 and len(_lines(out)) == 1 and "query longer than" in out.stderr, out.stderr
+
+
+def test_a_store_damaged_past_what_opening_reads_is_one_line(tmp_path, good_store):
+    path = tmp_path / "hurt.db"
+    data = bytearray(good_store.read_bytes())
+    start, end = len(data) // 5 // 16384 * 16384, len(data) * 19 // 20  # all but the schema's first page
+    data[start:end] = random_bytes(end - start)
+    path.write_bytes(bytes(data))
+    out = run_cli("export", "--db", path, check=False)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert _lines(out) == [line for line in _lines(out) if line.startswith(f"newsfold: {path}: a damaged store (")]
+    assert len(_lines(out)) == 1, out.stderr
+
+
+def test_a_search_matching_more_than_it_ranks_ranks_the_newest(tmp_path, examples_copy, monkeypatch):
+    """Ranking costs a step per matching article (seconds for a common word in a 1M store), so a
+    query matching more than SEARCH_AMONG articles is ranked among its newest SEARCH_AMONG."""
+    from newsfold import Store
+    from newsfold.store import reads
+
+    db = tmp_path / "nf.db"
+    run_cli("ingest", examples_copy, "--db", db, "--quiet")
+    with Store(db, readonly=True) as store:
+        every = {h["article"] for g in store.search("the", limit=50) for h in g["hits"]}
+        assert len(every) >= 4
+        monkeypatch.setattr(reads, "SEARCH_AMONG", 2)
+        newest = {h["article"] for g in store.search("the", limit=50) for h in g["hits"]}
+    assert newest == set(sorted(every)[-2:])

@@ -9,7 +9,7 @@ from pathlib import Path
 from . import store as db
 from .extract import extract as _extract_capture
 from .model import Article, Capture, IngestReport, PairScores, Problem
-from .read import discover, looks_like_html, read_path, resolve
+from .read import discover, looks_like_html, read_path, resolve, valid_text
 from .store import reads, writes
 from .terminal import print_problem
 
@@ -22,6 +22,8 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
     >>> [a.title for a in arts][1]
     "Syria's Leader Sharaa in Berlin on Tuesday, Says German Presidency"
     """
+    from .bounded import extract_capture, timed
+
     for item in discover(_paths(paths)):
         if isinstance(item, Problem):
             on_problem(item)
@@ -31,10 +33,12 @@ def extract(paths: str | Path | Iterable[str | Path], text_field: str | None = N
             if isinstance(cap, Problem):
                 on_problem(cap)
                 continue
-            try:
-                yield from _extract_capture(cap)
-            except Exception as err:  # untrusted input: report, go on
-                on_problem(Problem(cap.name, f"extraction failed ({type(err).__name__}: {err})"))
+            with timed():  # a capture past the time bound is stopped: its problem, not the caller's hang
+                _, articles = extract_capture(cap)
+            if isinstance(articles, Problem):
+                on_problem(articles)
+            else:
+                yield from articles
 
 
 def _paths(paths: str | Path | Iterable[str | Path]) -> list[str]:
@@ -63,12 +67,34 @@ def compare(a: str, b: str) -> PairScores:
     return compare_prints(*fingerprint_batch([a, b]))
 
 
+MAX_QUERY_CHARS = 2000  # a search query (a pasted paragraph fits)
+
+
 def article_row(a: Article, story: str | None = None) -> dict:
     row = {"capture": a.capture, "position": a.position, "title": a.title, "caption": a.caption,
            "credit": a.credit, "text": a.text, "url": a.url, "date": a.date}
     if story is not None:
         row["story"] = story
     return row
+
+
+def _bound(value: object, which: str) -> str | None:
+    """A since/until bound as the ISO 8601 string stored times compare with (`until` exclusive:
+    the day after a date, the second after a time)."""
+    import datetime as dt
+
+    from .published import parse_date
+
+    if value is None or value == "":
+        return None
+    iso = parse_date(value)
+    if iso is None:
+        raise ValueError(f"{which}: not a date ({value!r}); try 1987-03-02 or 1987-03-02T15:00")
+    if which == "until":
+        if "T" in iso:
+            return (dt.datetime.fromisoformat(iso.replace("Z", "")) + dt.timedelta(seconds=1)).isoformat() + "Z"
+        return (dt.date.fromisoformat(iso) + dt.timedelta(days=1)).isoformat()
+    return iso
 
 
 class AmbiguousId(LookupError):
@@ -106,19 +132,52 @@ class Store:
         self.close()
 
     def ingest(self, paths: str | Path | Iterable[str | Path], text_field: str | None = None, workers: int | None = None,
-               progress: bool | None = None, on_problem=print_problem) -> IngestReport:
-        """Read captures (files, folders, globs: one path or several) into the store and place
-        their articles in stories."""
+               progress: bool | None = None, on_problem=print_problem, search_index: bool = True, engine: str = "local",
+               scheduler: str | None = None, partitions: int | None = None) -> IngestReport:
+        """Read captures (files, folders, globs: one path or several) into the store and fold
+        their articles into stories. `search_index`: bring the full-text index up to date at the
+        end (without it, `index()` does that later, and `search` finds only what is indexed).
+        `engine="dask"` runs the pipeline on a Dask cluster (the one at `scheduler`, else a
+        LocalCluster of `workers` processes, its work cut into `partitions`) into a store that
+        holds no article yet."""
+        paths = _paths(paths)
+        if engine == "dask":
+            from .engines.dask import ingest as dask_ingest
+
+            return dask_ingest(self.conn, paths, text_field, scheduler, workers, partitions, progress, on_problem,
+                               search_index=search_index)
+        if engine != "local":
+            raise ValueError(f"engine: 'local' or 'dask', not {engine!r}")
+        if scheduler is not None or partitions is not None:
+            raise ValueError("scheduler and partitions are the Dask engine's (engine='dask')")
         from .engines.local import ingest
 
-        return ingest(self.conn, _paths(paths), text_field, workers, progress, on_problem)
+        return ingest(self.conn, paths, text_field, workers, progress, on_problem, search_index)
+
+    def index(self) -> int:
+        """Bring the full-text index up to date; how many articles were added to it."""
+        from .engines.local import ingest_lock
+
+        with ingest_lock(self.conn):
+            return writes.index_for_search(self.conn)
+
+    def unsearchable(self) -> int:
+        """How many articles the full-text index does not cover yet (`index()` adds them)."""
+        return reads.unindexed(self.conn)
 
     def captures(self) -> int:
         """How many captures the store holds."""
         return reads.count_captures(self.conn)
 
-    def stories(self, limit: int | None = None, min_size: int = 1, sort: str = "size") -> list[dict]:
-        return reads.stories(self.conn, limit, min_size, sort)
+    def stories(self, limit: int | None = None, min_size: int = 1, sort: str = "size", since: object = None,
+                until: object = None) -> list[dict]:
+        """Stories of at least `min_size` occurrences, largest (`sort="size"`) or most recent first,
+        each with its first and last publication and capture times (ISO 8601 UTC). `since` and
+        `until` (a date or time in any common form, `until` inclusive of a whole day given as a
+        date) keep the stories whose versions were published in that span; a story whose
+        publication times are unknown counts by its capture times (the ingest time when the
+        capture states none). ValueError for a bound that is not a date."""
+        return reads.stories(self.conn, limit, min_size, sort, _bound(since, "since"), _bound(until, "until"))
 
     def count_stories(self, min_size: int = 1) -> int:
         """How many stories have at least `min_size` occurrences."""
@@ -133,22 +192,26 @@ class Store:
         be a prefix of one story's id (None: no story; AmbiguousId: several)."""
         from .match.evidence import shared_passages
 
+        story_id = valid_text(story_id)
         matches = self.story_ids(story_id, 10)
         if len(matches) > 1 and story_id not in matches:
             raise AmbiguousId(story_id, matches)
         s = reads.story(self.conn, story_id if story_id in matches else matches[0]) if matches else None
         if s is None:
             return None
+        from .match.judge import SAME_TEXT
+
         merges = s.pop("merges")
         canonical_text = s["canonical"]["text"]
         texts = reads.article_texts(self.conn, merges)
         for o in s["occurrences"]:
             m = merges.get(o["article"])
             o["canonical"] = o["article"] == s["canonical_id"]
-            # the shared passages are located now, from the stored texts; the scores are the ones merged on
+            # the shared passages are located now, from the stored texts; the scores, rule and
+            # evidence are the ones merged on (rule None: the same text)
             o["evidence"] = None if m is None else dict(
-                zip(("jaccard", "containment", "entity_overlap", "lead_overlap", "score"), m),
-                shared=shared_passages(texts[o["article"]], canonical_text))
+                zip(("jaccard", "containment", "entity_overlap", "lead_overlap", "score"), m[:5]),
+                rule=m[5] or SAME_TEXT, why=m[6] or "", shared=shared_passages(texts[o["article"]], canonical_text))
         del s["canonical_id"]
         return s
 
@@ -189,8 +252,12 @@ class Store:
         return forget(self.conn, sorted(ids)), unmatched
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
-        """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first."""
-        writes.ensure_fts(self.conn)
+        """Full-text search (FTS5 syntax; a plain phrase works), hits grouped by story, best first.
+        Reads only: what the full-text index covers (see `unsearchable`). ValueError for a query
+        over MAX_QUERY_CHARS (its snippets' cost grows with its terms)."""
+        if len(query) > MAX_QUERY_CHARS:
+            raise ValueError(f"query longer than {MAX_QUERY_CHARS:,} characters")
+        query = valid_text(query)
         try:
             rows = reads.search(self.conn, query, limit * 10)
         except sqlite3.OperationalError:  # FTS syntax error: search the words as a phrase instead

@@ -4,17 +4,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-import json
 import os
 import signal
+import sqlite3
 import sys
 
 import click
 
-from .api import AmbiguousId, Store, article_row, extract
-from .export import EXPORT_FIELDS
+from .api import MAX_QUERY_CHARS, AmbiguousId, Store, article_row, extract
+from .export import EXPORT_FIELDS, one_json_line
 from .store import StoreError
-from .terminal import safe
+from .store import failure as store_failure
+from .terminal import is_terminal, json_for_terminal, safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True}
 DB = click.option("--db", default="newsfold.db", help="SQLite store file.")
@@ -22,41 +23,71 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "cs
                       help="table for people; json (one JSON object a line) or csv for programs.")
 
 
-def _open(db: str, create: bool = False) -> Store:
-    """The store at `db`; a store that cannot be used ends the command with one line, exit 2
-    (a reading command never makes one)."""
-    try:
-        return Store(db, create=create)
-    except StoreError as err:
-        _fail(str(err), 2)
-
-
-def _fail(message: str, code: int = 1):
+def _fail(message: str, code: int = 2) -> None:
     click.echo(f"newsfold: {safe(message)}", err=True)
     sys.exit(code)
+
+
+def _open(db: str, create: bool = False, write: bool = False) -> Store:
+    """The store at `db`; a store that cannot be used ends the command with one line, exit 2.
+    Only `ingest` makes one (`create`); the commands that do not write open it read-only, so
+    they never wait for a writer and read a store on a read-only mount."""
+    click.get_current_context().meta["newsfold.db"] = db  # for a failure later in the command
+    try:
+        return Store(db, create=create, readonly=not (create or write))
+    except StoreError as err:
+        _fail(str(err))
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _argument(text: str) -> str:
+    """A command-line argument as text: bytes that are not UTF-8 (kept by Python as lone
+    surrogates) become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not text.isascii() else text
+
+
 def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
+def _day(iso: str | None) -> str:
+    """An ISO 8601 time as a table shows it: '1987-02-26 15:01', '1987-02-26', '--02-26', or '-'."""
+    return iso.replace("T", " ")[:16] if iso else "-"
+
+
+def _span(s: dict, end: str) -> str:
+    """A story's first or last time: its publication time, else its capture time (marked 'c')."""
+    published = s[f"{end}_published"]
+    return f"{_day(published):<16} " if published else f"{_day(s[f'{end}_captured']):<16}c"
+
+
 def _json_line(obj) -> None:
-    # to a terminal, non-ASCII is escaped: scraped text may hold controls and bidi overrides
-    click.echo(json.dumps(obj, ensure_ascii=sys.stdout.isatty()))
+    line = one_json_line(obj)
+    click.echo(json_for_terminal(line) if is_terminal(sys.stdout) else line)
 
 
 def _csv(rows: list[dict], fields: list[str]) -> None:
+    terminal = is_terminal(sys.stdout)
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: safe(v) if sys.stdout.isatty() and isinstance(v, str) else v for k, v in row.items()})
+        writer.writerow({k: safe(v) if terminal and isinstance(v, str) else v for k, v in row.items()})
 
 
-@click.group(context_settings=CONTEXT)
+class _Commands(click.Group):
+    """A store that turns out damaged while a command reads it is one line, exit 2, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as err:
+            _fail(store_failure(ctx.meta.get("newsfold.db", "the store"), err))
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT)
 @click.version_option(package_name="newsfold")
 def main() -> None:
     """Turn raw news captures into clean, deduplicated stories."""
@@ -68,25 +99,66 @@ def main() -> None:
 @click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text, body, content).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: all cores for large inputs).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths, db, text_field, workers, quiet):
+@click.option("--no-search-index", is_flag=True,
+              help="Do not bring the full-text index up to date at the end (`newsfold index` does it later).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine; dask: a Dask cluster, into a new store.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port); default: a LocalCluster.")
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Dask: partitions to cut the work into (default: from input size and cluster threads).")
+def ingest(paths, db, text_field, workers, quiet, no_search_index, engine, scheduler, partitions):
     """Read captures (files, folders, globs) into the store and fold them into stories."""
+    if engine == "local" and (scheduler or partitions):
+        raise click.UsageError("--scheduler and --partitions go with --engine dask")
     with _open(db, create=True) as store:
         try:
-            report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None)
+            if engine == "dask":
+                report = _dask_ingest(store, paths, text_field, workers, quiet, scheduler, partitions,
+                                      not no_search_index)
+            else:
+                report = store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None,
+                                      search_index=not no_search_index)
         except KeyboardInterrupt:
             n = store.captures()
-            _fail(f"interrupted; {n} captures are committed in {db}; run the same ingest again to finish.", 130)
+            click.echo(f"newsfold: interrupted; {n} captures are committed in {safe(db)}; run the same ingest again "
+                       "to finish.", err=True)
+            sys.exit(130)
     # the process ends next: what is alive now (numba's compiled code and types, hundreds of
     # thousands of objects) is left to the OS, not walked again by the collections at exit
     gc.freeze()
     click.echo(report.summary(), err=True)
-    if report.problems:
-        reasons: dict[str, int] = {}
-        for p in report.problems:
-            reasons[p.reason.split(" (")[0]] = reasons.get(p.reason.split(" (")[0], 0) + 1
-        click.echo("rejected: " + "; ".join(f"{safe(k)} ×{v}" for k, v in sorted(reasons.items())), err=True)
+    if report.reasons:
+        click.echo("rejected: " + "; ".join(f"{safe(k, 120)} ×{v}" for k, v in sorted(report.reasons.items())), err=True)
     if report.captures == 0 and report.skipped == 0:
         sys.exit(2)
+
+
+@main.command()
+@DB
+def index(db):
+    """Bring the full-text index up to date (after `ingest --no-search-index`)."""
+    with _open(db, write=True) as store:
+        n = store.index()
+    click.echo(f"{n} articles indexed", err=True)
+
+
+def _dask_ingest(store: Store, paths, text_field, workers, quiet, scheduler, partitions, search_index):
+    """An ingest on Dask; what stops it before it starts (Dask missing, a store with articles, a
+    scheduler that cannot be reached) is one line, exit 2."""
+    try:
+        from .engines.dask import StoreNotEmpty
+    except ImportError:
+        click.echo("newsfold: --engine dask needs Dask: pip install 'newsfold[dask]'", err=True)
+        sys.exit(2)
+    try:
+        return store.ingest(paths, text_field=text_field, workers=workers, progress=False if quiet else None,
+                            engine="dask", scheduler=scheduler, partitions=partitions,
+                            search_index=search_index)
+    except StoreNotEmpty as err:
+        click.echo(f"newsfold: {safe(store.path)}: {err}", err=True)
+    except OSError as err:  # distributed: a scheduler that cannot be reached
+        click.echo(f"newsfold: cannot reach the Dask scheduler {safe(scheduler or '')} ({safe(err)})", err=True)
+    sys.exit(2)
 
 
 @main.command("extract")
@@ -95,10 +167,12 @@ def ingest(paths, db, text_field, workers, quiet):
 @click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text, body, content).")
 def extract_cmd(paths, fmt, text_field):
     """Extraction only, no store: one JSON line per article."""
+    terminal = is_terminal(sys.stdout)
     n = 0
     for art in extract(paths, text_field=text_field):
         row = article_row(art)
-        click.echo(json.dumps({k: row[k] for k in EXPORT_FIELDS if k in row}, ensure_ascii=False))
+        line = one_json_line({k: row[k] for k in EXPORT_FIELDS if k in row})
+        click.echo(json_for_terminal(line) if terminal else line)
         n += 1
     if n == 0:
         sys.exit(2)
@@ -108,34 +182,44 @@ def extract_cmd(paths, fmt, text_field):
 @DB
 @click.option("--limit", type=int, default=50, help="How many stories to list (0: all).")
 @click.option("--min-size", type=int, default=1, help="Only stories of at least this many occurrences.")
-@click.option("--sort", type=click.Choice(["size", "recent"]), default="size", help="Largest or most recent first.")
+@click.option("--sort", type=click.Choice(["size", "recent"]), default="size",
+              help="Largest first, or most recently published first.")
+@click.option("--since", default=None, help="Only stories with a version published on or after this date or time.")
+@click.option("--until", default=None, help="Only stories with a version published on or before this date or time.")
 @FORMAT
-def stories(db, limit, min_size, sort, fmt):
-    """List stories: id, occurrences, first and last seen, canonical headline."""
+def stories(db, limit, min_size, sort, since, until, fmt):
+    """List stories: id, occurrences, first and last published, canonical headline. Times are
+    publication times; a story whose versions' publication times are unknown is placed by its
+    capture times (marked c: when the capture was made, or ingested if it does not say)."""
     with _open(db) as store:
-        rows = store.stories(limit=limit or None, min_size=min_size, sort=sort)
-        total = store.count_stories(min_size)
+        try:
+            rows = store.stories(limit=limit or None, min_size=min_size, sort=sort, since=since, until=until)
+        except ValueError as err:
+            _fail(str(err), 2)
+        total = len(rows) if since or until else store.count_stories(min_size)
     if fmt == "json":
         for s in rows:
             _json_line(s)
     elif fmt == "csv":
-        _csv(rows, ["id", "occurrences", "first_seen", "last_seen", "title"])
+        _csv(rows, ["id", "occurrences", "first_published", "last_published", "first_captured", "last_captured",
+                    "title"])
     else:
-        click.echo(f"{'story':<16}  {'occ':>4}  {'first seen':<16}  {'last seen':<16}  headline")
+        click.echo(f"{'story':<16}  {'occ':>4}  {'first':<17}  {'last':<17}  headline")
         for s in rows:
-            click.echo(f"{s['id']}  {s['occurrences']:>4}  {_when(s['first_seen'])}  {_when(s['last_seen'])}  "
+            click.echo(f"{s['id']}  {s['occurrences']:>4}  {_span(s, 'first')}  {_span(s, 'last')}  "
                        f"{safe(s['title'], 90)}")
-        more = "" if len(rows) == total else " (--limit 0 lists all)"
-        click.echo(f"showing {len(rows):,} of {total:,} stories{more}")
+        more = "" if len(rows) == total or since or until else " (--limit 0 lists all)"
+        click.echo(f"showing {len(rows):,} of {total:,} stories{more}" if not (since or until)
+                   else f"{len(rows):,} stories in that span")
 
 
 def _story(store: Store, story_id: str) -> dict:
     try:
-        s = store.story(story_id)
+        s = store.story(_argument(story_id))
     except AmbiguousId as err:
-        _fail(str(err))
+        _fail(str(err), 1)
     if s is None:
-        _fail(f"no story {story_id}")
+        _fail(f"no story {story_id}", 1)
     return s
 
 
@@ -153,25 +237,35 @@ def show(story_id, db, fmt):
     if fmt == "csv":
         return _csv([{**o, **(o["evidence"] or {}), "shared": " | ".join((o["evidence"] or {}).get("shared", []))}
                      for o in s["occurrences"]],
-                    ["capture", "position", "words", "canonical", "title", "containment", "jaccard", "entity_overlap",
-                     "lead_overlap", "score", "shared"])
+                    ["capture", "position", "published", "captured", "words", "canonical", "title", "rule", "why",
+                     "containment", "jaccard", "entity_overlap", "lead_overlap", "score", "shared"])
     c = s["canonical"]
-    click.echo(f"story {s['id']}: {s['size']} occurrences\n")
+    click.echo(f"story {s['id']}: {s['size']} occurrences, published {_day(s['first_published'])} to "
+               f"{_day(s['last_published'])}, captured {_day(s['first_captured'])} to {_day(s['last_captured'])}\n")
     click.echo(f"# {safe(c['title'])}")
     if c["caption"]:
         click.echo(f"[caption] {safe(c['caption'])}")
     for para in c["text"].split("\n\n"):
         click.echo("\n" + safe(para))
-    click.echo("\noccurrences:")
+    click.echo("\noccurrences, in the order they were published:")
     for o in s["occurrences"]:
         mark = "canonical" if o["canonical"] else "merged"
-        click.echo(f"  {safe(o['capture'])} #{o['position']}  {o['words']} words  [{mark}]  {safe(o['title'], 80)}")
+        click.echo(f"  {safe(o['capture'])} #{o['position']}  published {_day(o['published'])}  "
+                   f"captured {_day(o['captured'])}  {o['words']} words  [{mark}]  {safe(o['title'], 80)}")
         ev = o["evidence"]
         if ev:
             click.echo(f"      containment {ev['containment']:.2f}  jaccard {ev['jaccard']:.2f}  "
                        f"names/figures {ev['entity_overlap']:.2f}  lead {ev['lead_overlap']:.2f}  score {ev['score']:.2f}")
+            if ev["why"]:
+                click.echo(f"      {ev['rule']}: {safe(ev['why'], 200)}")
             for passage in ev["shared"]:
                 click.echo(f"      shared: \"{safe(passage, 160)}\"")
+    if s["apart"]:
+        click.echo("\nkept apart from its versions:")
+        for x in s["apart"]:
+            click.echo(f"  {safe(x['capture'])} #{x['position']}  published {_day(x['published'])}  "
+                       f"{safe(x['title'], 80)}")
+            click.echo(f"      {x['rule']}: {safe(x['evidence'], 200)}")
 
 
 @main.command()
@@ -181,9 +275,12 @@ def show(story_id, db, fmt):
 @FORMAT
 def search(query, db, limit, fmt):
     """Full-text search (FTS5 syntax, or plain words), hits grouped by story; copies of one
-    passage are one line with a count."""
+    passage are one line with a count. Searches what the full-text index covers."""
+    if len(query) > MAX_QUERY_CHARS:
+        _fail(f"query longer than {MAX_QUERY_CHARS:,} characters")
     with _open(db) as store:
-        groups = store.search(query, limit=limit)
+        groups = store.search(_argument(query), limit=limit)
+        behind = store.unsearchable()
     if fmt == "json":
         for g in groups:
             _json_line(g)
@@ -196,7 +293,9 @@ def search(query, db, limit, fmt):
             for h in g["hits"]:
                 copies = f"  (×{h['copies']})" if h["copies"] > 1 else ""
                 click.echo(f"    {safe(h['capture'])} #{h['position']}: {safe(h['snippet'], 140)}{copies}")
-    if not groups:
+    if behind:
+        click.echo(f"newsfold: {behind} articles are not searchable yet; run: newsfold index --db {safe(db)}", err=True)
+    elif not groups:
         click.echo("no match", err=True)
 
 
@@ -204,7 +303,8 @@ def search(query, db, limit, fmt):
 @DB
 @FORMAT
 def stats(db, fmt):
-    """What the store holds: captures, articles, stories by size, captures by kind, when, and its size."""
+    """What the store holds: captures, articles, stories by size, captures by kind, when, the pairs
+    the story rules kept apart and folded, and its size."""
     with _open(db) as store:
         s = store.stats()
     if fmt == "json":
@@ -212,7 +312,8 @@ def stats(db, fmt):
     if fmt == "csv":
         flat = {**{k: v for k, v in s.items() if not isinstance(v, dict)},
                 **{f"stories_of_{k}": v for k, v in s["stories_by_size"].items()},
-                **{f"captures_{k}": v for k, v in s["captures_by_kind"].items()}}
+                **{f"captures_{k}": v for k, v in s["captures_by_kind"].items()},
+                **{f"{side}_{k}": v for side, rules in s["rules"].items() for k, v in rules.items()}}
         return _csv([flat], list(flat))
     click.echo(f"captures   {s['captures']:,}")
     click.echo(f"articles   {s['articles']:,}")
@@ -220,6 +321,9 @@ def stats(db, fmt):
                + ", ".join(f"{k}: {v:,}" for k, v in s["stories_by_size"].items()) + ")")
     click.echo("kinds      " + ", ".join(f"{safe(k)}: {v:,}" for k, v in s["captures_by_kind"].items()))
     click.echo(f"ingested   {_when(s['first_ingested'])} to {_when(s['last_ingested'])}")
+    for label, key in (("kept apart", "kept_apart"), ("folded by", "folded_by")):
+        if s["rules"][key]:
+            click.echo(f"{label:<10} " + ", ".join(f"{k}: {v:,}" for k, v in s["rules"][key].items()))
     click.echo(f"store      {s['store_bytes'] / 1e6:,.1f} MB")
 
 
@@ -229,7 +333,7 @@ def stats(db, fmt):
 def forget(captures, db):
     """Remove captures (by name, name prefix, or the file or folder they were read from) and their
     articles, and place again the stories they were in."""
-    with _open(db) as store:
+    with _open(db, write=True) as store:
         done, unmatched = store.forget(captures)
     for name in unmatched:
         click.echo(f"newsfold: {safe(name)}: no capture by that name, prefix or path", err=True)
@@ -245,11 +349,14 @@ def forget(captures, db):
 @click.option("--out", default="-", help="Output file ('-' for stdout).")
 @click.option("--unique", is_flag=True, help="One row per story (its canonical article), with its occurrence count.")
 def export(db, fmt, out, unique):
-    """Export one row per article occurrence: capture, position, title, caption, credit, text, story, canonical."""
+    """Export one row per article occurrence: capture, position, title, caption, credit, text, story,
+    canonical, url, published and captured (ISO 8601 UTC, null when unknown)."""
+    if fmt == "parquet" and out == "-" and is_terminal(sys.stdout):
+        _fail("not writing Parquet to a terminal: use --out FILE")
     with _open(db) as store:
         n = store.export(out, fmt=fmt, unique=unique)
     if out != "-":
-        click.echo(f"{n} rows written to {out}", err=True)
+        click.echo(f"{n} rows written to {safe(out)}", err=True)
 
 
 @main.command()

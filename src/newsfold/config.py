@@ -39,6 +39,9 @@ class Settings:
     chunk_rows: int = 256  # JSONL/Parquet rows per task (a capture file counts as file_rows)
     file_rows: int = 2
     batch_articles: int = 2048  # articles per write transaction
+    # a capture whose extraction takes more CPU seconds is stopped and reported (real pages take
+    # milliseconds; a 20 MiB page ~20 s; quadratic paths on hostile pages would take hours)
+    extract_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -59,6 +62,8 @@ class Settings:
             problems.append("key weights: 0 < lead ≤ body ≤ min < 4 (a weight is packed in 2 bits)")
         if min(self.max_bucket, self.max_lead_bucket, self.chunk_rows, self.file_rows, self.batch_articles) < 2:
             problems.append("bucket limits and batch sizes: at least 2")
+        if not self.extract_seconds > 0:
+            problems.append("extract_seconds: above 0")
         if problems:
             raise ValueError("invalid settings: " + "; ".join(problems))
 

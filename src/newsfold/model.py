@@ -20,6 +20,9 @@ class Capture:
     kind: str  # "text" or "html"
     meta: dict = field(default_factory=dict)  # title/url/date given by the container, if any
     page: bool = False  # a page (a text or HTML file, a WARC record), not a dataset's row: the store keeps its text
+    # the name an older newsfold gave it (a file's path as it was spelled), if not `name`: a
+    # capture stored under it is the same capture (read/files.py: capture_name)
+    alias: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,25 @@ class Article:
 def one_line(text: object, width: int = 200) -> str:
     """`text` as one line of at most `width` characters (messages quote input: a WARC header, a
     column name, a row id may be any length and hold line breaks)."""
-    s = " ".join(str(text).split())
+    s = " ".join(str(text)[: width * 4].split())
     return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def shown_name(text: str) -> str:
+    """A file name (or any text) that may hold lone surrogates as valid text: the bytes of a
+    name that is not UTF-8 (Python keeps them as U+DC80-U+DCFF) shown as \\xNN, any other
+    surrogate as \\uNNNN. Valid text comes back as it is."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+MAX_SOURCE_CHARS = 300  # a problem line names its file in at most this many characters ...
+MAX_REASON_CHARS = 300  # ... and gives its reason in at most this many
 
 
 @dataclass(frozen=True)
@@ -56,8 +76,9 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line is not None else self.source
-        return f"{where}: {self.reason}"
+        source = one_line(shown_name(self.source), MAX_SOURCE_CHARS)
+        where = f"{source}:{self.line}" if self.line is not None else source
+        return f"{where}: {one_line(shown_name(self.reason), MAX_REASON_CHARS)}"
 
 
 @dataclass(frozen=True)
@@ -92,22 +113,34 @@ class PairScores(NamedTuple):
         return bool(same_story(*self))
 
 
+MAX_KEPT_PROBLEMS = 10_000  # an IngestReport keeps the first problems; it counts them all
+MAX_REASONS = 100  # distinct reasons counted by name; the others as "other"
+
+
 @dataclass
 class IngestReport:
-    """What an ingest did, whichever engine ran it."""
+    """What an ingest did, whichever engine ran it. Bounded whatever the input: the first
+    MAX_KEPT_PROBLEMS problems are kept, all are counted (by reason in `reasons`)."""
 
     files: int = 0
     captures: int = 0
     skipped: int = 0  # captures already in the store
     articles: int = 0
     problems: list[Problem] = field(default_factory=list)
+    rejected: int = 0  # problems, all of them
+    reasons: dict[str, int] = field(default_factory=dict)  # a problem's reason without its details → count
     stories: int = 0  # stories in the store after the run
     new_stories: int = 0
     folded: int = 0  # new articles placed in a story with another version
 
-    @property
-    def rejected(self) -> int:
-        return len(self.problems)
+    def add_problem(self, problem: Problem) -> None:
+        self.rejected += 1
+        if len(self.problems) < MAX_KEPT_PROBLEMS:
+            self.problems.append(problem)
+        reason = problem.reason.split(" (")[0]
+        if reason not in self.reasons and len(self.reasons) >= MAX_REASONS:
+            reason = "other"
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
     def summary(self) -> str:
         return (f"files read: {self.files}, captures: {self.captures} new, {self.skipped} already stored, "

@@ -1,9 +1,11 @@
 """The engine-neutral steps of an ingest: what any engine runs, in the order the README's diagram
 draws, with the engine deciding only where data lives and how work is spread.
 
-1. `process_chunk`: read rows, extract articles, fingerprint them (a worker's task);
-2. `match_batch`: a batch's candidate pairs (its own, the band index's, exact copies), the
-   prefilter, and verification on the sets: its verified edges;
+1. `process_chunk`: read rows, extract articles, date them (`published.py`), note their traits
+   (`match.facts`), fingerprint them (a worker's task);
+2. `match_batch`: a batch's candidate pairs (its own, the band index's, exact copies, and for
+   dated articles the fact keys'), the prefilter, verification on the sets, and the story rules
+   (`judge_batch`: vetoes on verified edges, rescues of near misses): its edges;
 3. placement: `cluster.plan_placement` over the articles and their edges.
 The engine hands each step what it needs (the index, where sketches and sets are found) as
 values and callables: no step reads the store itself.
@@ -16,24 +18,34 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numpy as np
-import xxhash
 
+from . import config
+from .bounded import WATCHDOG_FACTOR, extract_capture, timed
 from .cluster import article_key, star_arrays
 from .config import SETTINGS
-from .extract import extract, segment_text
+from .extract import segment_text
 from .fingerprint import PackedPrints, fingerprint_packed
 from .index import BandIndex
 from .index.runs import sorted_run
-from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, weighted_pairs
+from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, pair_codes, weighted_pairs
+from .match.facts import Traits, traits
+from .match.judge import Judged, Known, dated, judge_pairs
 from .match.prefilter import Sketches, prefilter_rows
-from .match.verify import pack_all_sets, verify
+from .match.verify import checked_pairs, pack_all_sets
 from .model import Article, Capture, PairScores, Problem, one_line
+from .published import captured_of, html_date, published_of, time_code
 from .read import InputError, RawRow, RowBlock, RowSpan, resolve
 
-# An article as the store takes it: (position, key, title, caption, credit, text, url, date)
-ArticleRow = tuple[int, int, str, str, str, str, str, str]
-TITLE, TEXT = 2, 5  # where the headline and the body text are in an ArticleRow
+# An article as the store takes it: (position, key, title, caption, credit, text, url, date, published,
+# captured, traits): date is the container's as written, published and captured ISO 8601 (captured
+# None: the container states none, the store records the ingest time), traits encoded (Traits.encode)
+ArticleRow = tuple[int, int, str, str, str, str, str, str, "str | None", "str | None", str]
+TITLE, TEXT, PUBLISHED, CAPTURED, TRAITS = 2, 5, 8, 9, 10  # where they are in an ArticleRow
 Edge = tuple[int, int, PairScores]
+HEADER_CHARS = 600  # how far after its headline a capture's byline and date stamp may be
+# a fact key (a dated article's masked headline or table figures) meets articles published this close
+KEY_HOURS = 48.0
+KEY_BUCKET = 50  # a key more articles share within those hours is a routine template, not a candidate
 
 
 class Extracted(NamedTuple):
@@ -46,6 +58,7 @@ class Extracted(NamedTuple):
     n_articles: int = 0
     problem: Problem | None = None
     page: bytes | None = None  # a page capture's text, zlib-compressed (store.schema: capture_texts)
+    alias: str = ""  # the name an older newsfold gave it (Capture.alias)
 
 
 class BatchPrints(NamedTuple):
@@ -86,11 +99,13 @@ def load_kernels() -> None:
     first ingest compiles them all at once, saying so (see `kernels_compiled`)."""
     segment_text("Load the kernels\n\nof extraction, and the \u2018non-ASCII\u2019 path", "", {"title": "Kernels"})
     words = "load the kernels of matching and the \u2018non-ASCII\u2019 path, Once"
-    prints = BatchPrints.of(fingerprint_packed([words, words, words + " more", words + " more"]))
+    texts = [words, words, words + " more", words + " more"]
+    prints = BatchPrints.of(fingerprint_packed(texts))
+    rows = [(0, 0, "Kernels", "", "", text, "", "", None, None, traits("Kernels", text, None).encode()) for text in texts]
     sources = MatchSources(BandIndex(), Sketches(SETTINGS.bins), lambda ids: {},
                            lambda ids: {aid: prints.sets[aid - 1] for aid in ids.tolist()}, lambda hashes: [])
     edges = [e for first in (1, 3) for e in match_batch(Batch(np.array([first, first + 1]), np.array([first - 1, first]),
-                                                              prints), sources)]
+                                                              prints, rows), sources).edges]
     sources.index.one_run()
     star_arrays(np.arange(1, 5), prints.n_words.astype(np.int64), np.zeros((4, 2), np.uint64), np.arange(4),
                 np.array([e[:2] for e in edges], np.int64).reshape(-1, 2))
@@ -113,20 +128,28 @@ def kernels_compiled() -> bool:
         return True
 
 
-def extract_capture(capture: Capture) -> tuple[str, tuple[Article, ...] | Problem]:
-    """(the capture's content hash, its articles or why it has none). Never raises: untrusted
-    input must never stop a run."""
-    content_hash = xxhash.xxh3_128_hexdigest(capture.content.encode("utf-8", "surrogatepass"))
-    try:
-        articles = tuple(extract(capture))
-    except Exception as err:
-        return content_hash, Problem(capture.name, f"extraction failed ({type(err).__name__}: {err})")
-    if not articles:
-        return content_hash, Problem(capture.name, "no article found")
-    return content_hash, articles
+def lost_chunk(items: list, why: str) -> ChunkResult:
+    """The result of a chunk whose worker died on it (crashed, killed, stopped past the CPU limit):
+    a problem for each of its files or runs of rows. Which capture it died on is not known."""
+    if "SIGXCPU" in why:
+        why = f"extraction ran past {WATCHDOG_FACTOR} × the {config.SETTINGS.extract_seconds:g} s limit in compiled code"
+    captures = []
+    for item in items:
+        if isinstance(item, Problem):
+            captures.append(Extracted("", "", "", 0, problem=item))
+            continue
+        if isinstance(item, (RowBlock, RowSpan)):
+            last = item.first_lineno + item.n_lines - 1
+            problem = Problem(item.source, f"{why}; lines {item.first_lineno}-{last} not read", item.first_lineno)
+        elif isinstance(item, RawRow):
+            problem = Problem(item.source, why, item.lineno)
+        else:  # a file: named as it was given, as its other problems are
+            problem = Problem(item.alias or item.name, why)
+        captures.append(Extracted("", "", "", 0, problem=problem))
+    return ChunkResult(captures, [], BatchPrints.of(fingerprint_packed([])))
 
 
-def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Capture | RawRow | Problem]:
+def _each(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> Iterator[Capture | RawRow | Problem]:
     for item in items:
         if isinstance(item, (RowBlock, RowSpan)):
             try:
@@ -137,37 +160,89 @@ def _each(items: list[Capture | RawRow | RowBlock | RowSpan]) -> Iterator[Captur
             yield item
 
 
-def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan]) -> ChunkResult:
-    """Parse rows, extract, then fingerprint all bodies of the chunk at once (pure work: a worker's task)."""
+def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) -> ChunkResult:
+    """Parse rows, extract, date, then fingerprint all bodies of the chunk at once (pure work: a
+    worker's task). Whatever goes wrong with one capture is that capture's problem; the reader's
+    problems pass through in their place."""
     captures: list[Extracted] = []
     rows: list[ArticleRow] = []
-    for item in _each(items):
-        cap = resolve(item)
-        # bytes read, for the progress bar (a row's line end included)
-        size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
-        if isinstance(cap, Problem):
-            captures.append(Extracted("", "", "", size, problem=cap))
-            continue
-        content_hash, arts = extract_capture(cap)
-        if isinstance(arts, Problem):
-            if isinstance(item, RawRow):  # a row is found by its file and line; its id says which
-                arts = Problem(item.source, f"{arts.reason} (row {one_line(cap.name, 80)})", item.lineno)
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts))
-        else:
-            page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None
-            captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), page=page))
-            rows.extend((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption, a.credit,
-                         a.text, a.url, a.date) for a in arts)
+    with timed():
+        for item in _each(items):
+            cap = resolve(item)
+            # bytes read, for the progress bar (a row's line end included)
+            size = len(item.data) + 1 if isinstance(item, RawRow) else len(cap.content) if isinstance(cap, Capture) else 0
+            if isinstance(cap, Problem):
+                captures.append(Extracted("", "", "", size, problem=cap))
+                continue
+            content_hash, arts = extract_capture(cap)
+            if isinstance(arts, Problem):
+                if isinstance(item, RawRow):  # a row is found by its file and line; its id says which
+                    arts = Problem(item.source, f"{arts.reason} (row {one_line(cap.name, 80)})", item.lineno)
+                captures.append(Extracted(cap.name, cap.kind, content_hash, size, problem=arts, alias=cap.alias))
+            else:
+                page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None
+                captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), page=page,
+                                          alias=cap.alias))
+                captured = captured_of(cap.meta.get("captured"))
+                texts = [a.text for a in arts]  # joined from the paragraphs at each reading: once
+                for a, text, published in zip(arts, texts, article_dates(cap, arts, texts, captured)):
+                    rows.append((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
+                                 a.credit, text, a.url, a.date, published, captured,
+                                 traits(a.title, text, published if dated(published) else None).encode()))
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[TEXT] for r in rows])))
+
+
+def article_dates(cap: Capture, arts: tuple[Article, ...], texts: list[str], captured: str | None) -> list[str | None]:
+    """Each article's publication date (published.published_of), ISO 8601, or its month and day
+    alone ('--02-26') when a dateline is all it states and the capture has no date to take the
+    year from: the container's date, its capture time, the page's metadata, or a date stamp of
+    another of its articles. Never the ingest time."""
+    page = html_date(cap.content) if cap.kind == "html" else None
+    row_date = cap.meta.get("date")
+    stated = [d for d in (row_date, captured, page) if d]
+    if len(arts) == 1 and (cap.kind != "text" or "title" in cap.meta):  # a row or a page: one article
+        found = published_of(arts[0].date or row_date, page, texts[0], stated)
+        return [found.value or found.month_day]
+    # a text file's byline and date stamp lie between an article's headline and its body
+    headers = _headers(cap.content, arts) if cap.kind == "text" else [""] * len(arts)
+    found = [published_of(a.date or row_date, page, text, stated, header)
+             for a, text, header in zip(arts, texts, headers)]
+    if len(arts) > 1 and any(p.value is None and p.month_day for p in found):
+        stated += [p.value for p in found if p.source in ("row", "html", "stamp")]
+        found = [published_of(a.date or row_date, page, text, stated, header) if p.value is None else p
+                 for a, text, header, p in zip(arts, texts, headers, found)]
+    return [p.value or p.month_day for p in found]
+
+
+def _headers(content: str, arts: tuple[Article, ...]) -> list[str]:
+    """The lines of a text capture between each article's headline and its first paragraph (a
+    byline, a date stamp): extraction keeps them out of the body. Empty where the headline or
+    the paragraph is not found as written."""
+    out, at = [], 0
+    for a in arts:
+        header = ""
+        title = content.find(a.title, at) if a.title else -1
+        if title >= 0 and a.paragraphs:
+            start = title + len(a.title)
+            body = content.find(a.paragraphs[0][:60], start, start + HEADER_CHARS + 60)
+            if body >= 0:
+                header, at = content[start:body], body
+        out.append(header)
+    return out
 
 
 class Batch(NamedTuple):
     """Articles about to be stored together: their ids (ascending) and where their fingerprints
-    are in `prints`."""
+    and rows are in `prints` and `rows`."""
 
     ids: np.ndarray
     where: np.ndarray
     prints: BatchPrints
+    rows: list[ArticleRow] = []  # the title, text, publication time and traits the story rules read
+
+
+def _none(*_) -> dict:
+    return {}
 
 
 class MatchSources(NamedTuple):
@@ -178,13 +253,30 @@ class MatchSources(NamedTuple):
     stored_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]]  # id → (sketch, word count)
     set_blobs: Callable[[np.ndarray], dict[int, bytes]]  # id → verification-set blob
     earlier_copies: Callable[[list[str]], list[tuple[int, str]]]  # body hashes → (id, body hash) stored before
+    # the story rules': id → (publication time, encoded traits, title), id → (title, text), of
+    # articles matched before; and the articles matched before that hold one of some fact keys,
+    # published within some times: (keys, from, to) → [(key, id, time)] (times: seconds since 1970)
+    known: Callable[[list[int]], dict[int, tuple[str | None, str, str]]] = _none
+    texts: Callable[[list[int]], dict[int, tuple[str, str]]] = _none
+    keyed: Callable[[list[int], float, float], list[tuple[int, int, float]]] = lambda keys, lo, hi: []
 
 
-def match_batch(batch: Batch, sources: MatchSources) -> list[Edge]:
-    """The verified edges of a batch (smaller id first): candidates from its own band keys, the
-    index's and exact copies, prefiltered on sketches, verified on sets. The batch's keys and
+class Matched(NamedTuple):
+    """A batch's edges after the story rules (match.judge.Judged), and its articles' fact keys to
+    store: (key, id, publication time)."""
+
+    edges: list[Edge]
+    notes: list[tuple[str, str] | None]  # each edge's rule and evidence (None: the same text)
+    apart: list[tuple[int, int, str, str]]  # verified edges a rule dropped: (a, b, rule, evidence)
+    keys: list[tuple[int, int, float]]
+
+
+def match_batch(batch: Batch, sources: MatchSources) -> Matched:
+    """The edges of a batch (smaller id first): candidates from its own band keys, the index's
+    and exact copies, prefiltered on sketches, verified on sets; for its dated articles, the fact
+    keys' candidates too; then judged by the story rules (`verify_candidates`). The batch's keys and
     sketches join the index and the run's sketches."""
-    ids, where, prints = batch
+    ids, where, prints = batch.ids, batch.where, batch.prints
     keys = prints.keys[where]
     # sorted once (owners ascending within a key) for the batch's own pairs, the index lookup and the index
     run_keys, run_owners = sorted_run(keys.ravel(), np.repeat(ids, keys.shape[1]))
@@ -194,21 +286,116 @@ def match_batch(batch: Batch, sources: MatchSources) -> list[Edge]:
     pairs = np.unique(np.concatenate(found))
     sources.index.add(run_keys, run_owners, presorted=True)
     sources.sketches.add(ids, prints.sketches[where], prints.n_words[where])
-    pairs = pairs[_worth_checking(pairs, sources)]
-    return verify(pairs, sources.set_blobs(np.unique(decode_pairs(pairs))))
+    times = publication_times([batch.rows[i][PUBLISHED] for i in where.tolist()]) if batch.rows else \
+        np.zeros(ids.size)
+    fact_keys = article_fact_keys(ids, times, [batch.rows[i][TRAITS] for i in where.tolist()] if batch.rows else [])
+    keyed = keyed_pairs(fact_keys, _keyed_others(fact_keys, sources))
+    at = dict(zip(ids.tolist(), where.tolist()))
+
+    def known(wanted: list[int]) -> dict[int, Known]:
+        out = {i: known_of(batch.rows[at[i]]) for i in wanted if i in at}
+        stored = sources.known([i for i in wanted if i not in at])
+        out.update((i, Known(published, Traits.decode(line), title)) for i, (published, line, title) in stored.items())
+        return out
+
+    def texts(wanted: list[int]) -> dict[int, tuple[str, str]]:
+        out = {i: (batch.rows[at[i]][TITLE], batch.rows[at[i]][TEXT]) for i in wanted if i in at}
+        out.update(sources.texts([i for i in wanted if i not in at]))
+        return out
+    judged = verify_candidates(pairs, sources.sketches, sources.stored_sketches, sources.set_blobs, keyed,
+                               ids[times > 0], known, texts)
+    return Matched(judged.edges, judged.notes, judged.apart, fact_keys)
 
 
-def _worth_checking(codes: np.ndarray, sources: MatchSources) -> np.ndarray:
+def known_of(row: ArticleRow) -> Known:
+    """What the story rules' prechecks read of an article (match.judge.Known), from its row."""
+    return Known(row[PUBLISHED], Traits.decode(row[TRAITS]), row[TITLE])
+
+
+def verify_candidates(codes: np.ndarray, sketches: Sketches,
+                      other_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]],
+                      set_blobs: Callable[[np.ndarray], dict[int, bytes]],
+                      keyed: np.ndarray | None = None, dated_ids: np.ndarray | None = None,
+                      known: Callable[[list[int]], dict[int, Known]] | None = None,
+                      texts: Callable[[list[int]], dict[int, tuple[str, str]]] | None = None) -> Judged:
+    """The edges among candidate pairs (sorted codes), for every engine: those the prefilter lets
+    through (on `sketches`, or `other_sketches` for articles they do not hold) and the fact keys'
+    pairs `keyed` (a re-typed table shares few words: no prefilter), checked on their sets, then
+    judged by the story rules (match.judge.judge_pairs): vetoes on verified edges, rescues of the
+    near misses whose larger id is among `dated_ids`. `known(ids)`: what the rules' prechecks
+    read of articles; `texts(ids)`: their (title, text). Without `known`, no rule applies."""
+    codes = codes[_worth_checking(codes, sketches, other_sketches)]
+    if keyed is not None and keyed.size:
+        codes = np.sort(np.concatenate([codes, keyed[~np.isin(keyed, codes)]]))
+    misses = np.isin(codes & 0xFFFFFFFF, dated_ids) if dated_ids is not None and dated_ids.size else None
+    edges, near = checked_pairs(codes, set_blobs(np.unique(decode_pairs(codes))), misses)
+    if known is None:
+        return Judged(edges, [None] * len(edges), [])
+    wanted = {i for a, b, s in edges if s.jaccard < 1.0 for i in (a, b)} | {i for a, b, _ in near for i in (a, b)}
+    return judge_pairs(edges, near, known(sorted(wanted)), texts)
+
+
+def publication_times(published: list[str | None]) -> np.ndarray:
+    """Each article's publication time (seconds since 1970; 0 when it has no full date)."""
+    out = np.zeros(len(published))
+    for k, value in enumerate(published):
+        if dated(value):
+            out[k] = max(time_code(value) >> 1, 1)
+    return out
+
+
+def article_fact_keys(ids: np.ndarray, times: np.ndarray, traits_lines: list[str]) -> list[tuple[int, int, float]]:
+    """(key, id, publication time) of the dated articles' fact keys (match.facts.traits)."""
+    out = []
+    for k in np.flatnonzero(times > 0).tolist():
+        for key in Traits.decode(traits_lines[k]).keys:
+            out.append((key, int(ids[k]), float(times[k])))
+    return out
+
+
+def _keyed_others(fact_keys: list[tuple[int, int, float]], sources: MatchSources) -> list[tuple[int, int, float]]:
+    """The articles matched before that share one of `fact_keys` within KEY_HOURS of it."""
+    if not fact_keys:
+        return []
+    window = KEY_HOURS * 3600
+    times = [t for *_, t in fact_keys]
+    return list(sources.keyed(sorted({k for k, _, _ in fact_keys}), min(times) - window, max(times) + window))
+
+
+def keyed_pairs(mine: list[tuple[int, int, float]], others: list[tuple[int, int, float]]) -> np.ndarray:
+    """Sorted codes of the pairs that share a fact key and were published within KEY_HOURS of each
+    other: each article of `mine` with the articles of smaller id among `mine` and `others`
+    ((key, id, time) each). A key that KEY_BUCKET or more of those share within those hours is a
+    routine template and gives the article none. Each pair is found from its larger id alone, so
+    the pairs do not depend on how articles are cut into batches or partitions."""
+    if not mine:
+        return np.zeros(0, np.int64)
+    window = KEY_HOURS * 3600
+    members: dict[int, list[tuple[int, float]]] = {}
+    for key, aid, t in (*others, *mine):
+        members.setdefault(key, []).append((aid, t))
+    a, b = [], []
+    for key, aid, t in mine:
+        near = {other for other, u in members[key] if other < aid and abs(u - t) <= window}
+        if len(near) >= KEY_BUCKET:
+            continue
+        a += near
+        b += [aid] * len(near)
+    return np.unique(pair_codes(np.array(a, np.int64), np.array(b, np.int64)))
+
+
+def _worth_checking(codes: np.ndarray, sketches: Sketches,
+                    other_sketches: Callable[[list[int]], dict[int, tuple[np.ndarray, int]]]) -> np.ndarray:
     """Which candidate pairs (sorted codes) pass the prefilter (match/prefilter.py)."""
     if not codes.size:
         return np.zeros(0, bool)
     pairs = decode_pairs(codes)
-    at = sources.sketches.rows(pairs)
-    unseen = np.unique(pairs[at < 0])  # stored before this run: their sketches come from the store
+    at = sketches.rows(pairs)
+    unseen = np.unique(pairs[at < 0])  # not in `sketches` (stored before this run, or another partition's)
     other_sig, other_size = np.zeros((unseen.size, SETTINGS.bins), np.uint8), np.zeros(unseen.size, np.int64)
     if unseen.size:
-        stored = sources.stored_sketches(unseen.tolist())
+        stored = other_sketches(unseen.tolist())
         for k, aid in enumerate(unseen.tolist()):
             other_sig[k], other_size[k] = stored[aid]
         at = np.where(at < 0, -np.searchsorted(unseen, pairs) - 1, at)
-    return prefilter_rows(sources.sketches, other_sig, other_size, at[:, 0], at[:, 1])
+    return prefilter_rows(sketches, other_sig, other_size, at[:, 0], at[:, 1])

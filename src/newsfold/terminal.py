@@ -1,19 +1,37 @@
-"""What reaches a terminal. Scraped text is untrusted: control and bidi-override characters
-(escape sequences, text that reorders the line) are removed, and each item stays on one line."""
+"""What reaches a terminal. Scraped text is untrusted: control characters (C0 and C1: escape
+sequences) and bidirectional overrides and isolates (text that reorders the line) are removed
+from what is shown, and each item stays on one line. JSON lines bound for a terminal keep the
+data and escape those characters (\\u009b) instead; files and pipes get the data as it is."""
 from __future__ import annotations
 
 import re
 import sys
 
-from .model import Problem
+from .model import Problem, shown_name
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes C0
 
 
 def safe(text: object, width: int | None = None) -> str:
-    """Text fit for a terminal: no control or bidi-override characters, one line, optionally cut."""
-    s = _CONTROL.sub("", " ".join(str(text).split()))
+    """Text fit for a terminal: no control or bidi-override characters, one line, optionally cut;
+    a name that is not valid text (bytes of a file name that are not UTF-8) shown escaped."""
+    s = _CONTROL.sub("", " ".join(shown_name(str(text)).split()))
     return s if width is None or len(s) <= width else s[: width - 1] + "…"
+
+
+def json_for_terminal(line: str) -> str:
+    """A JSON text (from json.dumps, ensure_ascii=False) with the characters a terminal would act
+    on escaped: it reads back as the same data."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+
+
+def is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def print_problem(p: Problem) -> None:

@@ -3,7 +3,7 @@
 A file is read once it is whole: never while its name says it is still being written (a
 download's `.part`, an editor's `.tmp`, a `.open` file, a hidden file), and only after its size
 and modification time have held still for `settle` seconds. Each file keeps the name a plain
-`newsfold ingest FOLDER` gives it (the folder as given, then its path inside), so the store's
+`newsfold ingest FOLDER` gives it (its absolute path, links resolved), so the store's
 own rule (a capture already stored by name and content is skipped) makes watching idempotent
 across restarts: a restart reads what is there again and stores only what is new.
 """
@@ -77,12 +77,11 @@ def watch_folders(store, folders: list[str], text_field: str | None = None, sett
                   on_watching: Callable[[], None] = lambda: None, stop: threading.Event | None = None) -> None:
     """Ingest into `store` (a newsfold.Store) what is in `folders`, then every file that lands
     there, until `stop` is set (or the process is interrupted); `on_watching` is called once
-    the folders are watched. The full-text index is brought up to date after each ingest, so
-    the desk's search and watchlists see new captures."""
+    the folders are watched. Each ingest brings the full-text index up to date, so the desk's
+    search and watchlists see new captures."""
     import watchfiles
 
     from .pipeline import load_kernels
-    from .store.writes import ensure_fts
 
     for folder in folders:
         if not os.path.isdir(folder):
@@ -120,6 +119,5 @@ def watch_folders(store, folders: list[str], text_field: str | None = None, sett
         ready = settling.ready(time.monotonic(), file_state)
         if ready:
             report = store.ingest(ready, text_field=text_field, progress=False, on_problem=on_problem)
-            ensure_fts(store.conn)
             on_report(report)
         changes = next(watcher, None)

@@ -1,4 +1,4 @@
-"""The desk's web application: routes, request validation, the token, and security headers.
+"""The desk's web application: routes, request validation and the token (guard.py: what wraps every request).
 
 Every page is built from one dict (queries.py) and rendered by a Jinja2 template with
 autoescaping, or returned as it is by the page's `.json` twin. The store is read through
@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hmac
-import json
 import re
 import sqlite3
 import threading
@@ -31,9 +30,9 @@ from ..cluster import STORY_ID_HEX
 from ..store import Transaction
 from ..store import desk as db
 from . import queries, text
+from .guard import TOKEN_COOKIE, Guard
 
 HERE = Path(__file__).parent
-TOKEN_COOKIE = "newsfold_token"
 SEEN_COOKIE = "newsfold_seen"  # per browser: the last article each watchlist was read up to
 QUERY_DEADLINE_S = 5.0  # a request's queries are stopped past this (a costly FTS query, say)
 MAX_QUERY_CHARS = 200
@@ -42,19 +41,6 @@ MAX_FORM_BYTES = 8192
 STORY_ID = re.compile(rf"[0-9a-f]{{{STORY_ID_HEX}}}")
 WATCHLIST_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"cross-origin-resource-policy", b"same-origin"),
-    (b"cache-control", b"no-store"),
-]
-
 
 class BadRequest(Exception):
     """A request the desk refuses: the status and a one-line reason shown to the user."""
@@ -412,52 +398,3 @@ class Desk:
         response = RedirectResponse("/stories", 303)
         response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
         return response
-
-
-class Guard:
-    """Around every request: the Host header (a desk on 127.0.0.1 answers no other name, so a
-    web page cannot reach it by DNS rebinding), the token where one is required, and the
-    security headers (CSP: no inline script, no handler attributes, nothing from elsewhere)."""
-
-    OPEN = ("/login", "/static/")
-
-    def __init__(self, app, desk: Desk) -> None:
-        self.inner, self.desk = app, desk
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.inner(scope, receive, send)
-            return
-
-        async def send_secured(message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [h for h in message["headers"] if h[0] not in dict(SECURITY_HEADERS)]
-                message["headers"] += SECURITY_HEADERS
-            await send(message)
-
-        request = Request(scope)
-        host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]")
-        if self.desk.allowed_hosts is not None and host not in self.desk.allowed_hosts:
-            await PlainError(400, "unknown host")(scope, receive, send_secured)
-            return
-        path = scope["path"]
-        if not path.startswith(self.OPEN) and not self.desk.can_read(request):
-            status = 403 if self.desk.presented_token(request) else 401
-            response = self.desk.error(request, status, "bad token" if status == 403 else "this desk needs its token")
-            await response(scope, receive, send_secured)
-            return
-        given = request.query_params.get("token")
-        if given is not None and scope["method"] == "GET" and not path.endswith((".json", ".atom")):
-            # a link with the token: keep it in a cookie, and take it out of the address bar
-            rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-            response = RedirectResponse(path + ("?" + rest if rest else ""), 303)
-            response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
-            await response(scope, receive, send_secured)
-            return
-        await self.inner(scope, receive, send_secured)
-
-
-class PlainError(Response):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(json.dumps({"error": reason, "status": status}), status, media_type="application/json")

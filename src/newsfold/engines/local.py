@@ -18,7 +18,6 @@ import ctypes
 import fcntl
 import gc
 import os
-import queue
 import sys
 import threading
 import time
@@ -33,7 +32,11 @@ from .. import config, index
 from ..cluster import Nodes, Placement, digest_halves, plan_placement, story_id
 from ..fingerprint import fingerprint_packed
 from ..model import Capture, IngestReport, Problem
-from ..pipeline import TITLE, Batch, BatchPrints, ChunkResult, kernels_compiled, load_kernels, process_chunk
+from ..match.facts import Traits
+from ..bounded import guard_worker
+from ..pipeline import (Batch, BatchPrints, ChunkResult, Matched, kernels_compiled, load_kernels,
+                        lost_chunk, process_chunk)
+from ..published import time_code
 from ..read import RowBlock, RowSpan, discover, read_path
 from ..store import Checkpointer, Transaction, file_path, reads, writes
 from ..store import bands as stored_bands
@@ -49,11 +52,14 @@ WORKER_NICE = 10
 GC_YOUNG = 10_000  # allocations between collections of the youngest generation (see _gc_tuned_for_ingest)
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 RECOVER_ARTICLES = 131_072  # a recovery commits the keys of this many articles at a time
+CAPTURES_PER_BATCH = 8  # × batch_articles: the captures a write batch holds at most
 
 
 def ingest(conn, paths: list[str], text_field: str | None = None, workers: int | None = None,
-           progress: bool | None = None, on_problem: Callable[[Problem], None] = lambda p: None) -> IngestReport:
-    """Read `paths` into the store on `conn` and place every new article in a story."""
+           progress: bool | None = None, on_problem: Callable[[Problem], None] = lambda p: None,
+           search_index: bool = True) -> IngestReport:
+    """Read `paths` into the store on `conn` and place every new article in a story; then, with
+    `search_index`, bring the full-text index up to date (readers never write it)."""
     with ingest_lock(conn):
         report = IngestReport()
         total = _total_bytes(paths)
@@ -66,6 +72,8 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         load_kernels()  # before the workers are forked: they inherit the compiled code
         with _gc_tuned_for_ingest():
             _ingest_into(conn, paths, text_field, workers, report, bar, on_problem)
+            if search_index:
+                writes.index_for_search(conn)
         report.stories = reads.count_stories(conn)
         return report
 
@@ -80,7 +88,9 @@ def ingest_lock(conn):
     if not path:  # in-memory store: no other process can see it
         yield
         return
-    with open(path + "-lock", "ab") as fh:
+    # beside the file's real path, so every spelling of it (relative, through a symbolic link)
+    # takes the one lock; a store with several hard links is refused for writing (store.connect)
+    with open(os.path.realpath(path) + "-lock", "ab") as fh:
         try:
             fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -121,6 +131,11 @@ def _gc_tuned_for_ingest():
                     gc.unfreeze()
 
 
+def _init_worker() -> None:
+    _keep_heap()
+    guard_worker()
+
+
 def _keep_heap() -> None:
     """In a worker: glibc's malloc keeps freed memory up to 64 MB for reuse, where by default a
     block over ~128 KB is mapped afresh for each use and unmapped after (a JSONL block read, a
@@ -134,40 +149,33 @@ def _keep_heap() -> None:
         pass
 
 
-def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport, problems: queue.SimpleQueue,
-            spans: bool = False) -> Iterator[Capture | RowBlock | RowSpan]:
-    """The captures and rows to ingest. Runs on the pool's feeding threads (one at a time):
-    unreadable files go to `problems`, for the main thread to report. `spans`: a block of a plain
-    JSONL file goes as where it lies, for the worker to read."""
+def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
+            spans: bool = False) -> Iterator[Capture | RowBlock | RowSpan | Problem]:
+    """The captures and rows to ingest, and the problems of reading them, in input order. Runs on
+    the pool's feeding threads (one at a time); a problem goes through a worker like a capture, so
+    that however many there are, no more than the pool's tasks ahead are held. `spans`: a block
+    of a plain JSONL file goes as where it lies, for the worker to read."""
     for item in discover(paths):
         if isinstance(item, Problem):
-            problems.put(item)
+            yield item
             continue
         report.files += 1
         for cap in read_path(item, text_field, blocks=True):
-            if isinstance(cap, Problem):
-                problems.put(cap)
-            elif spans and isinstance(cap, RowBlock) and cap.offset >= 0:
+            if spans and isinstance(cap, RowBlock) and cap.offset >= 0:
                 yield cap.span()
             else:
                 yield cap
 
 
-def _report_problems(problems: queue.SimpleQueue, report: IngestReport, on_problem: Callable[[Problem], None]) -> None:
-    while not problems.empty():
-        problem = problems.get()
-        report.problems.append(problem)
-        on_problem(problem)
-
-
 def _tasks(items: Iterable, rows: int, file_rows: int) -> Iterator[list]:
     """Lists of items holding about `rows` rows each (a RowBlock or RowSpan counts its lines, a
-    capture file `file_rows`): each task costs the writer a pickle and a pipe message both ways."""
+    capture file `file_rows`, a problem 1): each task costs the writer a pickle and a pipe message
+    both ways."""
     task = []
     size = 0
     for x in items:
         task.append(x)
-        size += x.n_lines if isinstance(x, (RowBlock, RowSpan)) else file_rows
+        size += x.n_lines if isinstance(x, (RowBlock, RowSpan)) else 1 if isinstance(x, Problem) else file_rows
         if size >= rows:
             yield task
             task, size = [], 0
@@ -196,33 +204,37 @@ def _ingest_into(conn, paths: list[str], text_field: str | None, workers: int, r
             create_bulk_indexes(conn)  # rebuilds what a killed bulk ingest dropped; else nothing
         else:
             drop_bulk_indexes(conn)  # built at the end, in one sort each
-    problems: queue.SimpleQueue = queue.SimpleQueue()
-    tasks = _tasks(_inputs(paths, text_field, report, problems, spans=workers > 1), settings.chunk_rows,
-                   settings.file_rows)
+    tasks = _tasks(_inputs(paths, text_field, report, spans=workers > 1), settings.chunk_rows, settings.file_rows)
     ahead = AHEAD_BATCHES * settings.batch_articles // settings.chunk_rows
-    results = ordered_map(process_chunk, tasks, workers, ahead=ahead, nice=WORKER_NICE, init=_keep_heap)
+    results = ordered_map(process_chunk, tasks, workers, ahead=ahead, nice=WORKER_NICE, init=_init_worker,
+                          on_lost=lost_chunk)
     # fsyncs off the writer's path, to the end of the ingest
     checkpoints = Checkpointer(conn)
     try:
         try:
             batch: list[ChunkResult] = []
-            n_articles = 0
+            n_articles = n_captures = 0
             for chunk in results:
-                _report_problems(problems, report, on_problem)
+                for res in chunk.captures:
+                    if not res.content_hash:  # unread: its problem now (one read is checked at the write)
+                        report.add_problem(res.problem)
+                        on_problem(res.problem)
                 bar.update(sum(res.size for res in chunk.captures))
                 batch.append(chunk)
                 n_articles += len(chunk.rows)
-                if n_articles >= settings.batch_articles:
+                n_captures += len(chunk.captures)
+                # a batch is written when it holds enough articles, or captures (input that gives
+                # no article must not pile up)
+                if n_articles >= settings.batch_articles or n_captures >= CAPTURES_PER_BATCH * settings.batch_articles:
                     _write_batch(conn, batch, report, matcher, on_problem)
                     checkpoints.after_commit()
-                    batch, n_articles = [], 0
+                    batch, n_articles, n_captures = [], 0, 0
             _write_batch(conn, batch, report, matcher, on_problem)
         finally:
             try:
                 results.close()  # stops the workers, also on Ctrl-C
             finally:
                 bar.close()
-        _report_problems(problems, report, on_problem)
         with Transaction(conn):
             _save_band_keys(conn, matcher.index, reads.last_article(conn))
         checkpoints.after_commit()
@@ -305,14 +317,18 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
             batch.append((res, at))
             at += res.n_articles
     with Transaction(conn):
-        stored = reads.stored_captures(conn, [(r.name, r.content_hash) for r, _ in batch if r.content_hash])
+        # a capture is stored if its name is, or the name an older newsfold gave it (its alias)
+        stored = reads.stored_captures(conn, [(r.name, r.content_hash) for r, _ in batch if r.content_hash]
+                                       + [(r.alias, r.content_hash) for r, _ in batch if r.alias and r.content_hash])
         fresh, pages = [], []
         for res, first in batch:
             key = (res.name, res.content_hash)
-            if res.content_hash and key in stored:
+            if not res.content_hash:  # not read: reported as it came
+                continue
+            if key in stored or (res.alias and (res.alias, res.content_hash) in stored):
                 report.skipped += 1
             elif res.problem:
-                report.problems.append(res.problem)
+                report.add_problem(res.problem)
                 on_problem(res.problem)
             else:
                 stored.add(key)  # the same capture twice in one run is stored once
@@ -320,15 +336,16 @@ def _write_batch(conn, chunks: list[ChunkResult], report: IngestReport, matcher:
                 pages.append(res.page)
         now = time.time()
         given = writes.new_ids(conn, fresh)
-        edges = []
+        matched = Matched([], [], [], [])
         if given.ids.size:  # matched before its rows are inserted, in the same transaction
             taken = given.taken.tolist()
-            edges = matcher.edges_for(StoredBatch(Batch(given.ids, given.taken, prints), now,
-                                                  np.array([rows[i][1] for i in taken], np.int64),
-                                                  [rows[i][TITLE] for i in taken] if matcher.run is not None else []))
+            matched = matcher.edges_for(StoredBatch(Batch(given.ids, given.taken, prints, rows), now,
+                                                    np.array([rows[i][1] for i in taken], np.int64)))
         writes.insert_captures(conn, fresh, rows, prints, given, now)
         writes.insert_capture_texts(conn, [(given.first_capture + k, page) for k, page in enumerate(pages) if page])
-        writes.insert_edges(conn, edges)
+        writes.insert_edges(conn, matched.edges, matched.notes)
+        writes.insert_apart(conn, matched.apart)
+        writes.insert_fact_keys(conn, matched.keys)
         report.captures += len(fresh)
         report.articles += given.ids.size
 
@@ -350,10 +367,13 @@ def _place_pending(conn, report: IngestReport) -> None:
         titles = {r[0]: r[4] for r in nodes}
         plan = plan_placement(Nodes(np.array([r[0] for r in nodes], np.int64), np.array([r[1] for r in nodes], np.int64),
                                     digest_halves([r[2] for r in nodes]), np.array([r[3] for r in nodes], np.int64),
-                                    np.array([r[5] for r in nodes], np.float64),
+                                    np.array([Traits.decode(r[5]).digest for r in nodes], bool),
+                                    np.array([time_code(r[6]) for r in nodes], np.int64),
+                                    np.array([time_code(r[7]) for r in nodes], np.int64),
                                     lambda ids: {i: titles[i] for i in ids.tolist()}),
                               np.array([e[:2] for e in edges], np.int64).reshape(-1, 2),
-                              np.array([e[2:] for e in edges], np.float64).reshape(-1, 4))
+                              np.array([e[2:6] for e in edges], np.float64).reshape(-1, 4),
+                              [(e[6], e[7]) if e[6] else None for e in edges])
         stories, placements = list(plan.stories), list(plan.placements)
         writes.write_story_rows(conn, stories)
         writes.write_placements(conn, placements)

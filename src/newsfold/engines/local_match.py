@@ -13,10 +13,12 @@ from .. import index
 from ..cluster import Nodes, digest_halves
 from ..config import SETTINGS
 from ..fingerprint import fingerprint_packed
+from ..match.facts import Traits
 from ..match.prefilter import Sketches
 from ..match.verify import pack_all_sets
 from ..model import PairScores
-from ..pipeline import Batch, Edge, MatchSources, match_batch
+from ..pipeline import CAPTURED, PUBLISHED, TITLE, TRAITS, Batch, Matched, MatchSources, match_batch
+from ..published import time_code
 from ..store import file_path
 from ..store import reads as db
 from ..store.bands import BandStore
@@ -31,51 +33,68 @@ PARTNER_CACHE = 20_000
 
 
 class StoredBatch(NamedTuple):
-    """A batch about to be stored, with its captures' ingest time and its articles' keys and titles."""
+    """A batch about to be stored (its rows in `batch.rows`), with its captures' ingest time and its
+    articles' keys."""
 
     batch: Batch
     seen_at: float
     keys: np.ndarray
-    titles: list[str]
 
 
 class RunArticles:
     """What placing this run's articles in stories needs, kept as they are stored when the store
     held no article before the run: the end of the run then plans its stories from these arrays,
-    not from SQL reads of what it just wrote. ~50 bytes an article and ~50 an edge."""
+    not from SQL reads of what it just wrote. ~70 bytes an article and ~50 an edge."""
 
     def __init__(self) -> None:
         self.ids: list[np.ndarray] = []
         self.n_words: list[np.ndarray] = []
         self.digests: list[np.ndarray] = []  # body hashes as two big-endian halves (uint64 pairs)
         self.keys: list[np.ndarray] = []
-        self.times: list[np.ndarray] = []
-        self.pairs: list[np.ndarray] = []  # verified edges (a < b) and their PairScores fields
+        self.is_digest: list[np.ndarray] = []
+        self.published: list[np.ndarray] = []  # time codes (published.time_code)
+        self.captured: list[np.ndarray] = []
+        self.pairs: list[np.ndarray] = []  # edges (a < b) and their PairScores fields
         self.scores: list[np.ndarray] = []
+        self.notes: dict[int, tuple[str, str]] = {}  # edge number → its rule and evidence, for the few that have one
+        self.n_edges = 0
         # titles (a story row carries its canonical's), a batch's as one UTF-8 blob and where each
         # ends: a str each would cost twice the memory
         self.title_blobs: list[bytes] = []
         self.title_ends: list[np.ndarray] = []
 
-    def add(self, stored: StoredBatch, edges: list[Edge]) -> None:
-        (ids, where, prints), seen_at, keys, titles = stored
-        encoded = [t.encode("utf-8", "surrogatepass") for t in titles]
+    def add(self, stored: StoredBatch, matched: Matched) -> None:
+        (ids, where, prints, rows), seen_at, keys = stored
+        taken = [rows[i] for i in where.tolist()]
+        encoded = [r[TITLE].encode("utf-8", "surrogatepass") for r in taken]
         self.title_blobs.append(b"".join(encoded))
         self.title_ends.append(np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded))))
         self.ids.append(ids)
         self.n_words.append(prints.n_words[where].astype(np.int32))
         self.digests.append(digest_halves(list(map(prints.body_hashes.__getitem__, where.tolist()))))
         self.keys.append(keys)
-        self.times.append(np.full(ids.size, seen_at))
+        # most articles' traits are empty (no digest): decoded only where there is something
+        self.is_digest.append(np.array([bool(r[TRAITS]) and Traits.decode(r[TRAITS]).digest for r in taken], bool))
+        self.published.append(np.fromiter((time_code(r[PUBLISHED]) for r in taken), np.int64, len(taken)))
+        ingested = 2 * int(seen_at) + 1
+        self.captured.append(np.fromiter((time_code(r[CAPTURED]) if r[CAPTURED] else ingested for r in taken),
+                                         np.int64, len(taken)))
+        edges = matched.edges
         self.pairs.append(np.array([(a, b) for a, b, _ in edges], np.int64).reshape(-1, 2))
         self.scores.append(np.array([s for *_, s in edges], np.float64).reshape(-1, len(PairScores._fields)))
+        self.notes.update((self.n_edges + k, note) for k, note in enumerate(matched.notes) if note is not None)
+        self.n_edges += len(edges)
 
-    def nodes(self) -> tuple[Nodes, np.ndarray, np.ndarray]:
-        """The run's articles as clustering nodes, its edges and their scores."""
-        ids, n_words, digests, keys, times, pairs, scores = (
-            np.concatenate(parts) for parts in (self.ids, self.n_words, self.digests, self.keys, self.times,
-                                                self.pairs, self.scores))
-        return Nodes(ids, n_words.astype(np.int64), digests, keys, times, self.titles), pairs, scores
+    def nodes(self) -> tuple[Nodes, np.ndarray, np.ndarray, list[tuple[str, str] | None]]:
+        """The run's articles as clustering nodes, its edges, their scores and notes."""
+        ids, n_words, digests, keys, is_digest, published, captured, pairs, scores = (
+            np.concatenate(parts) for parts in (self.ids, self.n_words, self.digests, self.keys, self.is_digest,
+                                                self.published, self.captured, self.pairs, self.scores))
+        notes = [None] * self.n_edges
+        for k, note in self.notes.items():
+            notes[k] = note
+        return (Nodes(ids, n_words.astype(np.int64), digests, keys, is_digest, published, captured, self.titles),
+                pairs, scores, notes)
 
     def titles(self, ids: np.ndarray) -> dict[int, str]:
         """id → title of some of this run's articles."""
@@ -115,19 +134,21 @@ class LocalMatcher:
         self.partners = PartnerCache(0)
         self.spill.close()
 
-    def edges_for(self, stored: StoredBatch) -> list[Edge]:
-        """Verified edges of a batch, before its articles are stored (in the same transaction,
-        after); its band keys join the index. A batch whose transaction fails ends the ingest
-        (its ids would be handed out again)."""
+    def edges_for(self, stored: StoredBatch) -> Matched:
+        """The edges of a batch after the story rules, before its articles are stored (in the same
+        transaction, after); its band keys join the index. A batch whose transaction fails ends
+        the ingest (its ids would be handed out again)."""
         batch = stored.batch
-        self._remember(batch)  # its own sets are among the recent ones
-        edges = match_batch(batch, MatchSources(self.index, self.sketches, self._stored_sketches, self._set_blobs,
-                                                self._earlier_copies))
+        self._remember(batch._replace(rows=[]))  # its own sets are among the recent ones (its rows go)
+        matched = match_batch(batch, MatchSources(
+            self.index, self.sketches, self._stored_sketches, self._set_blobs, self._earlier_copies,
+            lambda ids: db.known(self.conn, ids), lambda ids: db.titled_texts(self.conn, ids),
+            lambda keys, lo, hi: db.keyed(self.conn, keys, lo, hi)))
         for aid, i in zip(batch.ids.tolist(), batch.where.tolist()):
             self.first_copy.setdefault(batch.prints.body_hashes[i], aid)
         if self.run is not None:
-            self.run.add(stored, edges)
-        return edges
+            self.run.add(stored, matched)
+        return matched
 
     def _earlier_copies(self, hashes: list[str]) -> list[tuple[int, str]]:
         found = [(self.first_copy[h], h) for h in hashes if h in self.first_copy]

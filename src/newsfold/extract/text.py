@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from itertools import repeat
 from operator import eq
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..model import Article
 from . import lines as L
-from . import linescan
 from .page import page_articles
+
+if TYPE_CHECKING:
+    from . import linescan
 
 
 
@@ -151,6 +153,8 @@ def segment_text(text: str, capture: str, meta: dict | None = None) -> list[Arti
     text = L.repair(text)
     if not meta.get("title"):
         return page_articles(text, capture, meta)
+    from . import linescan  # numba's compiled scan: loaded by what extracts, not by every import of newsfold
+
     scanned = linescan.scan(text)
     if scanned is None:  # white space other than spaces and line ends: split the general way
         lines = split_lines(text)
@@ -178,7 +182,9 @@ def _plain_titled(scanned: linescan.ScannedText, capture: str, meta: dict) -> Ar
     headline, or the line before it again; none follows the one before without a blank line (a
     hard-wrapped paragraph goes on); and the first is no byline, caption, credit or metadata."""
     texts, title = scanned.texts, meta["title"]
-    if not texts or scanned.flags & linescan.RUN_ON or title in texts or any(map(eq, texts, texts[1:])):
+    from .linescan import RUN_ON
+
+    if not texts or scanned.flags & RUN_ON or title in texts or any(map(eq, texts, texts[1:])):
         return None
     for i, n in scanned.unscreened():
         if L.is_furniture(texts[i], n) or n <= 6 and L.is_list_header(texts[i]):

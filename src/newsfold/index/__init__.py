@@ -11,7 +11,7 @@ Past MAX_STORED_RUNS stored runs, the smallest are merged (`runs_to_compact`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -161,6 +161,22 @@ def stored_form(run: Run) -> tuple[int, np.ndarray, Iterator[tuple[int, bytes, b
     chunks = ((i, keys[s : s + CHUNK].tobytes(), owners[s : s + CHUNK].tobytes())
               for i, s in enumerate(range(0, keys.size, CHUNK)))
     return keys.size, np.ascontiguousarray(keys[::CHUNK]), chunks
+
+
+def chunks_of_parts(parts: Iterable[Run]) -> Iterator[tuple[int, bytes, bytes]]:
+    """The numbered chunks (of CHUNK keys) of one run given as consecutive sorted parts, each
+    part read once: what `stored_form` gives of the run they make together."""
+    held_keys, held_owners, number = np.zeros(0, np.int64), np.zeros(0, np.int32), 0
+    for keys, owners in parts:
+        keys = np.concatenate([held_keys, keys])
+        owners = np.concatenate([held_owners, owners.astype(np.int32, copy=False)])
+        whole = keys.size - keys.size % CHUNK
+        for s in range(0, whole, CHUNK):
+            yield number, keys[s : s + CHUNK].tobytes(), owners[s : s + CHUNK].tobytes()
+            number += 1
+        held_keys, held_owners = keys[whole:], owners[whole:]
+    if held_keys.size:
+        yield number, held_keys.tobytes(), held_owners.tobytes()
 
 
 def runs_to_compact(sizes: list[tuple[int, int]]) -> list[int]:

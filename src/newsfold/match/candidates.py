@@ -53,18 +53,29 @@ def candidate_pairs(keys: np.ndarray, owners: np.ndarray, presorted: bool = Fals
     if not presorted:
         order = np.argsort(keys, kind="stable")
         keys, owners = keys[order], owners[order]
-    k, o = keys.astype(np.int64, copy=False), owners.astype(np.int64, copy=False)
-    pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), bucket_limit(k).astype(np.int64))
-    return weighted_pairs(pairs, weights)
+    code, total = bucket_weights(keys, owners)
+    return code[total >= SETTINGS.min_key_weight]
 
 
 def weighted_pairs(pairs: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """(m × 2) owner pairs, one row per shared key with that key's weight → sorted codes of the
     distinct pairs whose summed weight reaches min_key_weight."""
+    code, total = summed_weights(pairs, weights)
+    return code[total >= SETTINGS.min_key_weight]
+
+
+def summed_weights(pairs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(m × 2) owner pairs, one row per shared key with that key's weight → the distinct pairs'
+    sorted codes and their summed weights (a pair of one owner twice is dropped)."""
     keep = pairs[:, 0] != pairs[:, 1]
-    code, weights = pair_codes(pairs[keep, 0], pairs[keep, 1]), weights[keep]
+    return sum_by_code(pair_codes(pairs[keep, 0], pairs[keep, 1]), weights[keep])
+
+
+def sum_by_code(code: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair codes (any order, repeated) with a weight each → the distinct codes, sorted, and each
+    one's summed weight."""
     if code.size == 0:
-        return code
+        return code, weights.astype(np.int64, copy=False)
     if code.max() < 1 << (63 - WEIGHT_BITS) and 0 <= weights.min() and weights.max() < 1 << WEIGHT_BITS:
         # each pair's code with its key's weight in the low bits, sorted as one array: a plain sort
         # of 8-byte values instead of an argsort and two gathers (ids under 2^29, weights under 4)
@@ -74,8 +85,16 @@ def weighted_pairs(pairs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         order = np.argsort(code)
         code, weights = code[order], weights[order]
     starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
-    total = np.add.reduceat(weights, starts)
-    return code[starts][total >= SETTINGS.min_key_weight]
+    return code[starts], np.add.reduceat(weights, starts)
+
+
+def bucket_weights(keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every band bucket whole (keys sorted, owners ascending within a key; a bucket over its
+    limit gives no pair): the owner pairs' sorted codes and their summed key weights, for a
+    second sum over the other buckets a pair shares (an engine that partitions buckets by key)."""
+    k, o = keys.astype(np.int64, copy=False), owners.astype(np.int64, copy=False)
+    pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), bucket_limit(k).astype(np.int64))
+    return summed_weights(pairs, weights)
 
 
 def exact_copy_pairs(ids: Iterable[int], body_hashes: Iterable[str],

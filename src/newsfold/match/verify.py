@@ -123,12 +123,24 @@ def score_pairs(sets: PackedSets, ia: np.ndarray, ib: np.ndarray) -> tuple[np.nd
 def verify(codes: np.ndarray, blobs: dict[int, bytes]) -> list[tuple[int, int, PairScores]]:
     """The pairs (sorted codes, `candidates.pair_codes`) that are one story, with their scores,
     in code order (smaller id first), from the articles' set blobs (id → blob)."""
+    return checked_pairs(codes, blobs)[0]
+
+
+def checked_pairs(codes: np.ndarray, blobs: dict[int, bytes], misses: np.ndarray | None = None
+                  ) -> tuple[list[tuple[int, int, PairScores]], list[tuple[int, int, PairScores]]]:
+    """The pairs (sorted codes) checked on their sets: (those that are one story, the misses a rule
+    may still fold), both as (a, b, scores) in code order. `misses`: which misses to give (a
+    boolean per code, or None: none), so an undated batch builds no row for them."""
     if not codes.size:
-        return []
+        return [], []
     pairs = decode_pairs(codes)
     ids = np.unique(pairs)
     sets = PackedSets.of_blobs([blobs[aid] for aid in ids.tolist()])
     scores = score_pairs(sets, np.searchsorted(ids, pairs[:, 0]), np.searchsorted(ids, pairs[:, 1]))
-    keep = np.flatnonzero(same_story(*scores))  # a PairScores only for an edge
-    rows = zip(*(a[keep].tolist() for a in scores))
-    return [(a, b, PairScores(*row)) for (a, b), row in zip(pairs[keep].tolist(), rows)]
+    same = same_story(*scores)
+
+    def rows(keep):  # a PairScores only for the rows given
+        keep = np.flatnonzero(keep)
+        return [(a, b, PairScores(*row)) for (a, b), row in zip(pairs[keep].tolist(),
+                                                                zip(*(x[keep].tolist() for x in scores)))]
+    return rows(same), rows(~same & misses) if misses is not None else []

@@ -1,7 +1,9 @@
 """Read stage: find input files and turn them into decoded `Capture`s, or `Problem`s for bad input.
 
-Everything here streams: a JSONL/Parquet/WARC file is read record by record, and every limit
-(file size, decompressed size, line length) is checked before the bytes are held.
+Everything here streams: a JSONL/Parquet/WARC file is read record by record, and every limit of
+the one budget in `files.py` (sizes before and after decompression, line and header-line length,
+field sizes, nesting, digits) is checked before the bytes are held. Whatever a parser raises on a
+file, row or record becomes that one's `Problem`; what was read before it is kept.
 `files.py`: paths, formats, decoding; `rows.py`: JSONL and Parquet rows; `warc.py`: WARC records.
 """
 from __future__ import annotations
@@ -10,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..model import Capture, Problem
-from .files import InputError, decode, discover, format_of, looks_like_html, read_page
+from .files import InputError, capture_name, decode, discover, format_of, looks_like_html, quote, read_page, valid_text
 from .rows import RawRow, RowBlock, RowSpan, parse_row, read_jsonl, read_parquet, resolve
 from .warc import read_warc
 
-__all__ = ["InputError", "RawRow", "RowBlock", "RowSpan", "decode", "discover", "format_of", "looks_like_html",
-           "parse_row", "read_path", "resolve"]
+__all__ = ["InputError", "RawRow", "RowBlock", "RowSpan", "capture_name", "decode", "discover", "format_of",
+           "looks_like_html", "parse_row", "read_path", "resolve", "valid_text"]
 
 
 def read_path(path: Path, text_field: str | None = None, blocks: bool = False
@@ -49,3 +51,5 @@ def read_path(path: Path, text_field: str | None = None, blocks: bool = False
         yield Problem(source, "permission denied")
     except OSError as err:
         yield Problem(source, f"cannot read ({err.strerror or err})")
+    except Exception as err:  # noqa: BLE001 - a parser's failure on one file is that file's problem
+        yield Problem(source, f"unreadable ({type(err).__name__}: {quote(err)})")

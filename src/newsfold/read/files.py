@@ -1,29 +1,39 @@
 """Input files: which paths are captures, what format each is in, and its bytes as text.
 
 Every limit is checked before the bytes are held: a capture's size, a gzip stream's expansion.
+The budget below is the one every format is read under (JSONL and Parquet rows, WARC records,
+pages): a capture over it is one problem line, and nothing over it is ever held whole.
 """
 from __future__ import annotations
 
+import functools
 import glob
 import gzip
 import io
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..model import Capture, Problem, one_line
+from ..model import Capture, Problem, one_line, shown_name
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}  # and any other suffix, when a file is named
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 
-MAX_CAPTURE_BYTES = 20 * 1024 * 1024  # one page or dump; larger is not a news capture
-# Gzip bomb guard for a whole .gz file: it may always expand to MAX_DECOMPRESSED_BYTES, and past
-# that only while it stays under MAX_GZIP_RATIO:1 (text compresses ~3-10:1, a bomb ~1000:1), so a
-# big real dump passes and a 1 MB bomb stops at 1 GiB.
+# --- the budget of one capture, whatever its format ---
+MAX_CAPTURE_BYTES = 20 * 1024 * 1024  # one page, dump, row's text or record; larger is not a news capture
+# Bomb guard for a compressed file (gzip, a Parquet column): it may always expand to
+# MAX_DECOMPRESSED_BYTES, and past that only while it stays under MAX_GZIP_RATIO:1 (text compresses
+# ~3-10:1, a bomb ~1000:1), so a big real dump passes and a 1 MB bomb stops at 1 GiB. (A Parquet
+# page is decompressed whole: there, past MAX_CAPTURE_BYTES the ratio alone decides.)
 MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024
 MAX_GZIP_RATIO = 100
+MAX_HEADER_LINE_BYTES = 64 * 1024  # a WARC or HTTP header line (a cookie is at most ~8 KiB)
+MAX_FIELD_CHARS = 4096  # a row's id, title, url or date
+MAX_JSON_DEPTH = 1024  # nesting of a JSONL row (orjson's own limit)
+MAX_NUMBER_DIGITS = 1000  # an integer in a JSONL row (the standard parser's cost is quadratic in it)
 
 
 def quote(text: object) -> str:
@@ -36,20 +46,51 @@ class InputError(Exception):
     """A problem with one input that stops reading it; the message is the one-line reason."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` as valid Unicode: lone surrogates (JSON allows "\\ud800"; SQLite and UTF-8 do not)
+    become U+FFFD."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+@functools.lru_cache(maxsize=256)
+def capture_name(source: str) -> str:
+    """A capture file's name in the store: its absolute path with symbolic links resolved, so that
+    `idem`, `./idem/` and `/abs/idem` name the same file (a moved file is a new capture); bytes
+    that are not UTF-8 shown as \\xNN."""
+    return shown_name(os.path.realpath(source))
+
+
+def names(source: str) -> tuple[str, str]:
+    """(a file's capture name, its alias): the alias is the name as it was spelled, which stores
+    made before names were resolved hold ('' where the two are one)."""
+    name, spelled = capture_name(source), shown_name(source)
+    return name, spelled if spelled != name else ""
+
+
 def discover(paths: Iterable[str]) -> Iterator[Path | Problem]:
     """Expand files, folders (recursively, sorted) and globs into input files."""
     for raw in paths:
-        matches = sorted(glob.glob(raw, recursive=True)) if glob.has_magic(raw) else [raw]
+        try:
+            matches = sorted(glob.glob(raw, recursive=True)) if glob.has_magic(raw) else [raw]
+        except (OSError, ValueError) as err:
+            yield Problem(raw, f"cannot expand ({err})")
+            continue
         if not matches:
             yield Problem(raw, "no such file or directory")
         for m in matches:
             p = Path(m)
-            if p.is_dir():
-                yield from _walk(p)
-            elif p.exists() or p.is_symlink():
-                yield p
-            else:
-                yield Problem(m, "no such file or directory")
+            try:
+                if p.is_dir():
+                    yield from _walk(p)
+                elif p.exists() or p.is_symlink():
+                    yield p
+                else:
+                    yield Problem(m, "no such file or directory")
+            except (OSError, ValueError) as err:  # a name too long, a NUL byte
+                yield Problem(m, f"cannot read ({getattr(err, 'strerror', None) or err})")
 
 
 def _walk(folder: Path) -> Iterator[Path | Problem]:
@@ -157,7 +198,8 @@ def read_page(path: Path, fmt: str) -> Capture | Problem:
         return text
     if fmt == "text" and looks_like_html(text):
         fmt = "html"
-    return Capture(name=source, content=text, kind=fmt, page=True)
+    name, alias = names(source)
+    return Capture(name=name, content=text, kind=fmt, alias=alias, page=True)
 
 
 def looks_like_html(text: str) -> bool:

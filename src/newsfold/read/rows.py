@@ -13,10 +13,16 @@ from typing import NamedTuple
 import orjson
 
 from ..model import Capture, Problem
-from .files import InputError, looks_like_html, open_binary, quote
+from .files import (MAX_CAPTURE_BYTES, MAX_DECOMPRESSED_BYTES, MAX_FIELD_CHARS, MAX_GZIP_RATIO, MAX_JSON_DEPTH,
+                    MAX_NUMBER_DIGITS, InputError, capture_name, looks_like_html, open_binary, quote, shown_name,
+                    valid_text)
 
 TEXT_FIELDS = ("text", "body", "content")
-MAX_RECORD_BYTES = 20 * 1024 * 1024  # one JSONL line / WARC record
+META_FIELDS = ("title", "url", "date")
+# a row's own capture time (what a crawler records), the first of these it has: Capture.meta["captured"]
+CAPTURED_FIELDS = ("captured", "captured_at", "crawled_at", "crawl_date", "fetched_at", "fetch_time", "retrieved_at")
+_CAPTURED = frozenset(CAPTURED_FIELDS)
+MAX_RECORD_BYTES = MAX_CAPTURE_BYTES  # one JSONL line
 
 
 def _row_text(row: dict, text_field: str | None) -> str | None:
@@ -28,21 +34,39 @@ def _row_text(row: dict, text_field: str | None) -> str | None:
     return None
 
 
-def row_capture(row: dict, text_field: str | None, fallback_id: str) -> Capture | str:
-    """One JSONL/Parquet row as a capture, or the reason it is not one."""
+def row_capture(row: dict, text_field: str | None, source: str, lineno: int, repair: bool = False) -> Capture | str:
+    """One JSONL/Parquet row (line or row `lineno` of the file `source`) as a capture, or the
+    reason it is not one. `repair`: its strings may hold lone surrogates (see `valid_text`)."""
     text = _row_text(row, text_field)
     if text is None:
         wanted = text_field or "/".join(TEXT_FIELDS)
         return f"no text in field '{wanted}'"
     rid = row.get("id")
-    name = str(rid) if isinstance(rid, (str, int)) and str(rid) else fallback_id
+    rid = str(rid) if isinstance(rid, (str, int)) and not isinstance(rid, bool) else ""
+    if len(rid) > MAX_FIELD_CHARS:
+        return f"field 'id' longer than the {MAX_FIELD_CHARS:,}-character limit"
     meta = {}
-    for k in ("title", "url", "date"):
+    for k in META_FIELDS:
         value = row.get(k)
         if isinstance(value, (str, int, float)) and value != "":
-            meta[k] = str(value)
+            value = str(value)
+            if len(value) > MAX_FIELD_CHARS:
+                return f"field '{k}' longer than the {MAX_FIELD_CHARS:,}-character limit"
+            meta[k] = valid_text(value) if repair else value
+    if not _CAPTURED.isdisjoint(row):
+        captured = next((str(row[k]) for k in CAPTURED_FIELDS if isinstance(row.get(k), (str, int, float))
+                         and not isinstance(row.get(k), bool) and row[k] != ""), "")
+        if captured and len(captured) <= MAX_FIELD_CHARS:
+            meta["captured"] = valid_text(captured) if repair else captured
+    if rid:
+        name, alias = (valid_text(rid) if repair else rid), ""
+    else:  # named by where it is: the file's capture name (and the name as spelled, for older stores)
+        name, alias = f"{capture_name(source)}:{lineno}", f"{shown_name(source)}:{lineno}"
+        alias = "" if alias == name else alias
+    if repair:
+        text = valid_text(text)
     kind = "html" if looks_like_html(text) else "text"
-    return Capture(name=name, content=text, kind=kind, meta=meta)
+    return Capture(name=name, content=text, kind=kind, meta=meta, alias=alias)
 
 
 class RawRow(NamedTuple):
@@ -62,23 +86,42 @@ def _raw_row(*fields) -> RawRow:
     return tuple.__new__(RawRow, fields)
 
 
-def _loads(data: bytes):
-    """orjson (3× the standard parser's speed on news rows); the standard parser for what orjson
-    refuses and it accepts (NaN, integers over 64 bits, lone surrogates), and for its error message."""
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise InputError(f"a number of {len(digits):,} digits (the limit is {MAX_NUMBER_DIGITS:,})")
+    return int(digits)
+
+
+def _loads(data: bytes) -> tuple[object, bool]:
+    """(the parsed row, whether its strings may hold lone surrogates). orjson (3× the standard
+    parser's speed on news rows); the standard parser for what orjson refuses and it accepts (NaN,
+    integers over 64 bits, lone surrogates), and for its error message; InputError past the budget
+    (nesting, digits)."""
     try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)
+        return orjson.loads(data), False
+    except orjson.JSONDecodeError as err:
+        if "depth" in str(err) or "recursion" in str(err).lower():
+            raise InputError(f"nested deeper than {MAX_JSON_DEPTH:,} levels") from None
+    try:
+        return json.loads(data, parse_int=_bounded_int), True
+    except RecursionError:
+        raise InputError(f"nested deeper than {MAX_JSON_DEPTH:,} levels") from None
 
 
 def parse_row(raw: RawRow) -> Capture | Problem:
+    """A JSONL line as a capture, or its problem: whatever goes wrong with one line is that line's
+    problem, never the run's."""
     try:
-        row = _loads(raw.data)
+        row, repair = _loads(raw.data)
+        if not isinstance(row, dict):
+            return Problem(raw.source, f"a JSON {type(row).__name__}, not an object", raw.lineno)
+        cap = row_capture(row, raw.text_field, raw.source, raw.lineno, repair)
+    except InputError as err:
+        return Problem(raw.source, str(err), raw.lineno)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         return Problem(raw.source, f"malformed JSON ({err.msg if hasattr(err, 'msg') else err})", raw.lineno)
-    if not isinstance(row, dict):
-        return Problem(raw.source, f"a JSON {type(row).__name__}, not an object", raw.lineno)
-    cap = row_capture(row, raw.text_field, f"{raw.source}:{raw.lineno}")
+    except Exception as err:  # noqa: BLE001 - untrusted input: any failure is this line's
+        return Problem(raw.source, f"unreadable row ({type(err).__name__}: {quote(err)})", raw.lineno)
     return cap if isinstance(cap, Capture) else Problem(raw.source, cap, raw.lineno)
 
 
@@ -172,8 +215,8 @@ def probe_rows(path: Path, text_field: str | None) -> str | None:
     rows = []
     for line in lines[:PROBE_ROWS]:
         try:
-            rows.append(_loads(line))
-        except (ValueError, RecursionError):
+            rows.append(_loads(line)[0])
+        except (ValueError, InputError):
             rows.append(None)
     objects = [r for r in rows if isinstance(r, dict)]
     if rows and not objects:
@@ -259,25 +302,98 @@ def _line_blocks(raw: io.BufferedIOBase) -> Iterator[tuple[bytes, int, int] | No
 
 
 def read_parquet(path: Path, text_field: str | None) -> Iterator[Capture | Problem]:
+    """The rows of a Parquet file as captures. Strings are read as bytes and checked against the
+    budget before Python sees them (a 400 MB value is never decoded), then decoded as UTF-8 with
+    bad bytes marked (a careless producer's string column need not be valid); a column that
+    expands like a bomb is refused from the file's metadata, before it is decompressed."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     source = str(path)
     try:
         pf = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as err:
+        schema = pf.schema_arrow
+    except Exception as err:  # noqa: BLE001 - any damage to the footer
         raise InputError(f"not a readable Parquet file ({quote(err)})") from None
-    names = pf.schema_arrow.names
+    names = schema.names
     wanted = [text_field] if text_field else list(TEXT_FIELDS)
     if not any(f in names for f in wanted):
         raise InputError(f"no text column {'/'.join(wanted)} (columns: {quote(', '.join(names[:10]))})")
-    columns = [c for c in names if c in set(wanted) | {"id", "title", "url", "date"}]
+    # the columns a row is read from, of the types it can use (a nested column is never built)
+    usable = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary,
+              pa.types.is_integer, pa.types.is_floating, pa.types.is_dictionary)
+    columns: list[str] = []
+    for fld in schema:
+        if fld.name in {*wanted, "id", *META_FIELDS, *CAPTURED_FIELDS} and fld.name not in columns and any(
+                ok(fld.type) for ok in usable):
+            columns.append(fld.name)
+    _refuse_bombs(pf, columns, path.stat().st_size)
     rowno = 0
     try:
-        for batch in pf.iter_batches(batch_size=1024, columns=columns):
-            for row in batch.to_pylist():
+        for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+            values, too_big = _batch_values(batch, set(wanted))
+            for i in range(batch.num_rows):
                 rowno += 1
-                cap = row_capture(row, text_field, f"{source}:{rowno}")
+                if i in too_big:
+                    yield Problem(source, too_big[i], rowno)
+                    continue
+                cap = row_capture({c: v[i] for c, v in values.items()}, text_field, source, rowno)
                 yield cap if isinstance(cap, Capture) else Problem(source, cap, rowno)
-    except (pa.ArrowException, OSError) as err:
-        yield Problem(source, f"corrupt Parquet data after row {rowno} ({quote(err)})")
+    except Exception as err:  # noqa: BLE001 - whatever a damaged page raises
+        yield Problem(source, f"corrupt Parquet data after row {rowno} ({type(err).__name__}: {quote(err)})")
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
+
+
+PARQUET_BATCH_ROWS = 256  # rows decoded at a time (each at most MAX_CAPTURE_BYTES of text)
+
+
+def _refuse_bombs(pf, columns: list[str], file_bytes: int) -> None:
+    """InputError if a column chunk expands past the budget: past MAX_CAPTURE_BYTES at more than
+    MAX_GZIP_RATIO:1, or the columns read past max(MAX_DECOMPRESSED_BYTES, ratio × file size)."""
+    meta = pf.metadata
+    at = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+    total = 0
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for name in columns:
+            if name not in at:
+                continue
+            chunk = group.column(at[name])
+            size, packed = chunk.total_uncompressed_size, max(chunk.total_compressed_size, 1)
+            total += size
+            if size > MAX_CAPTURE_BYTES and size > MAX_GZIP_RATIO * packed:
+                raise InputError(f"column '{quote(name)}' of row group {g} expands {size // packed:,} times, to "
+                                 f"{size >> 20:,} MiB: past the {MAX_GZIP_RATIO}:1 limit (a bomb?)")
+    if total > max(MAX_DECOMPRESSED_BYTES, MAX_GZIP_RATIO * file_bytes):
+        raise InputError(f"decompresses to {total >> 20:,} MiB: past the limit (a bomb?)")
+
+
+def _batch_values(batch, text_columns: set[str]) -> tuple[dict[str, list], dict[int, str]]:
+    """A batch's columns as Python lists (strings decoded leniently), and the rows with a value
+    over the budget (row in the batch → reason), which are never decoded."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values: dict[str, list] = {}
+    too_big: dict[int, str] = {}
+    for name, column in zip(batch.schema.names, batch.columns):
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        kind = column.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+                or pa.types.is_large_binary(kind)):
+            values[name] = column.to_pylist()
+            continue
+        raw = column.view(pa.large_binary() if kind in (pa.large_string(), pa.large_binary()) else pa.binary())
+        limit = MAX_CAPTURE_BYTES if name in text_columns else 4 * MAX_FIELD_CHARS
+        sizes = pc.binary_length(raw)
+        if (pc.max(sizes).as_py() or 0) > limit:
+            over = pc.greater(sizes, limit)
+            for i in pc.indices_nonzero(over).to_pylist():
+                too_big.setdefault(i, f"field '{quote(name)}' larger than the {_size(limit)} limit")
+            raw = pc.if_else(over, pa.scalar(None, raw.type), raw)
+        values[name] = [None if v is None else v.decode("utf-8", "replace") for v in raw.to_pylist()]
+    return values, too_big

@@ -46,6 +46,24 @@ def save_run(conn, size: int, fences: np.ndarray, chunks: Iterable[tuple[int, by
     return rowid
 
 
+def save_run_chunks(conn, chunks: Iterable[tuple[int, bytes, bytes]]) -> int:
+    """Store a run whose numbered chunks come one at a time (a run too big to hold whole): its
+    size and fences are taken from the chunks as they pass. Its id."""
+    rowid = conn.execute("INSERT INTO band_runs (size, fences) VALUES (0, x'')").lastrowid
+    size, fences = 0, []
+
+    def numbered():
+        nonlocal size
+        for i, keys, owners in chunks:
+            size += len(keys) // 8
+            fences.append(keys[:8])
+            yield (rowid << CHUNK_BITS) + i, keys, owners
+
+    conn.executemany("INSERT INTO band_chunks (id, keys, owners) VALUES (?, ?, ?)", numbered())
+    conn.execute("UPDATE band_runs SET size=?, fences=? WHERE id=?", (size, b"".join(fences), rowid))
+    return rowid
+
+
 def delete_runs(conn, run_ids: Iterable[int]) -> None:
     for rowid in run_ids:
         conn.execute("DELETE FROM band_chunks WHERE id >= ? AND id < ?", (rowid << CHUNK_BITS, (rowid + 1) << CHUNK_BITS))

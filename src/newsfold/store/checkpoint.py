@@ -6,8 +6,14 @@ import threading
 
 
 def file_path(conn: sqlite3.Connection) -> str:
-    """The file of the connection's main database ('' for an in-memory one)."""
-    return next((f for _, name, f in conn.execute("PRAGMA database_list") if name == "main"), "")
+    """The file of the connection's main database ('' for an in-memory one); a name that is not
+    UTF-8 comes back as Python spells such file names (surrogateescape), so it can be opened."""
+    factory = conn.text_factory
+    conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
+    try:
+        return next((f for _, name, f in conn.execute("PRAGMA database_list") if name == "main"), "")
+    finally:
+        conn.text_factory = factory
 
 
 class Checkpointer:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from .reads import by_ids
+from .reads import by_ids, rank_floor
 
 
 class TimeField(NamedTuple):
@@ -26,12 +26,20 @@ class TimeField(NamedTuple):
     span: str
 
 
-INGESTED = TimeField("ingested", "c.ingested_at", "s.first_seen", "s.last_seen",
+INGESTED = TimeField("ingested", "c.ingested_at", "unixepoch(s.first_captured)", "unixepoch(s.last_captured)",
                      # two subqueries: each is one index lookup, where min and max together scan the index
                      "SELECT (SELECT min(ingested_at) FROM captures), (SELECT max(ingested_at) FROM captures)")
-# The desk's time: ingest time until articles carry their publication time; then a PUBLISHED
-# field (its `occurrence` e.g. "unixepoch(a.published)") goes here, and every page follows.
-TIME = INGESTED
+# An article's publication time, or its ingest time where it states no date (a month and day
+# alone, '--02-26', is none); a story's first and last (its versions' publication times, else
+# capture times). The stories' two expressions are those of the stories_first and stories_last
+# indexes (store/schema.py), so the orders and the span are read from them.
+PUBLISHED = TimeField("published", "coalesce(unixepoch(a.published), c.ingested_at)",
+                      "coalesce(unixepoch(s.first_published), unixepoch(s.first_captured))",
+                      "coalesce(unixepoch(s.last_published), unixepoch(s.last_captured))",
+                      "SELECT (SELECT min(coalesce(unixepoch(first_published), unixepoch(first_captured))) FROM stories),"
+                      " (SELECT max(coalesce(unixepoch(last_published), unixepoch(last_captured))) FROM stories)")
+# The desk's time: every page follows it
+TIME = PUBLISHED
 
 ORDERS = {  # the stories page's orders (growing is ranked by `growing` first): each is the order
     # of an index (stories_last, stories_size: a story's id follows in each), so a page is read
@@ -162,8 +170,10 @@ def search(conn, query: str, limit: int, after: int = 0, newest: bool = False) -
     """Full-text hits of `query` (FTS5 syntax; sqlite3.OperationalError if malformed), best
     first, or newest first: (story, article, capture id, capture name, position, title, snippet,
     time). `after`: only articles stored after that article id. What the index holds is searched:
-    articles not yet indexed are not found."""
+    articles not yet indexed are not found. Best first ranks the newest matches (reads.rank_floor)."""
     order = "f.rowid DESC" if newest else "rank"
+    if not newest:
+        after = max(after, rank_floor(conn, query) - 1)
     return conn.execute(
         f"SELECT p.story_id, a.id, c.id, c.name, a.position, a.title,"
         f" snippet(articles_fts, 2, '{HIT_START}', '{HIT_END}', '…', 16), {TIME.occurrence}"

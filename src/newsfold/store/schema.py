@@ -12,9 +12,12 @@ import sqlite3
 from collections.abc import Iterable
 
 from ..config import SETTINGS
+from ..model import shown_name
 
 APPLICATION_ID = 0x4E464C44  # "NFLD"
-SCHEMA_VERSION = 2  # 2: capture_texts, watchlists, the desk's time and size indexes
+# 2: capture_texts, watchlists, the desk's time and size indexes; 3: publication and capture
+# times, the story rules' traits, evidence and vetoes, fact keys
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -36,11 +39,16 @@ CREATE TABLE IF NOT EXISTS articles (
     body_hash TEXT NOT NULL,
     n_words INTEGER NOT NULL,
     signature BLOB NOT NULL,  -- the MinHash sketch: the low 8 bits of each bin (match/prefilter.py)
+    -- when it was published and captured, ISO 8601 UTC ('1987-02-26T15:01:01Z', '1987-02-26'; a
+    -- date without a year, '--02-26', when the capture states no year); NULL when unknown
+    published TEXT,
+    captured TEXT,
+    traits TEXT NOT NULL,  -- what the story rules' prechecks read (match.facts.Traits.encode)
     title TEXT NOT NULL,
     caption TEXT NOT NULL,
     credit TEXT NOT NULL,
     url TEXT NOT NULL,
-    date TEXT NOT NULL,
+    date TEXT NOT NULL,  -- the date its container gave, as written (published: as read)
     text TEXT NOT NULL,
     UNIQUE (capture_id, position)
 );
@@ -61,23 +69,42 @@ CREATE TABLE IF NOT EXISTS band_chunks (  -- ... cut in chunks: id = run id << 2
     keys BLOB NOT NULL,
     owners BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS edges (
+CREATE TABLE IF NOT EXISTS edges (  -- pairs that are one story: verified (rule NULL: the same text) or rescued
     a INTEGER NOT NULL,
     b INTEGER NOT NULL,
     jaccard REAL NOT NULL,
     containment REAL NOT NULL,
     entity_overlap REAL NOT NULL,
     lead_overlap REAL NOT NULL,
+    rule TEXT,  -- the story rule that decided it (match/judge.py), and what it read
+    evidence TEXT,
     PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_b ON edges(b);
+CREATE TABLE IF NOT EXISTS apart (  -- verified pairs a story rule keeps apart, and why
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS apart_b ON apart(b);
+CREATE TABLE IF NOT EXISTS fact_keys (  -- dated articles' candidate keys (match.facts: title, table figures)
+    key INTEGER NOT NULL,
+    at REAL NOT NULL,  -- publication time, seconds since 1970
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (key, at, article_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stories (  -- keyed by its id alone: one b-tree to insert into, not a table and an index
     id TEXT PRIMARY KEY,
     canonical_id INTEGER NOT NULL,
     size INTEGER NOT NULL,
     title TEXT NOT NULL,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL
+    -- its versions' first and last publication and capture times (ISO 8601 UTC; NULL: none known)
+    first_published TEXT,
+    last_published TEXT,
+    first_captured TEXT,
+    last_captured TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS merges (
     article_id INTEGER PRIMARY KEY,
@@ -87,7 +114,9 @@ CREATE TABLE IF NOT EXISTS merges (
     containment REAL NOT NULL,
     entity_overlap REAL NOT NULL,
     lead_overlap REAL NOT NULL,
-    score REAL NOT NULL
+    score REAL NOT NULL,
+    rule TEXT,  -- the edge's rule and evidence (NULL: the same text)
+    evidence TEXT
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, caption, text, content='articles', content_rowid='id'
@@ -115,7 +144,9 @@ BULK_INDEXES = {
     "placements_story": "ON placements(story_id)",  # a story's members
     "merges_story": "ON merges(story_id)",  # a story's merge evidence
     # the desk's orders and time windows (store/desk.py)
-    "stories_last": "ON stories(last_seen)",
+    # a story's last time as the desk reads it (store/desk.py: PUBLISHED.last)
+    "stories_last": "ON stories(coalesce(unixepoch(last_published), unixepoch(last_captured)))",
+    "stories_first": "ON stories(coalesce(unixepoch(first_published), unixepoch(first_captured)))",
     "stories_size": "ON stories(size)",
     "captures_time": "ON captures(ingested_at)",
 }
@@ -150,6 +181,7 @@ def create(conn) -> None:
 def check(conn, path: str) -> None:
     """Raise StoreError unless the database is a newsfold store this version can read and extend."""
     app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version"))
+    path = shown_name(path)
     if app != APPLICATION_ID:
         raise StoreError(f"{path}: not a newsfold store (a SQLite database of another program, or of a "
                          "development build of newsfold: ingest into a new file)")

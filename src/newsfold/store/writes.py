@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import Transaction
+from ..published import iso_of_epoch
+from . import Transaction, reads
 
 class NewIds(NamedTuple):
     """The ids captures are given: their first capture id, their articles' ids (ascending), and
@@ -33,9 +34,10 @@ def new_ids(conn, items) -> NewIds:
 def insert_captures(conn, items, rows: list[tuple], prints, given: NewIds, now: float) -> None:
     """Insert captures with their articles in bulk: `items` are (name, content_hash, kind, first, n),
     the capture's articles being rows[first:first + n] (position, key, title, caption, credit, text,
-    url, date: pipeline.ArticleRow), with their fingerprints at the same places of `prints` (body_hashes, n_words and
-    sketches), under the ids `given` (new_ids, in the same transaction). `now`: the captures'
-    ingest time."""
+    url, date, published, captured, traits: pipeline.ArticleRow), with their fingerprints at the same
+    places of `prints` (body_hashes, n_words and sketches), under the ids `given` (new_ids, in the
+    same transaction). `now`: the captures' ingest time, an article's capture time when its
+    container states none."""
     first_capture, ids, taken = given
     capture_rows = [(cid, name, content_hash, kind, n, now)
                     for cid, (name, content_hash, kind, _, n) in enumerate(items, start=first_capture)]
@@ -43,12 +45,14 @@ def insert_captures(conn, items, rows: list[tuple], prints, given: NewIds, now: 
     owners = np.repeat(np.arange(first_capture, first_capture + len(items), dtype=np.int64), counts).tolist()
     at = taken.tolist()
     hashes, n_words, sketches = prints.body_hashes, prints.n_words.tolist(), prints.sketches
+    ingested = iso_of_epoch(now)
     conn.executemany("INSERT INTO captures (id, name, content_hash, kind, n_articles, ingested_at) VALUES (?,?,?,?,?,?)",
                      capture_rows)
     conn.executemany("INSERT INTO articles (id, capture_id, position, key, title, caption, credit, text, url, date,"
-                     " body_hash, n_words, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     ((aid, cid, *rows[i], hashes[i], n_words[i], sketches[i].tobytes())
-                      for aid, cid, i in zip(ids.tolist(), owners, at)))
+                     " published, captured, traits, body_hash, n_words, signature)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     ((aid, cid, *rows[i][:9], rows[i][9] or ingested, rows[i][10], hashes[i], n_words[i],
+                       sketches[i].tobytes()) for aid, cid, i in zip(ids.tolist(), owners, at)))
     conn.executemany("INSERT INTO pending (article_id) VALUES (?)", ((aid,) for aid in ids.tolist()))
 
 
@@ -57,10 +61,23 @@ def insert_capture_texts(conn, rows: Iterable[tuple[int, bytes]]) -> None:
     conn.executemany("INSERT INTO capture_texts (capture_id, data) VALUES (?, ?)", rows)
 
 
-def insert_edges(conn, edges) -> None:
+def insert_edges(conn, edges, notes=None) -> None:
+    """(a, b, PairScores) edges, with each one's (rule, evidence) in `notes` (None: the same text)."""
     conn.executemany(
-        "INSERT OR REPLACE INTO edges (a, b, jaccard, containment, entity_overlap, lead_overlap) VALUES (?,?,?,?,?,?)",
-        ((a, b, s.jaccard, s.containment, s.entity_overlap, s.lead_overlap) for a, b, s in edges))
+        "INSERT OR REPLACE INTO edges (a, b, jaccard, containment, entity_overlap, lead_overlap, rule, evidence)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        ((a, b, s.jaccard, s.containment, s.entity_overlap, s.lead_overlap, *(note or (None, None)))
+         for (a, b, s), note in zip(edges, notes if notes is not None else [None] * len(edges))))
+
+
+def insert_apart(conn, rows: Iterable[tuple[int, int, str, str]]) -> None:
+    """(a, b, rule, evidence): verified pairs a story rule keeps apart."""
+    conn.executemany("INSERT OR REPLACE INTO apart (a, b, rule, evidence) VALUES (?,?,?,?)", rows)
+
+
+def insert_fact_keys(conn, rows: Iterable[tuple[int, int, float]]) -> None:
+    """(key, article id, publication time) of dated articles' candidate keys."""
+    conn.executemany("INSERT OR IGNORE INTO fact_keys (key, article_id, at) VALUES (?,?,?)", rows)
 
 
 def make_singleton_stories(conn, story_id: Callable[[str], str]) -> int:
@@ -72,21 +89,24 @@ def make_singleton_stories(conn, story_id: Callable[[str], str]) -> int:
     conn.execute("INSERT INTO alone SELECT p.article_id FROM pending p"
                  " WHERE NOT EXISTS (SELECT 1 FROM edges WHERE edges.a = p.article_id)"
                  " AND NOT EXISTS (SELECT 1 FROM edges WHERE edges.b = p.article_id)")
+    full_date = "CASE WHEN a.published LIKE '--%' THEN NULL ELSE a.published END"  # a year is known
     n = conn.execute(
-        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen)"
-        " SELECT story_id(a.body_hash), a.id, 1, a.title, c.ingested_at, c.ingested_at"
-        " FROM alone JOIN articles a ON a.id = alone.id JOIN captures c ON c.id = a.capture_id"
+        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_published, last_published,"
+        " first_captured, last_captured)"
+        f" SELECT story_id(a.body_hash), a.id, 1, a.title, {full_date}, {full_date}, a.captured, a.captured"
+        " FROM alone JOIN articles a ON a.id = alone.id"
         " ORDER BY 1").rowcount  # in key order: appends to the stories b-tree, not random inserts
     conn.execute("INSERT OR REPLACE INTO placements (article_id, story_id)"
                  " SELECT a.id, story_id(a.body_hash) FROM alone JOIN articles a ON a.id = alone.id")
     return n
 
 
-def write_story_rows(conn, rows: Iterable[tuple[str, int, int, str, float, float]]) -> int:
-    """(id, canonical, size, title, first seen, last seen) rows of the stories table; how many."""
+def write_story_rows(conn, rows: Iterable[tuple]) -> int:
+    """(id, canonical, size, title, first and last published, first and last captured) rows of the
+    stories table (cluster.StoryRow); how many."""
     return conn.executemany(
-        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_seen, last_seen) VALUES (?,?,?,?,?,?)",
-        rows).rowcount
+        "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_published, last_published,"
+        " first_captured, last_captured) VALUES (?,?,?,?,?,?,?,?)", rows).rowcount
 
 
 def write_placements(conn, rows: Iterable[tuple[int, str]]) -> None:
@@ -95,11 +115,12 @@ def write_placements(conn, rows: Iterable[tuple[int, str]]) -> None:
 
 
 def write_merges(conn, merges) -> None:
-    """(member, story id, canonical, PairScores) rows: why each member is in its story."""
+    """(member, story id, canonical, PairScores, rule, evidence) rows: why each member is in its story."""
     conn.executemany(
         "INSERT OR REPLACE INTO merges (article_id, story_id, canonical_id, jaccard, containment, entity_overlap,"
-        " lead_overlap, score) VALUES (?,?,?,?,?,?,?,?)",
-        ((m, sid, c, s.jaccard, s.containment, s.entity_overlap, s.lead_overlap, s.score) for m, sid, c, s in merges))
+        " lead_overlap, score, rule, evidence) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        ((m, sid, c, s.jaccard, s.containment, s.entity_overlap, s.lead_overlap, s.score, rule, evidence)
+         for m, sid, c, s, rule, evidence in merges))
 
 
 def drop_stories(conn, story_ids: Iterable[str]) -> None:
@@ -117,17 +138,21 @@ def record(conn, key: str, value) -> None:
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def ensure_fts(conn) -> None:
-    """Bring the full-text index up to date: articles are indexed at first search, not during
-    ingest, so bulk ingests don't pay for an index nobody may query."""
-    with Transaction(conn):
-        row = conn.execute("SELECT value FROM meta WHERE key='fts_upto'").fetchone()
-        upto = row[0] if row else 0
-        top = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-        if top > upto:
+def index_for_search(conn, batch: int = 50_000) -> int:
+    """Bring the full-text index up to date: the articles above `fts_upto` are indexed, `batch` a
+    transaction (a killed run leaves a shorter index, which the next one extends); how many were
+    indexed. The ingest calls it at its end; `newsfold index` for a store ingested without it."""
+    done = 0
+    while True:
+        with Transaction(conn):
+            upto = reads.fts_upto(conn)
+            top = conn.execute("SELECT coalesce(max(id), 0) FROM articles WHERE id <= ?", (upto + batch,)).fetchone()[0]
+            if top <= upto:
+                return done
             conn.execute("INSERT INTO articles_fts (rowid, title, caption, text)"
-                         " SELECT id, title, caption, text FROM articles WHERE id > ?", (upto,))
+                         " SELECT id, title, caption, text FROM articles WHERE id > ? AND id <= ?", (upto, top))
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_upto', ?)", (top,))
+            done += top - upto  # at most: forget leaves holes below the highest id
 
 
 def delete_captures(conn, capture_ids: list[int], article_ids: list[int]) -> None:
@@ -143,12 +168,23 @@ def delete_captures(conn, capture_ids: list[int], article_ids: list[int]) -> Non
                      (*chunk, upto))
         for sql in ("DELETE FROM placements WHERE article_id IN ({m})", "DELETE FROM merges WHERE article_id IN ({m})",
                     "DELETE FROM pending WHERE article_id IN ({m})", "DELETE FROM edges WHERE a IN ({m})",
-                    "DELETE FROM edges WHERE b IN ({m})", "DELETE FROM articles WHERE id IN ({m})"):
+                    "DELETE FROM edges WHERE b IN ({m})", "DELETE FROM apart WHERE a IN ({m})",
+                    "DELETE FROM apart WHERE b IN ({m})", "DELETE FROM articles WHERE id IN ({m})"):
             conn.execute(sql.format(m=marks), chunk)
+    if article_ids:  # a dated article's keys: one pass over the (unindexed by article) key table
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS forgotten (id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM forgotten")
+        conn.executemany("INSERT OR IGNORE INTO forgotten (id) VALUES (?)", ((a,) for a in article_ids))
+        conn.execute("DELETE FROM fact_keys WHERE article_id IN (SELECT id FROM forgotten)")
     for i in range(0, len(capture_ids), 500):
         chunk = capture_ids[i : i + 500]
         conn.execute(f"DELETE FROM capture_texts WHERE capture_id IN ({','.join('?' * len(chunk))})", chunk)
         conn.execute(f"DELETE FROM captures WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+    # the next batch numbers its articles after the highest id left, which may be at or below
+    # `fts_upto` now: the index's mark comes down with it, so those are indexed when they come
+    last = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+    if last < upto:
+        record(conn, "fts_upto", last)
 
 
 def unplace(conn, story_ids: Iterable[str], article_ids: list[int]) -> None:
