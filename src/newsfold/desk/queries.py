@@ -63,7 +63,7 @@ def stories(conn, order: str, min_size: int, text_filter: str | None, since: flo
     span = db.time_span(conn)
     window = None
     if order == "growing":
-        window = (span[1] or 0) - GROWING_WINDOW_H * 3600
+        window = (db.arrival_span(conn)[1] or 0) - GROWING_WINDOW_H * 3600
         rows = db.growing(conn, window, GROWING_NEWEST, min_size, text_filter, since, until, PAGE_SIZE + 1, offset)
     else:
         rows = db.stories(conn, order, min_size, text_filter, since, until, PAGE_SIZE + 1, offset)

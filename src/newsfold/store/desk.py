@@ -38,8 +38,11 @@ PUBLISHED = TimeField("published", "coalesce(unixepoch(a.published), c.ingested_
                       "coalesce(unixepoch(s.last_published), unixepoch(s.last_captured))",
                       "SELECT (SELECT min(coalesce(unixepoch(first_published), unixepoch(first_captured))) FROM stories),"
                       " (SELECT max(coalesce(unixepoch(last_published), unixepoch(last_captured))) FROM stories)")
-# The desk's time: every page follows it
+# The desk's time: every page follows it, but for what "growing" counts: occurrences that
+# arrived lately, by ingest time (an index of its own: ranking by publication time would read
+# every article of the store)
 TIME = PUBLISHED
+ARRIVED = INGESTED
 
 ORDERS = {  # the stories page's orders (growing is ranked by `growing` first): each is the order
     # of an index (stories_last, stories_size: a story's id follows in each), so a page is read
@@ -83,16 +86,22 @@ def stories(conn, order: str, min_size: int = 1, text: str | None = None, since:
                         " LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
 
 
+def arrival_span(conn) -> tuple[float | None, float | None]:
+    """When the store's first and last captures arrived (ingest times; None, None when empty)."""
+    return tuple(conn.execute(ARRIVED.span).fetchone())
+
+
 def growing(conn, window_start: float, newest: int, min_size: int = 1, text: str | None = None,
             since: float | None = None, until: float | None = None, limit: int = 50, offset: int = 0) -> list[tuple]:
-    """Stories with the most occurrences from `window_start` on (of the `newest` occurrences
-    there at most: a window holding a whole bulk ingest costs no more than that), most first:
-    (id, size, title, first, last, canonical article, occurrences in the window)."""
+    """Stories with the most occurrences that arrived (were ingested) from `window_start` on (of
+    the `newest` such occurrences at most: a window holding a whole bulk ingest costs no more
+    than that), most first: (id, size, title, first, last, canonical article, occurrences in
+    the window)."""
     where, params = _story_filters(min_size, text, since, until)
     return conn.execute(
         f"WITH recent(story_id, n) AS (SELECT story_id, count(*) FROM (SELECT p.story_id FROM captures c"
         f" JOIN articles a ON a.capture_id = c.id JOIN placements p ON p.article_id = a.id"
-        f" WHERE {TIME.occurrence} >= ? ORDER BY {TIME.occurrence} DESC LIMIT ?) GROUP BY story_id)"
+        f" WHERE {ARRIVED.occurrence} >= ? ORDER BY {ARRIVED.occurrence} DESC LIMIT ?) GROUP BY story_id)"
         f" SELECT {STORY_COLUMNS}, recent.n FROM recent JOIN stories s ON s.id = recent.story_id"
         f" WHERE {where} ORDER BY recent.n DESC, {ORDERS['newest']} LIMIT ? OFFSET ?",
         (window_start, newest, *params, limit, offset)).fetchall()
