@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(BENCH))
 
 import realpages  # noqa: E402
-from newsfold.extract import content, page  # noqa: E402
+from newsfold.extract import content, headline, page  # noqa: E402
 from newsfold.extract import lines as L  # noqa: E402
 from newsfold.extract.blocks import to_blocks  # noqa: E402
 
@@ -214,12 +214,12 @@ def headline_rows(items, model):
         body = [i for i in range(span.start, span.end) if page._is_body(it.blocks, p, i, model.KEEP)]
         if not body:
             continue
-        cands = page.headline_candidates(it.blocks, body[0])
+        cands = headline.headline_candidates(it.blocks, body[0])
         refs = headline_refs(it.heads)
         labels = [float(rt.title_ok(it.blocks[j].text, refs)) for j in cands]
         if not any(labels):
             continue
-        feats = page.headline_rows(it.blocks, p, cands, body)
+        feats = headline.headline_rows(it.blocks, p, cands, body)
         X += feats
         y += labels
         groups += [g] * len(cands)
@@ -227,7 +227,7 @@ def headline_rows(items, model):
 
 
 def fit_models(items, extra=()) -> SimpleNamespace:
-    model = SimpleNamespace(SPAN_PRIOR=SPAN_PRIOR, SPAN_MIN=SPAN_MIN, KEEP=KEEP, HEADLINE={"coef": [0.0] * len(page.HEADLINE_NAMES), "bias": 0.0})
+    model = SimpleNamespace(SPAN_PRIOR=SPAN_PRIOR, SPAN_MIN=SPAN_MIN, KEEP=KEEP, HEADLINE={"coef": [0.0] * len(headline.HEADLINE_NAMES), "bias": 0.0})
     model.CONTENT = fit_content([*items, *extra])
     X, y, groups = headline_rows(items, model)
     model.HEADLINE = fit_ranking(X, y, groups, HEADLINE_L2)
@@ -248,10 +248,10 @@ def write_weights(model, path: Path = WEIGHTS) -> None:
     path.write_text(
         '"""The fitted extraction models: written by benchmarks/train_extract.py, do not edit by hand.\n\n'
         "CONTENT: content.py's block model (one weight per content.NAMES feature); HEADLINE: page.py's\n"
-        "headline model (page.HEADLINE_NAMES); SPAN_PRIOR, SPAN_MIN, KEEP: how page.py decodes articles\n"
+        "headline model (headline.HEADLINE_NAMES); SPAN_PRIOR, SPAN_MIN, KEEP: how page.py decodes articles\n"
         'from the block probabilities (see train_extract.py)."""\n\n'
         f"SPAN_PRIOR = {model.SPAN_PRIOR!r}\nSPAN_MIN = {model.SPAN_MIN!r}\nKEEP = {model.KEEP!r}\n\n"
-        f"CONTENT = {fmt(model.CONTENT, content.NAMES)}\n\nHEADLINE = {fmt(model.HEADLINE, page.HEADLINE_NAMES)}\n",
+        f"CONTENT = {fmt(model.CONTENT, content.NAMES)}\n\nHEADLINE = {fmt(model.HEADLINE, headline.HEADLINE_NAMES)}\n",
         encoding="utf-8")
 
 

@@ -389,3 +389,8 @@ def is_headline_candidate(line: str) -> bool:
 
 def is_prose(line: str) -> bool:
     return has_words(line, 15) or (line.rstrip().endswith((".", "?", "!", '"', "”", "’", "'")) and has_words(line, 5))
+
+
+def is_wrapped(prev: str, cur: str) -> bool:
+    """A hard-wrapped paragraph: the previous line stops mid-sentence and this one goes on in lower case."""
+    return not prev.endswith((".", "?", "!", ":", '"', "”")) and cur[:1].islower()

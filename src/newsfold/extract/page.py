@@ -16,7 +16,6 @@ the article, link lists, footer), or several pages scrolled into one file.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from typing import NamedTuple
 
@@ -25,6 +24,7 @@ from . import content
 from . import lines as L
 from . import weights as W
 from .blocks import Block, to_blocks
+from .headline import choose_headline
 
 REPEAT_WINDOW = 10  # how far (in blocks) a headline's repeat may follow it
 HEAD_LINES = 6  # how many lines an article's head (headline, bylines, dates, share bar) takes above its text
@@ -39,8 +39,6 @@ PLAIN_SHARE = 0.6  # the least share of prose blocks in the section of an explic
 # a block is article text on weaker evidence
 OPENED_PRIOR = 0.05
 OPENED_KEEP = 0.05
-SENTENCE_HEADLINE = 3  # a line ending with a full stop is a headline candidate up to this many words
-HEADLINE_WINDOW = 60  # how far above an article's first paragraph its headline may be (a share panel may lie between)
 
 
 class Span(NamedTuple):
@@ -312,7 +310,7 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
         t = texts[i]
         if t == title or t == caption or (prev is not None and t == texts[prev]):
             continue
-        if paragraphs and prev == i - 1 and blocks[i].gap == 0 and _wrapped(paragraphs[-1], t):
+        if paragraphs and prev == i - 1 and blocks[i].gap == 0 and L.is_wrapped(paragraphs[-1], t):
             paragraphs[-1] = f"{paragraphs[-1]} {t}"
         else:
             paragraphs.append(t)
@@ -348,169 +346,3 @@ def _looks_like_caption(t: str) -> bool:
     """A one-off caption line right under the headline: ends with a short credit such as `(AFP)`."""
     credit = L.credit_of(t)
     return bool(credit) and credit[0].isupper() and len(credit.split()) <= 5 and not L.starts_with_dateline(t)
-
-
-def _wrapped(prev: str, cur: str) -> bool:
-    """A hard-wrapped paragraph: the previous line stops mid-sentence and this one goes on in lower case."""
-    return not prev.endswith((".", "?", "!", ":", '"', "”")) and cur[:1].islower()
-
-
-# ------------------------------------------------------------------ headline
-
-_WORD = re.compile(r"\w+")
-
-
-def headline_candidates(blocks: list[Block], first: int) -> list[int]:
-    """Blocks that may be the headline of an article whose text starts at `first` (that block
-    too: a headline scored as text opens the text): short lines above it that are no sentence,
-    date, byline, credit or furniture."""
-    out = []
-    for j in range(max(0, first - HEADLINE_WINDOW), first + 1):
-        t = blocks[j].text
-        n = content.units(t)
-        if not 2 <= n <= 40 or L.is_furniture(t, t.count(" ")) or L.meta_field(t) or L.is_list_header(t):
-            continue
-        if content.is_dateline(t) or L.is_byline(t) or L.is_credit_line(t):
-            continue
-        if t.endswith(".") and not t.endswith("...") and n > SENTENCE_HEADLINE or t.endswith(("...", "…")) \
-                or content.is_artifact(t):
-            continue
-        # a line of a paragraph hard-wrapped at a fixed width
-        if j > 0 and blocks[j].gap == 0 and _wrapped(blocks[j - 1].text, t) \
-                or j + 1 < len(blocks) and blocks[j + 1].gap == 0 and _wrapped(t, blocks[j + 1].text) \
-                and content.units(blocks[j + 1].text) >= 3:
-            continue
-        out.append(j)
-    return out
-
-
-def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: list[int]) -> list[list[float]]:
-    """The headline model's features of each candidate (HEADLINE_NAMES)."""
-    first = body[0]
-    lead: set[str] = set()
-    for i in body[:6]:
-        lead.update(_content_words(blocks[i].text))
-    whole: set[str] = set(lead)
-    for i in body[6:]:
-        whole.update(_content_words(blocks[i].text))
-    counts: dict[str, int] = {}
-    reach: dict[str, list[int]] = {}  # the first and the last block of each text
-    for k, b in enumerate(blocks):
-        counts[b.text] = counts.get(b.text, 0) + 1
-        reach.setdefault(b.text, [k, k])[1] = k
-    size = {j: content.units(blocks[j].text) for j in cands}
-    longest = max(size.values(), default=0)
-    indents = [blocks[i].indent for i in body]
-    body_indent = min(indents) if indents else 0
-    # the header's date or byline: the lowest one above the text
-    dated = [k for k in range(max(0, first - HEADLINE_WINDOW), first)
-             if content.is_dateline(blocks[k].text) or L.is_byline(blocks[k].text)]
-    above_date = max((j for j in cands if dated and j < dated[-1]), default=None)
-    cwords = {j: _content_words(blocks[j].text) for j in cands}
-    shared = {j: _share(cwords[j], lead) for j in cands}
-    # printed inside a longer line somewhere in the page (one search of the whole page's text)
-    lowered = [b.text.lower() for b in blocks]
-    page_text = "\n".join(lowered)
-    same = Counter(lowered)
-    echoed = {j: size[j] >= 4 and page_text.count(lowered[j]) > same[lowered[j]] for j in cands}
-    most_shared = max(shared.values(), default=0.0)
-    decent = [j for j in cands if size[j] >= 4 and L.is_headline_shape(blocks[j].text) and j < first]
-    decent_set = set(decent)
-    # a copy of the line elsewhere in the page but not right beside it (a share text, a repeated
-    # notice), apart from a headline printed twice
-    far_copy = {j: reach[blocks[j].text][0] < j - 3 or reach[blocks[j].text][1] > j + 3 for j in cands}
-    # the lines of two words or more between each line of the window and the text
-    lo = max(0, first - HEADLINE_WINDOW - 3)
-    units = {k: content.units(blocks[k].text) for k in range(lo, min(len(blocks), first + 4))}
-    worded_below = {first: 0}
-    for k in range(first - 1, lo - 1, -1):
-        worded_below[k] = worded_below[k + 1] + (units[k + 1] >= 2 if k + 1 < first else 0)
-    rows = []
-    for j in cands:
-        b = blocks[j]
-        # the next and the previous line of three words or more that is no artifact (a label, a counter
-        # between a headline and its standfirst is skipped)
-        nxt = next((k for k in range(j + 1, min(len(blocks), j + 4)) if units[k] >= 3
-                    and not content.is_artifact(blocks[k].text)), None)
-        prv = next((k for k in range(j - 1, max(lo - 1, j - 4), -1) if units[k] >= 3
-                    and not content.is_artifact(blocks[k].text)), None)
-        t = b.text
-        n = size[j]
-        words = cwords[j]
-        after = [blocks[k].text for k in range(j + 1, min(len(blocks), j + 5))]
-        below = next((k for k in cands if k > j), None)
-        above = max((k for k in cands if j - 3 <= k < j and blocks[k].text != t), default=None)
-        near = [blocks[k].text for k in range(max(0, j - 2), min(len(blocks), j + 3)) if k != j]
-        alpha = [w for w in _WORD.findall(t) if w[0].isalpha()]
-        rows.append([
-            math.log1p(first - j),
-            math.log1p(worded_below[j]),
-            float(j == first),
-            p[j + 1] if j + 1 < len(p) else 0.0,
-            math.log1p(n),
-            n / longest if longest else 0.0,
-            float(n == longest),
-            float(L.is_headline_shape(t)),
-            float(t.endswith(("?", "!"))),
-            float(any(content.is_dateline(a) or L.is_byline(a) for a in after)),
-            float(counts.get(t, 0) > 1),
-            sum(1 for w in words if w in lead) / len(words) if words else 0.0,
-            sum(1 for w in words if w in whole) / len(words) if words else 0.0,
-            float(b.bullet),
-            float(b.gap >= 2),
-            float(t.isupper()),
-            p[j],
-            float(" | " in t or " - " in t or " – " in t),
-            float(j > 0 and content.units(blocks[j - 1].text) <= 3),
-            float(below is not None and size[below] > n),
-            float(b.indent < body_indent),
-            sum(1 for w in alpha if w[0].isupper()) / len(alpha) if alpha else 0.0,
-            float(j == above_date),
-            float(j > 0 and blocks[j - 1].text == t),
-            float(above is not None and bool(words & cwords[above])),
-            float(any(L.is_credit_line(x) or content.is_credit(x) for x in near)),
-            float(bool(decent) and j == decent[-1]),
-            float(len(decent) > 1 and j == decent[-2]),
-            float(most_shared > 0 and shared[j] == most_shared),
-            math.log1p(sum(1 for k in decent if k > j)),
-            float(echoed[j]),
-            float(n > 18),
-            float(nxt is not None and nxt in decent_set and size[nxt] > n),
-            float(j in decent_set and (prv is None or prv not in decent_set)),
-            float(content.is_credit(t) or L.is_credit_line(t) or bool(L.credit_of(t))),
-            float(far_copy[j]),
-        ])
-    return rows
-
-
-def _share(words: set[str], among: set[str]) -> float:
-    return sum(1 for w in words if w in among) / len(words) if words else 0.0
-
-
-def _content_words(t: str) -> set[str]:
-    """The words of `t` that say what it is about: of four letters or more, and in East Asian
-    text (written without spaces) each pair of characters."""
-    out = set()
-    for w in _WORD.findall(t):
-        if content._WIDE.search(w):
-            out.update(w[i:i + 2] for i in range(len(w) - 1))
-        elif len(w) >= 4 or not w.isascii():
-            out.add(w.lower())
-    return out
-
-
-HEADLINE_NAMES = ["distance", "lines_between", "opens_text", "content_next", "units", "relative_units", "longest",
-                  "headline_shape", "question", "dated_below", "repeated", "shared_lead", "shared_body", "bullet",
-                  "gap", "upper", "content", "site_suffix", "after_menu", "longer_below", "outdented", "caps",
-                  "above_date", "copy_above", "shares_with_above", "credit_near", "nearest_decent",
-                  "second_decent", "most_shared", "decent_below", "echoed", "long", "dek_below", "opens_header", "credit",
-                  "far_copy"]
-
-
-def choose_headline(blocks: list[Block], p: list[float], body: list[int], model=W) -> int | None:
-    """The most headline-like line above the article whose text blocks are `body`."""
-    cands = headline_candidates(blocks, body[0])
-    if not cands:
-        return None
-    scores = content.probabilities(headline_rows(blocks, p, cands, body), model.HEADLINE)
-    return cands[max(range(len(cands)), key=lambda k: (scores[k], k))]

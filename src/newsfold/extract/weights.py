@@ -1,7 +1,7 @@
 """The fitted extraction models: written by benchmarks/train_extract.py, do not edit by hand.
 
 CONTENT: content.py's block model (one weight per content.NAMES feature); HEADLINE: page.py's
-headline model (page.HEADLINE_NAMES); SPAN_PRIOR, SPAN_MIN, KEEP: how page.py decodes articles
+headline model (headline.HEADLINE_NAMES); SPAN_PRIOR, SPAN_MIN, KEEP: how page.py decodes articles
 from the block probabilities (see train_extract.py)."""
 
 SPAN_PRIOR = 0.3
