@@ -124,7 +124,7 @@ def build_article(lines: list[Line], residue: list[bool], repeats: set[int], sta
             in_header = False
         if t == caption or (prev is not None and t == prev.text):
             continue
-        if paragraphs and line.gap == 0 and prev is not None and _wrapped(prev.text, t):
+        if paragraphs and line.gap == 0 and prev is not None and L.is_wrapped(prev.text, t):
             paragraphs[-1] = f"{paragraphs[-1]} {t}"
         else:
             paragraphs.append(t)
@@ -140,11 +140,6 @@ def _looks_like_caption(t: str) -> bool:
     """A one-off caption line right under the headline: ends with a short credit such as `(AFP)`."""
     credit = L.credit_of(t)
     return bool(credit) and credit[0].isupper() and len(credit.split()) <= 5 and not L.starts_with_dateline(t)
-
-
-def _wrapped(prev: str, cur: str) -> bool:
-    """A hard-wrapped paragraph: the previous line stops mid-sentence and this one goes on in lower case."""
-    return not prev.endswith((".", "?", "!", ":", '"', "”")) and cur[:1].islower()
 
 
 def segment_text(text: str, capture: str, meta: dict | None = None) -> list[Article]:
