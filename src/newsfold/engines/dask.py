@@ -8,8 +8,8 @@ and fingerprinted where it lands (`dask_tasks.extract_part`); this process takes
 and article rows in order into the store (ids run on from one partition to the next, as the
 local engine numbers them), while the workers keep what matching needs. Then, all as tasks:
 
-1. band keys shuffled by key range, every bucket whole in one task: its pairs (a bucket over its
-   limit gives none: `match.candidates.bucket_weights`); exact copies shuffled by body hash;
+1. band keys shuffled by key range, every bucket whole in one task: the pairs of its first
+   `limit` members (`match.candidates.bucket_weights`); exact copies shuffled by body hash;
 2. candidate pairs sent to the partition of their smaller id, weights summed per pair; each
    partition asks the others for its partners' sketches and sets, and verifies there
    (`pipeline.verify_candidates`);
