@@ -98,16 +98,16 @@ def _join(a: str, b: str) -> str:
 
 
 def wrap_widths(raw_lines: list[str]) -> list[int | None]:
-    """The wrap width of each line: the capture's, or where the capture has none (several pages
-    in one file, some wrapped and some not, or wrapped at other widths), that of the stretch of
-    WRAP_STRETCH lines around it."""
+    """The wrap width of each line: that of the stretch of WRAP_STRETCH lines around it where the
+    stretch shows one of its own (several pages in one file, wrapped at other widths or some not at
+    all), else the capture's."""
     width = wrap_width(raw_lines)
-    if width or len(raw_lines) <= WRAP_STRETCH:
+    if len(raw_lines) <= WRAP_STRETCH:
         return [width] * len(raw_lines)
     out: list[int | None] = []
     for lo in range(0, len(raw_lines), WRAP_STRETCH):
         part = raw_lines[lo:lo + WRAP_STRETCH]
-        out += [wrap_width(part)] * len(part)
+        out += [wrap_width(part) or width] * len(part)
     return out
 
 

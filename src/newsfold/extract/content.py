@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import accumulate
 
 import numpy as np
 
@@ -93,7 +94,7 @@ def block_shape(b: Block) -> dict[str, float]:
     alpha = [w for w in toks if w[0].isalpha()]
     caps = sum(1 for w in alpha if w[0].isupper())
     short = sum(1 for w in alpha if len(w) <= 3)
-    digits = sum(1 for w in toks if any(c.isdigit() for c in w))
+    digits = sum(1 for w in toks if not w.isalpha() and any(c.isdigit() for c in w))  # (a letter is no digit)
     spaces = t.count(" ")
     return {
         "units": math.log1p(n),
@@ -145,6 +146,9 @@ def features(blocks: list[Block]) -> list[list[float]]:
     prose = [_prose(s) for s in shapes]
     size = [math.expm1(s["units"]) for s in shapes]
     prose_units = [p * u for p, u in zip(prose, size)]
+    # running sums for the window sums below (of prose blocks, their units, dates, two prose blocks in a row)
+    sum_prose = list(accumulate(prose, initial=0.0))
+    sum_units = list(accumulate(prose_units, initial=0.0))
     # the indentation of the prose blocks: less is a heading (lynx), more is nested furniture
     indents = Counter(b.indent for b, p in zip(blocks, prose) if p)
     body_indent = indents.most_common(1)[0][0] if indents else 0
@@ -168,11 +172,11 @@ def features(blocks: list[Block]) -> list[list[float]]:
                 bullets[i - 1] if i else 0.0, bullets[i + 1] if i + 1 < n else 0.0,
                 heads[i - 1] if i else 0.0, heads[i + 1] if i + 1 < n else 0.0]
         for k in (3, 10):
-            above, below = range(max(0, i - k), i), range(i + 1, min(n, i + 1 + k))
-            share_above = sum(prose[j] for j in above) / len(above) if above else None
-            share_below = sum(prose[j] for j in below) / len(below) if below else None
-            units_above = math.log1p(sum(prose_units[j] for j in above) * k / len(above)) if above else None
-            units_below = math.log1p(sum(prose_units[j] for j in below) * k / len(below)) if below else None
+            a, b = max(0, i - k), min(n, i + 1 + k)  # above: a..i-1, below: i+1..b-1
+            share_above = (sum_prose[i] - sum_prose[a]) / (i - a) if i > a else None
+            share_below = (sum_prose[b] - sum_prose[i + 1]) / (b - i - 1) if b > i + 1 else None
+            units_above = math.log1p((sum_units[i] - sum_units[a]) * k / (i - a)) if i > a else None
+            units_below = math.log1p((sum_units[b] - sum_units[i + 1]) * k / (b - i - 1)) if b > i + 1 else None
             row += [_either(share_above, share_below), _either(share_below, share_above),
                     _either(units_above, units_below), _either(units_below, units_above)]
         near = [j for j in range(i - 4, i + 5) if 0 <= j < n and j != i]

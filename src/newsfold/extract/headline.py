@@ -64,8 +64,15 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     # the header's date or byline: the lowest one above the text
     dated = [k for k in range(max(0, first - HEADLINE_WINDOW), first)
              if content.is_dateline(blocks[k].text) or L.is_byline(blocks[k].text)]
-    above_date = max((j for j in cands if dated and j < dated[-1]), default=None)
     cwords = {j: _content_words(blocks[j].text) for j in cands}
+    decent = [j for j in cands if size[j] >= 4 and L.is_headline_shape(blocks[j].text) and j < first]
+    decent_set = set(decent)
+    # a headline-shaped line right under another one that speaks of the same thing is its standfirst
+    under = {j: next((k for k in range(j - 1, j - 4, -1) if k in decent_set and blocks[k].text != blocks[j].text
+                      and cwords[j] & cwords[k]), None) for j in cands}
+    above_date = max((j for j in cands if dated and j < dated[-1]), default=None)
+    while above_date is not None and under[above_date] is not None:
+        above_date = under[above_date]
     shared = {j: _share(cwords[j], lead) for j in cands}
     # printed inside a longer line somewhere in the page (one search of the whole page's text)
     lowered = [b.text.lower() for b in blocks]
@@ -73,8 +80,6 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     same = Counter(lowered)
     echoed = {j: size[j] >= 4 and page_text.count(lowered[j]) > same[lowered[j]] for j in cands}
     most_shared = max(shared.values(), default=0.0)
-    decent = [j for j in cands if size[j] >= 4 and L.is_headline_shape(blocks[j].text) and j < first]
-    decent_set = set(decent)
     # a copy of the line elsewhere in the page but not right beside it (a share text, a repeated
     # notice), apart from a headline printed twice
     far_copy = {j: reach[blocks[j].text][0] < j - 3 or reach[blocks[j].text][1] > j + 3 for j in cands}
@@ -138,6 +143,9 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
             float(j in decent_set and (prv is None or prv not in decent_set)),
             float(content.is_credit(t) or L.is_credit_line(t) or bool(L.credit_of(t))),
             float(far_copy[j]),
+            float(j + 1 < len(blocks) and blocks[j + 1].text == t),
+            float(j > 0 and j + 1 < len(blocks) and units[j - 1] <= 3 and units.get(j + 1, 0) <= 3),
+            float(under[j] is not None),
         ])
     return rows
 
@@ -163,7 +171,7 @@ HEADLINE_NAMES = ["distance", "lines_between", "opens_text", "content_next", "un
                   "gap", "upper", "content", "site_suffix", "after_menu", "longer_below", "outdented", "caps",
                   "above_date", "copy_above", "shares_with_above", "credit_near", "nearest_decent",
                   "second_decent", "most_shared", "decent_below", "echoed", "long", "dek_below", "opens_header", "credit",
-                  "far_copy"]
+                  "far_copy", "copy_below", "among_labels", "under_headline"]
 
 
 def choose_headline(blocks: list[Block], p: list[float], body: list[int], model=W) -> int | None:

@@ -39,6 +39,9 @@ PLAIN_SHARE = 0.6  # the least share of prose blocks in the section of an explic
 # a block is article text on weaker evidence
 OPENED_PRIOR = 0.05
 OPENED_KEEP = 0.05
+ANNOUNCING_UNITS = 6  # a line ending with a colon announces a list or table under it when it is this long
+ANNOUNCED_ROWS = 3  # and this many rows follow it, of this many words on average (not a menu's labels):
+ROW_UNITS = 3
 
 
 class Span(NamedTuple):
@@ -215,12 +218,13 @@ def _gains(blocks: list[Block], p: list[float], prior: float, furniture: float =
     but not the footer and menus between two pages of a scroll."""
     out = []
     stretch = 0
-    for b, q in zip(blocks, p):
+    rows = announced_rows(blocks)
+    for i, (b, q) in enumerate(zip(blocks, p)):
         t = b.text
         if L.is_furniture(t, t.count(" ")):
             g = -(furniture or FURNITURE_COST)
         else:
-            if L.is_prose(t):
+            if i in rows or L.is_prose(t):
                 q = max(q, prior + PROSE_LIFT)
             g = (q - prior) * (1 + math.log1p(content.units(t)))
         if g < 0:
@@ -229,6 +233,31 @@ def _gains(blocks: list[Block], p: list[float], prior: float, furniture: float =
         elif g > 0:
             stretch = 0
         out.append(g)
+    return out
+
+
+def announced_rows(blocks: list[Block]) -> set[int]:
+    """The lines of a list or a table that the text announces with a colon (`Standings after 36
+    races:`, `the offers not to miss:`) and the announcing line: the lines under it up to the next
+    sentence, colon or furniture, when there are at least ANNOUNCED_ROWS of them and they are no
+    menu (ROW_UNITS words a line on average). A table of figures
+    or a list of items is the article's own text there, however little it reads like prose."""
+    out: set[int] = set()
+    i = 0
+    while i < len(blocks):
+        t = blocks[i].text
+        if not (t.endswith(":") and t[:1].isupper() and content.units(t) >= ANNOUNCING_UNITS):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(blocks):
+            u = blocks[j].text
+            if u.endswith(":") or L.is_furniture(u, u.count(" ")) or u.endswith((".", "?", "!")) and L.is_prose(u):
+                break
+            j += 1
+        if j - i - 1 >= ANNOUNCED_ROWS and sum(content.units(blocks[k].text) for k in range(i + 1, j)) >= ROW_UNITS * (j - i - 1):
+            out.update(range(i, j))
+        i = max(j, i + 1)
     return out
 
 
@@ -253,7 +282,8 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
     """The article whose text lies in `span` (the blocks of it with a content probability of at
     least `keep`), under the headline `opener` if the dump gave one."""
     texts = [b.text for b in blocks]
-    kept = [_is_body(blocks, p, i, keep) and i != opener for i in range(span.start, span.end)]
+    rows = announced_rows(blocks)
+    kept = [(i in rows or _is_body(blocks, p, i, keep)) and i != opener for i in range(span.start, span.end)]
     body = [i for i, k in zip(range(span.start, span.end), kept) if k]
     if not body:
         return None
