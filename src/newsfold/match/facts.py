@@ -139,7 +139,7 @@ def traits(title: str, text: str, published: str | None) -> Traits:
         rows = table_rows(text) if "vs" in text.lower() else ()
         tables = len(rows)
         template = title_template(title)
-        keys = tuple(k for k in (title_key(template), figure_key(rows), name_key(title)) if k is not None)
+        keys = tuple(k for k in (title_key(template), figure_key(rows)) if k is not None) + name_keys(title)
     return Traits(items, lines, tables, keys)
 
 
@@ -195,13 +195,17 @@ def title_key(template: str) -> int | None:
     return _key("title", template) if template else None
 
 
-def name_key(title: str) -> int | None:
-    """A candidate key from the first name of the headline (`head_names`): two desks' versions of
-    one announcement re-title it ("SOUTHMARK <SM> TO OFFER SPECIAL DIVIDEND" / "SOUTHMARK <SM> TO
-    ISSUE AMERICAN REALTY RIGHTS") and reword it below the shingles' reach, but name its issuer
-    or place first. None for a headline without one."""
-    names = head_names(title)
-    return _key("name", names[0]) if names else None
+# the headline's first names that are candidate keys (with two, the separate items of one interview
+# met the full story that holds them all, and it joined them)
+NAME_KEYS = 1
+
+
+def name_keys(title: str) -> tuple[int, ...]:
+    """Candidate keys from the first NAME_KEYS names of the headline (`head_names`): two desks'
+    versions of one announcement re-title it ("SOUTHMARK <SM> TO OFFER SPECIAL DIVIDEND" /
+    "SOUTHMARK <SM> TO ISSUE AMERICAN REALTY RIGHTS") and reword it below the shingles' reach,
+    but name its issuer or place first."""
+    return tuple(_key("name", name) for name in head_names(title)[:NAME_KEYS])
 
 
 def figure_key(rows) -> int | None:
