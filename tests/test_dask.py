@@ -18,8 +18,7 @@ from support import SHARED, read_jsonl, run_cli, score
 
 pytest.importorskip("distributed")
 
-from newsfold.engines import components  # noqa: E402
-from newsfold.engines.dask_tasks import both_ways, large_star_step, small_star_step  # noqa: E402
+from newsfold.engines.dask_stories import both_ways, large_star_step, small_star_step  # noqa: E402
 
 needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared is not beside the repository")
 

@@ -18,7 +18,7 @@ from support import read_jsonl, run_cli
 
 
 def pair_rows(index: band_index.BandIndex, keys: np.ndarray, owners: np.ndarray) -> list[tuple[int, int, int]]:
-    pairs, weights = index.pairs(keys, owners)
+    pairs, weights, _ = index.pairs(keys, owners)
     return sorted(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), weights.tolist()))
 
 
@@ -49,8 +49,8 @@ def test_chunked_reads_find_what_a_whole_read_finds(n, spread, n_queries, seed):
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 2000), spread=st.sampled_from([3, 40, 1000]), seed=st.integers(0, 2**32 - 1))
 def test_lookups_pair_each_query_with_every_article_of_a_small_enough_bucket(n, spread, seed):
-    """Against a plain dict of buckets: every indexed article sharing a query's key, unless the
-    key's bucket is over its limit (MAX_BUCKET for body bands, MAX_LEAD_BUCKET for lead bands)."""
+    """Against a plain dict of buckets: every indexed article sharing a query's key, while the
+    key's bucket has room for one more (MAX_BUCKET for body bands, MAX_LEAD_BUCKET for lead bands)."""
     rng = np.random.default_rng(seed)
     keys = rng.integers(0, spread, n).astype(np.int64) * 2 + rng.integers(0, 2, n)  # lowest bit: lead band
     index = band_index.BandIndex()
@@ -62,8 +62,38 @@ def test_lookups_pair_each_query_with_every_article_of_a_small_enough_bucket(n, 
         buckets.setdefault(key, []).append(owner)
     limit = dict(zip(queries.tolist(), match.bucket_limit(queries).tolist()))
     expected = sorted((1000 + i, owner, int(match.key_weights(np.array([key]))[0]))
-                      for i, key in enumerate(queries.tolist()) if len(buckets[key]) <= limit[key] for owner in buckets[key])
+                      for i, key in enumerate(queries.tolist()) if len(buckets[key]) < limit[key] for owner in buckets[key])
     assert pair_rows(index, queries, np.arange(1000, 1000 + queries.size)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 1500), spread=st.sampled_from([2, 15, 200]), cuts=st.lists(st.integers(1, 1499), max_size=8),
+       stored=st.integers(0, 3), seed=st.integers(0, 2**32 - 1))
+def test_batches_pair_what_the_whole_buckets_pair(n, spread, cuts, stored, seed):
+    """The bucket limit is one rule for every engine: articles added in batches of any sizes, the
+    first `stored` batches from a store, pair exactly as the buckets seen whole pair (each cut at
+    its first `limit` members by id: the Dask engine's view), key weights summed alike."""
+    rng = np.random.default_rng(seed)
+    per_article = 3
+    keys = (rng.integers(0, spread, (n, per_article)).astype(np.int64) * 2 + rng.integers(0, 2, (n, per_article))).ravel()
+    owners = np.repeat(np.arange(1, n + 1), per_article)
+    whole_keys, whole_owners = band_index.sorted_run(keys, owners)
+    whole = match.bucket_weights(whole_keys, whole_owners)
+
+    conn = db.connect(":memory:")
+    bounds = sorted({0, n, *[c for c in cuts if c < n]})
+    index, found = band_index.BandIndex(), []
+    for number, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+        run_keys, run_owners = band_index.sorted_run(keys[lo * per_article: hi * per_article], owners[lo * per_article: hi * per_article])
+        indexed, weights, earlier = index.pairs(run_keys, run_owners, presorted=True)
+        found.append(match.bucket_weights(run_keys, run_owners, earlier))
+        found.append(match.summed_weights(indexed, weights))
+        index.add(run_keys, run_owners, presorted=True)
+        if number < stored:  # the store's runs, read chunk by chunk
+            bands.save_run(conn, *band_index.stored_form(index.one_run()))
+            index = band_index.load(BandStore(conn))
+    codes, totals = match.sum_by_code(np.concatenate([c for c, _ in found]), np.concatenate([w for _, w in found]))
+    assert codes.tolist() == whole[0].tolist() and totals.tolist() == whole[1].tolist()
 
 
 def test_two_level_lookups_in_big_runs_find_what_a_plain_search_finds(monkeypatch):

@@ -1,8 +1,6 @@
 """The `newsfold` command: a thin layer over the Python API (`newsfold.api`)."""
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import gc
 import os
 import signal
@@ -15,7 +13,7 @@ from .api import MAX_QUERY_CHARS, AmbiguousId, Store, article_row, extract
 from .export import EXPORT_FIELDS, one_json_line
 from .store import StoreError
 from .store import failure as store_failure
-from .terminal import is_terminal, json_for_terminal, safe
+from .terminal import echo_csv, is_terminal, json_for_terminal, safe, shown_day, shown_time, story_time
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True}
 DB = click.option("--db", default="newsfold.db", help="SQLite store file.")
@@ -49,32 +47,9 @@ def _argument(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not text.isascii() else text
 
 
-def _when(ts: float | None) -> str:
-    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
-
-
-def _day(iso: str | None) -> str:
-    """An ISO 8601 time as a table shows it: '1987-02-26 15:01', '1987-02-26', '--02-26', or '-'."""
-    return iso.replace("T", " ")[:16] if iso else "-"
-
-
-def _span(s: dict, end: str) -> str:
-    """A story's first or last time: its publication time, else its capture time (marked 'c')."""
-    published = s[f"{end}_published"]
-    return f"{_day(published):<16} " if published else f"{_day(s[f'{end}_captured']):<16}c"
-
-
 def _json_line(obj) -> None:
     line = one_json_line(obj)
     click.echo(json_for_terminal(line) if is_terminal(sys.stdout) else line)
-
-
-def _csv(rows: list[dict], fields: list[str]) -> None:
-    terminal = is_terminal(sys.stdout)
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: safe(v) if terminal and isinstance(v, str) else v for k, v in row.items()})
 
 
 class _Commands(click.Group):
@@ -201,12 +176,12 @@ def stories(db, limit, min_size, sort, since, until, fmt):
         for s in rows:
             _json_line(s)
     elif fmt == "csv":
-        _csv(rows, ["id", "occurrences", "first_published", "last_published", "first_captured", "last_captured",
+        echo_csv(rows, ["id", "occurrences", "first_published", "last_published", "first_captured", "last_captured",
                     "title"])
     else:
         click.echo(f"{'story':<16}  {'occ':>4}  {'first':<17}  {'last':<17}  headline")
         for s in rows:
-            click.echo(f"{s['id']}  {s['occurrences']:>4}  {_span(s, 'first')}  {_span(s, 'last')}  "
+            click.echo(f"{s['id']}  {s['occurrences']:>4}  {story_time(s, 'first')}  {story_time(s, 'last')}  "
                        f"{safe(s['title'], 90)}")
         more = "" if len(rows) == total or since or until else " (--limit 0 lists all)"
         click.echo(f"showing {len(rows):,} of {total:,} stories{more}" if not (since or until)
@@ -235,13 +210,13 @@ def show(story_id, db, fmt):
     if fmt == "json":
         return _json_line(s)
     if fmt == "csv":
-        return _csv([{**o, **(o["evidence"] or {}), "shared": " | ".join((o["evidence"] or {}).get("shared", []))}
+        return echo_csv([{**o, **(o["evidence"] or {}), "shared": " | ".join((o["evidence"] or {}).get("shared", []))}
                      for o in s["occurrences"]],
                     ["capture", "position", "published", "captured", "words", "canonical", "title", "rule", "why",
                      "containment", "jaccard", "entity_overlap", "lead_overlap", "score", "shared"])
     c = s["canonical"]
-    click.echo(f"story {s['id']}: {s['size']} occurrences, published {_day(s['first_published'])} to "
-               f"{_day(s['last_published'])}, captured {_day(s['first_captured'])} to {_day(s['last_captured'])}\n")
+    click.echo(f"story {s['id']}: {s['size']} occurrences, published {shown_day(s['first_published'])} to "
+               f"{shown_day(s['last_published'])}, captured {shown_day(s['first_captured'])} to {shown_day(s['last_captured'])}\n")
     click.echo(f"# {safe(c['title'])}")
     if c["caption"]:
         click.echo(f"[caption] {safe(c['caption'])}")
@@ -250,8 +225,8 @@ def show(story_id, db, fmt):
     click.echo("\noccurrences, in the order they were published:")
     for o in s["occurrences"]:
         mark = "canonical" if o["canonical"] else "merged"
-        click.echo(f"  {safe(o['capture'])} #{o['position']}  published {_day(o['published'])}  "
-                   f"captured {_day(o['captured'])}  {o['words']} words  [{mark}]  {safe(o['title'], 80)}")
+        click.echo(f"  {safe(o['capture'])} #{o['position']}  published {shown_day(o['published'])}  "
+                   f"captured {shown_day(o['captured'])}  {o['words']} words  [{mark}]  {safe(o['title'], 80)}")
         ev = o["evidence"]
         if ev:
             click.echo(f"      containment {ev['containment']:.2f}  jaccard {ev['jaccard']:.2f}  "
@@ -263,7 +238,7 @@ def show(story_id, db, fmt):
     if s["apart"]:
         click.echo("\nkept apart from its versions:")
         for x in s["apart"]:
-            click.echo(f"  {safe(x['capture'])} #{x['position']}  published {_day(x['published'])}  "
+            click.echo(f"  {safe(x['capture'])} #{x['position']}  published {shown_day(x['published'])}  "
                        f"{safe(x['title'], 80)}")
             click.echo(f"      {x['rule']}: {safe(x['evidence'], 200)}")
 
@@ -285,7 +260,7 @@ def search(query, db, limit, fmt):
         for g in groups:
             _json_line(g)
     elif fmt == "csv":
-        _csv([{"story": g["story"], "story_title": g["title"], **h} for g in groups for h in g["hits"]],
+        echo_csv([{"story": g["story"], "story_title": g["title"], **h} for g in groups for h in g["hits"]],
              ["story", "story_title", "capture", "position", "copies", "snippet"])
     else:
         for g in groups:
@@ -314,13 +289,13 @@ def stats(db, fmt):
                 **{f"stories_of_{k}": v for k, v in s["stories_by_size"].items()},
                 **{f"captures_{k}": v for k, v in s["captures_by_kind"].items()},
                 **{f"{side}_{k}": v for side, rules in s["rules"].items() for k, v in rules.items()}}
-        return _csv([flat], list(flat))
+        return echo_csv([flat], list(flat))
     click.echo(f"captures   {s['captures']:,}")
     click.echo(f"articles   {s['articles']:,}")
     click.echo(f"stories    {s['stories']:,}  (by occurrences: "
                + ", ".join(f"{k}: {v:,}" for k, v in s["stories_by_size"].items()) + ")")
     click.echo("kinds      " + ", ".join(f"{safe(k)}: {v:,}" for k, v in s["captures_by_kind"].items()))
-    click.echo(f"ingested   {_when(s['first_ingested'])} to {_when(s['last_ingested'])}")
+    click.echo(f"ingested   {shown_time(s['first_ingested'])} to {shown_time(s['last_ingested'])}")
     for label, key in (("kept apart", "kept_apart"), ("folded by", "folded_by")):
         if s["rules"][key]:
             click.echo(f"{label:<10} " + ", ".join(f"{k}: {v:,}" for k, v in s["rules"][key].items()))

@@ -121,7 +121,8 @@ def kernels_compiled() -> bool:
     from .match import kernels as match_kernels
 
     loops = (fingerprint_kernels.fingerprint_texts, linescan.scan_lines, match_kernels.pair_overlaps,
-             match_kernels.prefilter_pairs, index_kernels.band_lookup, index_kernels.merge_into, cluster._star_members)
+             match_kernels.prefilter_pairs, index_kernels.band_spans, index_kernels.span_pairs,
+             index_kernels.merge_into, cluster._star_members)
     try:
         return all(os.path.exists(loop._cache._cache_file._index_path) for loop in loops)
     except AttributeError:  # another numba's internals: say nothing rather than guess
@@ -280,8 +281,9 @@ def match_batch(batch: Batch, sources: MatchSources) -> Matched:
     keys = prints.keys[where]
     # sorted once (owners ascending within a key) for the batch's own pairs, the index lookup and the index
     run_keys, run_owners = sorted_run(keys.ravel(), np.repeat(ids, keys.shape[1]))
-    found = [candidate_pairs(run_keys, run_owners, presorted=True),
-             weighted_pairs(*sources.index.pairs(run_keys, run_owners, presorted=True)),
+    indexed, indexed_weights, earlier = sources.index.pairs(run_keys, run_owners, presorted=True)
+    found = [candidate_pairs(run_keys, run_owners, presorted=True, earlier=earlier),
+             weighted_pairs(indexed, indexed_weights),
              exact_copy_pairs(ids.tolist(), map(prints.body_hashes.__getitem__, where.tolist()), sources.earlier_copies)]
     pairs = np.unique(np.concatenate(found))
     sources.index.add(run_keys, run_owners, presorted=True)

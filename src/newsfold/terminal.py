@@ -4,6 +4,8 @@ from what is shown, and each item stays on one line. JSON lines bound for a term
 data and escape those characters (\\u009b) instead; files and pipes get the data as it is."""
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import re
 import sys
 
@@ -39,3 +41,28 @@ def print_problem(p: Problem) -> None:
     from tqdm import tqdm  # writes around a progress bar, if one is drawn
 
     tqdm.write(f"newsfold: {safe(str(p))}", file=sys.stderr)
+
+
+def shown_time(ts: float | None) -> str:
+    """A Unix time as a table shows it, in local time: '2026-12-07 21:03', or '-'."""
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
+
+
+def shown_day(iso: str | None) -> str:
+    """An ISO 8601 time as a table shows it: '1987-02-26 15:01', '1987-02-26', '--02-26', or '-'."""
+    return iso.replace("T", " ")[:16] if iso else "-"
+
+
+def story_time(s: dict, end: str) -> str:
+    """A story's first or last time: its publication time, else its capture time (marked 'c')."""
+    published = s[f"{end}_published"]
+    return f"{shown_day(published):<16} " if published else f"{shown_day(s[f'{end}_captured']):<16}c"
+
+
+def echo_csv(rows: list[dict], fields: list[str]) -> None:
+    """Rows as CSV on standard output (their text made safe on a terminal)."""
+    terminal = is_terminal(sys.stdout)
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: safe(v) if terminal and isinstance(v, str) else v for k, v in row.items()})

@@ -1,27 +1,27 @@
 """The Dask engine: the pipeline's steps as Dask tasks over partitions, on a cluster of processes
 (a LocalCluster on 127.0.0.1, or the scheduler given), into a new store written at the end.
 
-Partitions: plain JSONL files are cut into byte ranges at line starts (a first pass counts their
-lines, so problems and row names carry the same line numbers as in the local engine); other
-files are grouped whole (pages, WARC, Parquet, gzip JSONL). Each partition is read, extracted
-and fingerprinted where it lands (`dask_tasks.extract_part`); this process takes its captures
+Partitions (`dask_inputs`): plain JSONL files are cut into byte ranges at line starts; other
+files are grouped whole. Each partition is read, extracted and fingerprinted where it lands
+(`dask_tasks.extract_part`); this process takes its captures
 and article rows in order into the store (ids run on from one partition to the next, as the
 local engine numbers them), while the workers keep what matching needs. Then, all as tasks:
 
-1. band keys shuffled by key range, every bucket whole in one task: its pairs (a bucket over its
-   limit gives none: `match.candidates.bucket_weights`); exact copies shuffled by body hash;
+1. band keys shuffled by key range, every bucket whole in one task: the pairs of its first
+   `limit` members (`match.candidates.bucket_weights`); exact copies shuffled by body hash;
 2. candidate pairs sent to the partition of their smaller id, weights summed per pair; each
    partition asks the others for its partners' sketches and sets, and verifies there
    (`pipeline.verify_candidates`);
 3. connected components of the verified edges by large-star/small-star rounds, edges
-   partitioned by node (`components.py`), until a round changes nothing;
+   partitioned by node (`dask_stories`, `components`), until a round changes nothing;
 4. each component's articles and edges gathered by label, star clustering there
-   (`cluster.plan_placement`: components are independent, so this gives the local engine's stories);
+   (`dask_stories`, `cluster.plan_placement`: components are independent, so this gives the
+   local engine's stories);
 5. this process writes edges, the band index (the key ranges in order are one sorted run),
    stories, placements and merge evidence, and commits once: a run killed part-way leaves the
    store as it was.
 
-This engine builds a store: into a store that already holds articles, ingest with the local engine.
+Results move between tasks by Dask's task shuffle (`dask_shuffle`). This engine builds a store: into a store that already holds articles, ingest with the local engine.
 """
 from __future__ import annotations
 
@@ -36,7 +36,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import getitem
-from pathlib import Path
 
 import distributed  # noqa: F401  (the engine's cluster: a missing install shows at import)
 import numpy as np
@@ -45,10 +44,13 @@ from tqdm import tqdm
 from .. import index
 from ..model import IngestReport, PairScores, Problem
 from ..pipeline import keyed_pairs
-from ..read import discover, format_of
+from ..read import discover
 from ..store import Transaction, reads, writes
 from ..store import bands as stored_bands
 from ..store.schema import create_bulk_indexes, drop_bulk_indexes
+from . import dask_inputs as inputs
+from . import dask_shuffle as shuffle
+from . import dask_stories as story_tasks
 from . import dask_tasks as tasks
 from .local import ingest_lock
 
@@ -157,20 +159,20 @@ class _Run:
         piece moved twice (Dask's task shuffle in stages)."""
         m = len(results)
         if n <= DIRECT_SHUFFLE:
-            flat = self.map(stage, tasks.piece, [r for _ in range(n) for r in results], [path] * (n * m),
+            flat = self.map(stage, shuffle.piece, [r for _ in range(n) for r in results], [path] * (n * m),
                             [j for j in range(n) for _ in range(m)])
             return [flat[j * m:(j + 1) * m] for j in range(n)]
         g = math.ceil(math.sqrt(n))
         groups = [(lo, min(lo + g, n)) for lo in range(0, n, g)]
         blocks = [(a, min(a + g, m)) for a in range(0, m, g)]
-        cuts = self.map(stage + "-cut", tasks.pieces_for, [r for _ in groups for r in results],
+        cuts = self.map(stage + "-cut", shuffle.pieces_for, [r for _ in groups for r in results],
                         [path] * (len(groups) * m), [lo for lo, _ in groups for _ in results],
                         [hi for _, hi in groups for _ in results])
-        joined = self.map(stage + "-join", tasks.join_senders,
+        joined = self.map(stage + "-join", shuffle.join_senders,
                           [cuts[k * m + a:k * m + b] for k in range(len(groups)) for a, b in blocks])
         wanted = [(j, k * len(blocks) + i, j - lo) for k, (lo, hi) in enumerate(groups) for j in range(lo, hi)
                   for i in range(len(blocks))]
-        flat = self.map(stage, tasks.bundle, [joined[at] for _, at, _ in wanted], [d for *_, d in wanted])
+        flat = self.map(stage, shuffle.bundle, [joined[at] for _, at, _ in wanted], [d for *_, d in wanted])
         out: list[list] = [[] for _ in range(n)]
         for (j, _, _), future in zip(wanted, flat):
             out[j].append(future)
@@ -179,7 +181,7 @@ class _Run:
     def stage_stats(self) -> dict:
         """Per stage (a key's prefix): tasks run, bytes of their results, seconds spent."""
         def collect(dask_scheduler):
-            meter = dask_scheduler.plugins.get(tasks.StageMeter.name)
+            meter = dask_scheduler.plugins.get(shuffle.StageMeter.name)
             timing = {prefix: {k: round(v, 3) for k, v in group.all_durations.items()}
                       for prefix, group in dask_scheduler.task_prefixes.items()}
             return {prefix: {"tasks": n, "bytes": meter.bytes[prefix], "seconds": timing.get(prefix, {})}
@@ -195,7 +197,7 @@ class _Run:
 
     def ingest(self, conn, paths: list[str], text_field: str | None, partitions: int | None, meter: bool) -> None:
         if meter:
-            self.client.register_plugin(tasks.StageMeter())
+            self.client.register_plugin(shuffle.StageMeter())
         threads = sum(self.client.nthreads().values()) or 1
         parts = self.plan_inputs(paths, text_field, partitions, threads)
         self.mark("plan inputs")
@@ -213,8 +215,8 @@ class _Run:
         self.mark("commit")
 
     def plan_inputs(self, paths: list[str], text_field: str | None, partitions: int | None, threads: int) -> list:
-        """The partitions of the input: plain JSONL cut into line ranges, other files grouped whole."""
-        files, total = [], 0
+        """The partitions of the input (`dask_inputs.cut_inputs`), their line ranges numbered."""
+        files = []
         for item in discover(paths):
             if isinstance(item, Problem):
                 self._problem(item)
@@ -225,34 +227,12 @@ class _Run:
             except OSError:
                 size = 0
             files.append((item, size))
-            total += size
+        total = sum(size for _, size in files)
         n_parts = partitions or max(PARTS_PER_WORKER * threads, math.ceil(total / PART_BYTES))
-        target = max(1, math.ceil(total / n_parts))
-        parts: list = []
-        group: list[str] = []
-        held = 0
-        for path, size in files:
-            if format_of(path) == "jsonl" and _plain(path) and size > target:
-                if group:
-                    parts.append(tasks.FileGroup(tuple(group), text_field))
-                    group, held = [], 0
-                parts.extend(_line_ranges(path, size, target, text_field))
-                continue
-            group.append(str(path))
-            held += size
-            if held >= target:
-                parts.append(tasks.FileGroup(tuple(group), text_field))
-                group, held = [], 0
-        if group:
-            parts.append(tasks.FileGroup(tuple(group), text_field))
-        ranges = [k for k, p in enumerate(parts) if isinstance(p, tasks.LineRange)]
-        counts = self.client.gather(self.map("count-lines", tasks.count_lines, [parts[k] for k in ranges]))
-        line = {}
-        for k, n in zip(ranges, counts):
-            first = line.get(parts[k].path, 1)
-            parts[k] = parts[k]._replace(first_lineno=first)
-            line[parts[k].path] = first + n
-        return parts
+        parts = inputs.cut_inputs(files, max(1, math.ceil(total / n_parts)), text_field)
+        ranges = [k for k, p in enumerate(parts) if isinstance(p, inputs.LineRange)]
+        counts = self.client.gather(self.map("count-lines", inputs.count_lines, [parts[k] for k in ranges]))
+        return inputs.numbered(parts, dict(zip(ranges, counts)))
 
     def store_articles(self, conn, parts: list, ahead: int, now: float) -> tuple[list, list, list[int]]:
         """Each partition extracted, and its captures and article rows put into the store in
@@ -353,15 +333,15 @@ class _Run:
             labels = found.result()
         self.mark("components")
         # 4. stories: components gathered by label
-        gathered = self.map("place-pieces", tasks.placement_pieces, [n] * n, arts, edges,
+        gathered = self.map("place-pieces", story_tasks.placement_pieces, [n] * n, arts, edges,
                             pieces("labels", labels, n, 2), near=arts)
-        placed = self.map("place", tasks.place_components, pieces("place-split", gathered, n, 0))
+        placed = self.map("place", story_tasks.place_components, pieces("place-split", gathered, n, 0))
         del arts, edges, labels
         # 5. story rows by story id range, placements and evidence by article: each in key order
         sources = self.map("singles", getitem, gathered, [1] * n) + placed
-        cut = self.map("rows-cut", tasks.cut_rows, [n] * len(sources), [starts] * len(sources), sources)
+        cut = self.map("rows-cut", story_tasks.cut_rows, [n] * len(sources), [starts] * len(sources), sources)
         report = self.report
-        for future in self.map("rows", tasks.sorted_rows, pieces("rows-split", cut, n)):
+        for future in self.map("rows", story_tasks.sorted_rows, pieces("rows-split", cut, n)):
             stories, placements, merges = future.result()
             report.new_stories += writes.write_story_rows(conn, stories)
             writes.write_placements(conn, placements)
@@ -373,17 +353,17 @@ class _Run:
         """Large-star/small-star rounds until the edge set stops changing; the last large-star
         results, whose third part holds every linked article's label (cut by article partition)."""
         n = len(edges)
-        current = self.map("cc-edges", tasks.both_ways, [n] * n, self.map("edge-pairs", getitem, edges, [0] * n))
+        current = self.map("cc-edges", story_tasks.both_ways, [n] * n, self.map("edge-pairs", getitem, edges, [0] * n))
         before = None
         while True:
             self.rounds += 1
-            large = self.map("large-star", tasks.large_star_step, [n] * n, [starts] * n, self.pieces("cc-split", current, n))
+            large = self.map("large-star", story_tasks.large_star_step, [n] * n, [starts] * n, self.pieces("cc-split", current, n))
             digests = self.client.gather(self.map("cc-digest", getitem, large, [1] * n))
             digest = (sum(c for c, _ in digests), sum(h for _, h in digests) % (1 << 64))
             if digest == before:
                 return large
             before = digest
-            current = self.map("small-star", tasks.small_star_step, [n] * n, self.pieces("ls-split", large, n, 0))
+            current = self.map("small-star", story_tasks.small_star_step, [n] * n, self.pieces("ls-split", large, n, 0))
 
 
 def _reachable(address: str) -> None:
@@ -393,36 +373,3 @@ def _reachable(address: str) -> None:
         host, _, port = address[len("tcp://"):].rpartition(":")
         if port.isdigit():
             socket.create_connection((host.strip("[]"), int(port)), timeout=20).close()
-
-
-def _plain(path: Path) -> bool:
-    """Not gzip (a gzip stream cannot be cut into byte ranges)."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(2) != b"\x1f\x8b"
-    except OSError:
-        return False
-
-
-def _line_ranges(path: Path, size: int, target: int, text_field: str | None) -> list:
-    """A plain JSONL file cut into byte ranges of about `target` bytes, each starting at a line start."""
-    cuts = [0]
-    with open(path, "rb") as fh:
-        while cuts[-1] + target < size:
-            fh.seek(cuts[-1] + target)
-            at = cuts[-1] + target
-            while True:
-                piece = fh.read(1 << 16)
-                if not piece:
-                    at = size
-                    break
-                end = piece.find(b"\n")
-                if end >= 0:
-                    at += end + 1
-                    break
-                at += len(piece)
-            if at >= size:
-                break
-            cuts.append(at)
-    cuts.append(size)
-    return [tasks.LineRange(str(path), a, b, text_field) for a, b in zip(cuts[:-1], cuts[1:])]

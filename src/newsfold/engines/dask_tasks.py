@@ -7,16 +7,11 @@ partition (a list), and the engine hands piece j to receiver j: Dask's task shuf
 """
 from __future__ import annotations
 
-import io
-from dataclasses import replace
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from dask.utils import key_split
-from distributed.diagnostics.plugin import SchedulerPlugin
 
-from ..cluster import Nodes, digest_halves, plan_placement, story_id
+from ..cluster import digest_halves
 from ..config import SETTINGS
 from ..match.candidates import bucket_weights, pair_codes, sum_by_code
 from ..match.facts import Traits
@@ -25,115 +20,12 @@ from ..match.prefilter import Sketches
 from ..model import PairScores, Problem
 from ..pipeline import (CAPTURED, PUBLISHED, TEXT, TITLE, TRAITS, ArticleRow, BatchPrints, Extracted,
                         article_fact_keys, known_of, process_chunk, publication_times, verify_candidates)
-from ..published import time_code, time_iso
-from ..read import RowBlock, read_path
-from ..read.rows import read_jsonl_stream
-from . import components
+from ..published import time_code
+from ..read import RowBlock
+from .dask_inputs import FileGroup, LineRange, read_part
+from .dask_shuffle import flat, owner_part, split_by
 
 SCORE_FIELDS = len(PairScores._fields)
-
-
-def piece(value, path: tuple, j: int) -> list:
-    """Piece j of a task's result (found under `path` in it) as a bundle of one: what a shuffle's
-    receiver j takes from one sender. Every receiver takes a list of bundles (lists of pieces)."""
-    for step in path:
-        value = value[step]
-    return [value[j]]
-
-
-def pieces_for(value, path: tuple, lo: int, hi: int) -> list:
-    """A sender's pieces for receivers lo..hi-1 (the first stage of a two-stage shuffle)."""
-    for step in path:
-        value = value[step]
-    return value[lo:hi]
-
-
-def join_senders(cuts: list[list]) -> list[list]:
-    """Several senders' pieces for a group of receivers → for each receiver, a bundle of their
-    pieces in sender order (the second stage)."""
-    return [[cut[d] for cut in cuts] for d in range(len(cuts[0]))] if cuts else []
-
-
-def bundle(value: list, j: int) -> list:
-    return value[j]
-
-
-def _flat(bundles: list[list]) -> list:
-    return [p for b in bundles for p in b]
-
-
-class StageMeter(SchedulerPlugin):
-    """On the scheduler: tasks run and bytes of their results, per stage (a key's prefix)."""
-
-    name = "newsfold-stage-meter"
-
-    def __init__(self) -> None:
-        self.tasks: dict[str, int] = {}
-        self.bytes: dict[str, int] = {}
-
-    async def start(self, scheduler) -> None:
-        self.scheduler = scheduler
-
-    def transition(self, key, start, finish, *args, **kwargs) -> None:
-        if finish != "memory":
-            return
-        prefix = key_split(key)
-        ts = self.scheduler.tasks.get(key)
-        self.tasks[prefix] = self.tasks.get(prefix, 0) + 1
-        self.bytes[prefix] = self.bytes.get(prefix, 0) + max(ts.nbytes if ts is not None else 0, 0)
-
-
-# ---- input: files and line ranges ------------------------------------------------------------
-
-class FileGroup(NamedTuple):
-    """Whole input files read by one task (capture pages, WARC, Parquet, gzip JSONL)."""
-
-    paths: tuple[str, ...]
-    text_field: str | None
-
-
-class LineRange(NamedTuple):
-    """The lines of a plain JSONL file in bytes [start, end), both at line starts; first_lineno:
-    the number of the first (known once the lines before it are counted)."""
-
-    path: str
-    start: int
-    end: int
-    text_field: str | None
-    first_lineno: int = 1
-
-
-def count_lines(part: LineRange) -> int:
-    """How many lines the range holds (a last line without its end counts)."""
-    n, at, last = 0, part.start, b"\n"
-    with open(part.path, "rb") as fh:
-        fh.seek(part.start)
-        while at < part.end:
-            piece = fh.read(min(1 << 22, part.end - at))
-            if not piece:
-                break
-            n += piece.count(b"\n")
-            at += len(piece)
-            last = piece[-1:]
-    return n + (last != b"\n")
-
-
-def _items(part: FileGroup | LineRange):
-    if isinstance(part, LineRange):
-        with open(part.path, "rb") as fh:
-            fh.seek(part.start)
-            data = fh.read(part.end - part.start)
-        if len(data) != part.end - part.start:
-            yield Problem(part.path, "the file changed while it was being read")
-            return
-        for item in read_jsonl_stream(io.BytesIO(data), part.path, part.text_field):
-            if isinstance(item, Problem):
-                yield item if item.line is None else replace(item, line=item.line + part.first_lineno - 1)
-            else:
-                yield item._replace(first_lineno=item.first_lineno + part.first_lineno - 1)
-        return
-    for path in part.paths:
-        yield from read_path(Path(path), part.text_field, blocks=True)
 
 
 class WritePart(NamedTuple):
@@ -167,7 +59,7 @@ def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPri
             prints.append(done.prints)
         chunk, size = [], 0
 
-    for item in _items(part):
+    for item in read_part(part):
         if isinstance(item, Problem):
             flush()  # in order: a problem between the captures around it
             captures.append(Extracted("", "", "", 0, problem=item))
@@ -239,20 +131,7 @@ def part_fact_keys(arts: PartArticles) -> list[tuple[int, int, float]]:
 
 def keyed_cut(starts: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
     """The fact keys' pairs (sorted codes) cut by the partition of their smaller id."""
-    return [c for (c,) in _split(_owner_part(codes >> 32, starts), starts.size, codes)]
-
-
-def _owner_part(ids: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The partition of each article id (`starts`: each partition's first id, ascending)."""
-    return np.searchsorted(starts, ids, side="right") - 1
-
-
-def _split(where: np.ndarray, n_parts: int, *columns: np.ndarray) -> list[tuple[np.ndarray, ...]]:
-    """Rows of `columns` cut by their partition `where`, keeping their order within each."""
-    order = np.argsort(where, kind="stable")
-    bounds = np.searchsorted(where[order], np.arange(n_parts + 1))
-    cut = [c[order] for c in columns]
-    return [tuple(c[bounds[j]:bounds[j + 1]] for c in cut) for j in range(n_parts)]
+    return [c for (c,) in split_by(owner_part(codes >> 32, starts), starts.size, codes)]
 
 
 # ---- candidates: band buckets by key range, exact copies by body hash -------------------------
@@ -271,14 +150,14 @@ def band_pieces(arts: PartArticles, n_parts: int) -> list[tuple]:
     keys, owners = sorted_run(arts.keys.ravel(), np.repeat(arts.ids, arts.keys.shape[1]))
     bounds = np.searchsorted(keys, key_bounds(n_parts))
     edges = np.concatenate(([0], bounds, [keys.size]))
-    copies = _split((arts.digests[:, 0] % np.uint64(n_parts)).astype(np.int64), n_parts, arts.digests, arts.ids)
+    copies = split_by((arts.digests[:, 0] % np.uint64(n_parts)).astype(np.int64), n_parts, arts.digests, arts.ids)
     return [((keys[edges[j]:edges[j + 1]], owners[edges[j]:edges[j + 1]]), copies[j]) for j in range(n_parts)]
 
 
 def range_candidates(starts: np.ndarray, bundles: list[list]) -> tuple[tuple[np.ndarray, np.ndarray], list]:
     """One key range's buckets and one share of the body hashes (`bucket_candidates`,
     `copy_candidates`): the range's sorted run, and the candidates cut by partition."""
-    pieces = _flat(bundles)
+    pieces = flat(bundles)
     run, from_buckets = bucket_candidates(starts, [b for b, _ in pieces])
     from_copies = copy_candidates(starts, [c for _, c in pieces])
     return run, [(np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])) for a, b in zip(from_buckets, from_copies)]
@@ -294,7 +173,7 @@ def bucket_candidates(starts: np.ndarray, pieces: list[tuple[np.ndarray, np.ndar
         order = np.argsort(keys, kind="stable")
         keys, owners = keys[order], owners[order]
     codes, weights = bucket_weights(keys, owners)
-    return (keys, owners.astype(np.int32, copy=False)), _split(_owner_part(codes >> 32, starts), starts.size, codes, weights)
+    return (keys, owners.astype(np.int32, copy=False)), split_by(owner_part(codes >> 32, starts), starts.size, codes, weights)
 
 
 def copy_candidates(starts: np.ndarray, pieces: list[tuple[np.ndarray, np.ndarray]]) -> list:
@@ -309,7 +188,7 @@ def copy_candidates(starts: np.ndarray, pieces: list[tuple[np.ndarray, np.ndarra
     linked = ids != first
     codes = pair_codes(first[linked], ids[linked])
     weights = np.full(codes.size, SETTINGS.min_key_weight, np.int64)
-    return _split(_owner_part(codes >> 32, starts), starts.size, codes, weights)
+    return split_by(owner_part(codes >> 32, starts), starts.size, codes, weights)
 
 
 def partition_candidates(r: int, starts: np.ndarray, bundles: list[list],
@@ -318,11 +197,11 @@ def partition_candidates(r: int, starts: np.ndarray, bundles: list[list],
     bucket range and copy group summed per pair, those of enough weight kept; the partners it
     needs from each other partition (ids), and how many from each; and its fact keys' pairs
     `keyed` (checked without the prefilter)."""
-    pieces = _flat(bundles)
+    pieces = flat(bundles)
     codes, weights = sum_by_code(np.concatenate([c for c, _ in pieces]), np.concatenate([w for _, w in pieces]))
     codes = codes[weights >= SETTINGS.min_key_weight]
     partners = np.unique(np.concatenate([codes & 0xFFFFFFFF, keyed & 0xFFFFFFFF]))
-    where = _owner_part(partners, starts)
+    where = owner_part(partners, starts)
     wanted = [partners[where == q] if q != r else partners[:0] for q in range(starts.size)]
     return codes, wanted, [w.size for w in wanted], keyed
 
@@ -378,109 +257,3 @@ def verify_part(arts: PartArticles, candidates: tuple, partners: list) -> tuple[
 def dated_row(row: ArticleRow) -> bool:
     """Whether an article has a full publication date (the story rules' rescues need two)."""
     return publication_times([row[PUBLISHED]])[0] > 0
-
-
-# ---- connected components: large-star / small-star, edges partitioned by node -----------------
-
-def both_ways(n_parts: int, pairs: np.ndarray) -> list[np.ndarray]:
-    """Edges as (node, neighbour) entries both ways, cut by the node's partition."""
-    entries = np.concatenate([pairs, pairs[:, ::-1]]) if pairs.size else np.zeros((0, 2), np.int64)
-    return [e[0] for e in _split(components.node_partition(entries[:, 0], n_parts), n_parts, entries)]
-
-
-def large_star_step(n_parts: int, starts: np.ndarray, bundles: list[list]) -> tuple[list, tuple[int, int], list]:
-    """Large-star on one node partition: its new edges cut by the larger end's partition (for
-    small-star), the digest of the edges it was given, and its nodes' labels so far cut by the
-    article partition they belong to."""
-    entries = np.concatenate(_flat(bundles))
-    linked, labels = components.large_star(entries)
-    out = [e[0] for e in _split(components.node_partition(linked[:, 0], n_parts), n_parts, linked)]
-    return out, components.edge_digest(entries), _split(_owner_part(labels[:, 0], starts), starts.size, labels)
-
-
-def small_star_step(n_parts: int, bundles: list[list]) -> list[np.ndarray]:
-    """Small-star on one node partition: its new edges both ways, cut by node partition."""
-    return both_ways(n_parts, components.small_star(np.concatenate(_flat(bundles))))
-
-
-# ---- placement: components gathered by label, star clustering in each -------------------------
-
-def placement_pieces(n_parts: int, arts: PartArticles, edges: tuple, label_bundles: list[list]) -> tuple[list, list]:
-    """A partition's articles in components, with their label, cut by the label's partition (and
-    its edges, by their smaller end's label); and the stories of its articles with no edge (one
-    each: story rows and placements)."""
-    label_pieces = _flat(label_bundles)
-    labels = np.concatenate([p[0] for p in label_pieces]) if label_pieces else np.zeros((0, 2), np.int64)
-    labels = labels[np.argsort(labels[:, 0])]
-    at = (labels[:, 0] - arts.ids[0]) if arts.ids.size else labels[:, 0]
-    label_of = np.full(arts.ids.size, -1, np.int64)
-    label_of[at] = labels[:, 1]
-    linked = np.flatnonzero(label_of >= 0)
-    dest = components.node_partition(label_of[linked], n_parts)
-    titles = arts.titles
-    nodes = [(arts.ids[k], arts.n_words[k], arts.digests[k], arts.art_keys[k], [titles[i] for i in k.tolist()],
-              arts.is_digest[k], arts.published[k], arts.captured[k])
-             for (k,) in _split(dest, n_parts, linked)]
-    pairs, scores, notes = edges[:3]
-    edge_dest = components.node_partition(label_of[pairs[:, 0] - arts.ids[0]], n_parts) if pairs.size else \
-        np.zeros(0, np.int64)
-    numbers = np.arange(len(notes), dtype=np.int64)
-    edge_parts = [(p, s, [notes[i] for i in k.tolist()])
-                  for p, s, k in _split(edge_dest, n_parts, pairs, scores, numbers)]
-    alone = np.flatnonzero(label_of < 0).tolist()
-    sids = [story_id(f"{arts.digests[k, 0]:016x}") for k in alone]
-    published = [time_iso(c) for c in arts.published[alone].tolist()]
-    captured = [time_iso(c) for c in arts.captured[alone].tolist()]
-    singles = ([(sid, int(arts.ids[k]), 1, titles[k], p, p, c, c)
-                for sid, k, p, c in zip(sids, alone, published, captured)],
-               [(int(arts.ids[k]), sid) for sid, k in zip(sids, alone)], [])
-    return [(n, e) for n, e in zip(nodes, edge_parts)], singles
-
-
-def place_components(bundles: list[list]) -> tuple[list, list, list]:
-    """Star clustering of the components gathered here (`cluster.plan_placement`: components are
-    independent, so this is the stories the whole graph gives them): story rows, placements and
-    merge evidence."""
-    pieces = _flat(bundles)
-    nodes = [n for n, _ in pieces]
-    edges = [e for _, e in pieces]
-    ids = np.concatenate([n[0] for n in nodes])
-    if not ids.size:
-        return [], [], []
-    titles = dict(zip(ids.tolist(), (t for n in nodes for t in n[4])))
-    plan = plan_placement(
-        Nodes(ids, np.concatenate([n[1] for n in nodes]), np.concatenate([n[2] for n in nodes]).reshape(-1, 2),
-              np.concatenate([n[3] for n in nodes]), np.concatenate([n[5] for n in nodes]),
-              np.concatenate([n[6] for n in nodes]), np.concatenate([n[7] for n in nodes]),
-              lambda chosen: {i: titles[i] for i in chosen.tolist()}),
-        np.concatenate([e[0] for e in edges]).reshape(-1, 2), np.concatenate([e[1] for e in edges]).reshape(-1, SCORE_FIELDS),
-        [note for e in edges for note in e[2]])
-    return list(plan.stories), list(plan.placements), plan.merges
-
-
-def cut_rows(n_parts: int, starts: np.ndarray, rows: tuple[list, list, list]) -> list[tuple]:
-    """Story rows cut by story id range, placements and merge evidence by the partition of their
-    article: the store takes each table in key order, appending to its b-tree."""
-    stories, placements, merges = rows
-    at = [(int(row[0], 16) * n_parts) >> 64 for row in stories]
-    story_parts: list[list] = [[] for _ in range(n_parts)]
-    for j, row in zip(at, stories):
-        story_parts[j].append(row)
-    by_article = []
-    for rows in (placements, merges):
-        where = _owner_part(np.fromiter((r[0] for r in rows), np.int64, len(rows)), starts).tolist()
-        parts: list[list] = [[] for _ in range(n_parts)]
-        for j, row in zip(where, rows):
-            parts[j].append(row)
-        by_article.append(parts)
-    return list(zip(story_parts, *by_article))
-
-
-def sorted_rows(bundles: list[list]) -> tuple[list, list, list]:
-    """One range's story rows in story id order (a story of several after a lone one with the
-    same id, as `plan_placement` orders them), and placements and merges in article order."""
-    pieces = _flat(bundles)
-    stories = sorted((row for p in pieces for row in p[0]), key=lambda row: (row[0], row[2] > 1, row[1]))
-    placements = sorted((row for p in pieces for row in p[1]), key=lambda row: row[0])
-    merges = sorted((row for p in pieces for row in p[2]), key=lambda row: row[0])
-    return stories, placements, merges

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..config import SETTINGS
 from ..match.candidates import bucket_limit, key_weights
-from .runs import Run, merge, merge_with_room, pairs_in_run, sorted_run
+from .runs import Run, merge, merge_with_room, sorted_run, span_pairs, spans_in_run
 
 CHUNK = 256  # keys per stored chunk: 2 KB of keys and 1 KB of owners, one row in one SQLite page
 MERGE_FACTOR = 4  # in memory, a run is merged into the one before once it is a quarter of its size
@@ -54,24 +54,25 @@ class StoredRun:
         return self.whole
 
     def covering(self, keys: np.ndarray) -> tuple[Run, np.ndarray]:
-        """A sorted slice of the run, and which of `keys` it holds every occurrence of (the slice
-        may hold part of another key's bucket; keys whose bucket is plainly larger than
-        max_bucket are left out)."""
-        everything = np.ones(keys.size, dtype=bool)
+        """A sorted slice of the run that holds every occurrence of each of `keys` (and maybe part
+        of other keys' buckets), and which of `keys` have a bucket plainly bigger than any limit
+        (left out of the slice: they fill whole chunks)."""
         if self.whole is not None:
-            return self.whole, everything
+            return self.whole, np.zeros(keys.size, dtype=bool)
         n_chunks = self.fences.size
         # an equal-key bucket may start in the chunk before the first fence equal to the key
         first = np.maximum(np.searchsorted(self.fences, keys, side="left") - 1, 0)
         last = np.searchsorted(self.fences, keys, side="right") - 1
-        usable = (last >= 0) & ((last - first - 1) * CHUNK <= SETTINGS.max_bucket)
-        first, last = first[usable], last[usable]
+        present = last >= 0  # else the key is smaller than the run's first
+        oversized = present & ((last - first - 1) * CHUNK > max(SETTINGS.max_bucket, SETTINGS.max_lead_bucket))
+        wanted = present & ~oversized
+        first, last = first[wanted], last[wanted]
         span = last - first + 1
         chunks = np.unique(np.repeat(first - np.concatenate(([0], np.cumsum(span)[:-1])), span) + np.arange(span.sum()))
         self.chunks_read += chunks.size
         if self.chunks_read >= LOAD_SHARE * n_chunks:  # queried all over: one sequential read is cheaper
-            return self.read(), everything
-        return self.reader.read_chunks(self.run_id, chunks.tolist(), n_chunks), usable
+            return self.read(), np.zeros(keys.size, dtype=bool)
+        return self.reader.read_chunks(self.run_id, chunks.tolist(), n_chunks), oversized
 
 
 class BandIndex:
@@ -104,25 +105,39 @@ class BandIndex:
         self.samples = {k: v for k, v in self.samples.items() if k in live}
         return run
 
-    def pairs(self, keys: np.ndarray, owners: np.ndarray, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(m × 2) array of (owner of a query key, indexed article) sharing a key, and that key's
-        weight. `presorted`: the keys are sorted already."""
-        if not presorted:  # sorted needles: a repeated key is looked up once
-            order = np.argsort(keys)
+    def pairs(self, keys: np.ndarray, owners: np.ndarray,
+              presorted: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The bucket limit across runs: a bucket pairs its first `limit` members (by article id,
+        and every indexed article comes before the query's), and none after. Returns the (m × 2)
+        array of (owner of a query key, indexed article) sharing a key, that key's weight, and for
+        each query key (in sorted order) how many indexed articles its bucket holds, counted up to
+        its limit (the query's own pairs among themselves take the room left). Within the query,
+        owners in their order within a key rank one after the other. `presorted`: the keys are
+        sorted already, owners ascending within a key."""
+        if not presorted:
+            order = np.lexsort((owners, keys))
             keys, owners = keys[order], owners[order]
         keys, owners = keys.astype(np.int64, copy=False), owners.astype(np.int64, copy=False)
-        weights = key_weights(keys).astype(np.int64, copy=False)
         limit = bucket_limit(keys).astype(np.int64, copy=False)
-        found = [pairs_in_run(rk, ro, keys, owners, weights, limit,
-                              self._sample(rk) if rk.size > SAMPLED_GAP * keys.size else None, SAMPLE_EVERY)
-                 for rk, ro in self.runs]
+        runs, spans = [], []
+        for rk, ro in self.runs:
+            runs.append(ro)
+            spans.append(spans_in_run(rk, keys, limit, self._sample(rk) if rk.size > SAMPLED_GAP * keys.size else None,
+                                      SAMPLE_EVERY))
         for run in self.stored:
-            part, usable = run.covering(keys)
-            found.append(pairs_in_run(*part, keys[usable], owners[usable], weights[usable], limit[usable]))
-        found = [f for f in found if f is not None]
+            (rk, ro), oversized = run.covering(keys)
+            start, count = spans_in_run(rk, keys, limit)
+            runs.append(ro)
+            spans.append((start, np.where(oversized, limit, count)))
+        earlier = np.minimum(sum((count for _, count in spans), np.zeros(keys.size, np.int64)), limit)
+        rank = np.arange(keys.size) - np.maximum.accumulate(np.where(_starts(keys), np.arange(keys.size), 0))
+        paired = earlier + rank < limit  # within the bucket's first `limit`: pairs with every one before
+        weights = key_weights(keys).astype(np.int64, copy=False)
+        found = [span_pairs(ro, start, np.where(paired, count, 0), owners, weights)
+                 for ro, (start, count) in zip(runs, spans)]
         if not found:
-            return np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
-        return np.concatenate([p for p, _ in found]), np.concatenate([w for _, w in found])
+            return np.zeros((0, 2), np.int64), np.zeros(0, np.int64), earlier
+        return np.concatenate([p for p, _ in found]), np.concatenate([w for _, w in found]), earlier
 
     def _sample(self, rk: np.ndarray) -> np.ndarray | None:
         """A big run's sample, made once per run: a merge, even one in place, gives the merged run
@@ -147,6 +162,11 @@ class BandIndex:
             merged, _ = merge_with_room(self.runs.pop(), self.rooms[0], merged)
         self.runs, self.rooms = [merged], [None]
         return merged if merged[0].size else None
+
+
+def _starts(keys: np.ndarray) -> np.ndarray:
+    """Whether each of the sorted keys is the first of its bucket."""
+    return np.concatenate(([True], keys[1:] != keys[:-1])) if keys.size else np.zeros(0, dtype=bool)
 
 
 def load(reader: ChunkReader) -> BandIndex:

@@ -38,23 +38,20 @@ def _gallop(values, key, lo, n):
 
 
 @njit(cache=True, nogil=True)
-def band_lookup(rk, ro, sample, sample_every, keys, owners, weights, limits):
-    """The band index's query of one sorted run (keys rk, owners ro): for each of `keys` (sorted)
-    found in the run at most limits[i] times, a pair (owners[i], the run's owner) per occurrence,
-    with weights[i] (a repeated key reuses its first entry's bucket: limits and weights depend on
-    the key alone). Each key is searched forward from where the one before it was found. With a
+def band_spans(rk, sample, sample_every, keys, limits):
+    """Where each of `keys` (sorted) starts in one sorted run `rk`, and how many times it occurs
+    there, counted up to limits[i] (a bucket that reaches its limit is full: the rest of it does
+    not matter). Each key is searched forward from where the one before it was found. With a
     `sample` (every sample_every-th key of a run far bigger than the query, small enough to stay
     in the CPU cache) the forward search runs in the sample and ends inside one block of the run."""
     m, n = keys.size, rk.size
-    start = np.empty(m, np.int64)
+    start = np.zeros(m, np.int64)
     count = np.zeros(m, np.int64)
-    total = 0
     lo = 0  # where the key before was found: in the sample if there is one, else in the run
     for i in range(m):
         key = keys[i]
         if i > 0 and key == keys[i - 1]:  # the same bucket as the key before
             start[i], count[i] = start[i - 1], count[i - 1]
-            total += count[i]
             continue
         if sample.size:
             lo = _gallop(sample, key, lo, sample.size)
@@ -63,16 +60,23 @@ def band_lookup(rk, ro, sample, sample_every, keys, owners, weights, limits):
         else:
             at = lo = _gallop(rk, key, lo, n)
         c = 0
-        while at + c < n and rk[at + c] == key and c <= limits[i]:  # a bucket is short: step along it
+        while at + c < n and rk[at + c] == key and c < limits[i]:  # a bucket is short: step along it
             c += 1
-        if c > limits[i]:  # boilerplate: too many articles share it
-            c = 0
         start[i], count[i] = at, c
-        total += c
+    return start, count
+
+
+@njit(cache=True, nogil=True)
+def span_pairs(ro, start, count, owners, weights):
+    """A pair (owners[i], the run's owner) for each of the count[i] entries from start[i] of a
+    run's owners `ro`, with weights[i]."""
+    total = 0
+    for i in range(count.size):
+        total += count[i]
     pairs = np.empty((total, 2), np.int64)
     pair_weights = np.empty(total, np.int64)
     k = 0
-    for i in range(m):
+    for i in range(count.size):
         for t in range(count[i]):
             pairs[k, 0] = owners[i]
             pairs[k, 1] = ro[start[i] + t]

@@ -36,14 +36,16 @@ def merge_with_room(a: Run, room: Run | None, b: Run) -> tuple[Run, Run]:
     return (room[0][:size], room[1][:size]), room
 
 
-def pairs_in_run(rk: np.ndarray, ro: np.ndarray, keys: np.ndarray, owners: np.ndarray, weights: np.ndarray,
-                 limit: np.ndarray, sample: np.ndarray | None = None, sample_every: int = 1,
-                 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(owner of a query key, the run's owner) for every occurrence in the run of a query key
-    whose bucket there is within its limit, and the key's weight (None: no pair). `sample`:
-    every sample_every-th key of the run, for a two-level search."""
+def spans_in_run(rk: np.ndarray, keys: np.ndarray, limit: np.ndarray, sample: np.ndarray | None = None,
+                 sample_every: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Where each query key (sorted) starts in the run and how many times it occurs there, counted
+    up to its limit. `sample`: every sample_every-th key of the run, for a two-level search."""
     if rk.size == 0 or keys.size == 0:
-        return None
-    pairs, pair_weights = _kernels().band_lookup(rk, ro, NO_SAMPLE if sample is None else sample, sample_every,
-                                                 keys, owners, weights, limit)
-    return (pairs, pair_weights) if pair_weights.size else None
+        return np.zeros(keys.size, np.int64), np.zeros(keys.size, np.int64)
+    return _kernels().band_spans(rk, NO_SAMPLE if sample is None else sample, sample_every, keys, limit)
+
+
+def span_pairs(ro: np.ndarray, start: np.ndarray, count: np.ndarray, owners: np.ndarray,
+               weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owners[i], the run's owner) for the count[i] entries of the run from start[i], with weights[i]."""
+    return _kernels().span_pairs(ro, start, count, owners, weights)

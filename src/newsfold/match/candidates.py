@@ -3,8 +3,12 @@
 A pair is a candidate when it shares one body band, or two lead bands (a lone shared lead band
 is mostly two texts that open with the same paragraph, while a brief shares all its lead bands
 and a rewrite some body band), or the same body hash. A band bucket of more articles than its
-limit is boilerplate and skipped: many texts opening with one stock paragraph make huge lead
-buckets, and a brief of one story rarely has more than a handful of versions.
+limit pairs its first `limit` members (by article id) and no later one: many texts opening with
+one stock paragraph make huge lead buckets (boilerplate), and a brief of one story rarely has
+more than a handful of versions. Counting members by id, not a bucket's size at some moment,
+makes the rule the same for every engine and every order of work: an engine that sees a bucket
+whole cuts it at its limit, and one that adds batches to an index pairs a new member only while
+the bucket (earlier members first) has room.
 
 Sets of pairs are sorted int64 codes (`pair_codes`), never Python sets of tuples: at scale a
 batch has millions of candidate rows.
@@ -47,13 +51,15 @@ def decode_pairs(codes: np.ndarray) -> np.ndarray:
     return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
 
 
-def candidate_pairs(keys: np.ndarray, owners: np.ndarray, presorted: bool = False) -> np.ndarray:
+def candidate_pairs(keys: np.ndarray, owners: np.ndarray, presorted: bool = False,
+                    earlier: np.ndarray | None = None) -> np.ndarray:
     """Sorted codes of the owner pairs whose shared band keys weigh enough. `presorted`: the keys
-    are sorted already (a batch's keys are sorted once for this, the index lookup and the index)."""
+    are sorted already, owners ascending within a key (a batch's keys are sorted once for this,
+    the index lookup and the index). `earlier`: per key, members its bucket had before these."""
     if not presorted:
-        order = np.argsort(keys, kind="stable")
+        order = np.lexsort((owners, keys))
         keys, owners = keys[order], owners[order]
-    code, total = bucket_weights(keys, owners)
+    code, total = bucket_weights(keys, owners, earlier)
     return code[total >= SETTINGS.min_key_weight]
 
 
@@ -88,12 +94,15 @@ def sum_by_code(code: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.n
     return code[starts], np.add.reduceat(weights, starts)
 
 
-def bucket_weights(keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every band bucket whole (keys sorted, owners ascending within a key; a bucket over its
-    limit gives no pair): the owner pairs' sorted codes and their summed key weights, for a
-    second sum over the other buckets a pair shares (an engine that partitions buckets by key)."""
+def bucket_weights(keys: np.ndarray, owners: np.ndarray,
+                   earlier: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every band bucket (keys sorted, owners ascending within a key) paired within its limit:
+    the owner pairs' sorted codes and their summed key weights, for a second sum over the other
+    buckets a pair shares (an engine that partitions buckets by key). `earlier`: per key, how
+    many members the bucket had before these (they take that much of its limit)."""
     k, o = keys.astype(np.int64, copy=False), owners.astype(np.int64, copy=False)
-    pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), bucket_limit(k).astype(np.int64))
+    room = bucket_limit(k).astype(np.int64) if earlier is None else bucket_limit(k) - earlier
+    pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), room.astype(np.int64))
     return summed_weights(pairs, weights)
 
 

@@ -15,8 +15,8 @@ LOW7, BYTE_ONES, SEVEN, S56 = _U64(0x7F7F7F7F7F7F7F7F), _U64(0x0101010101010101)
 
 @njit(cache=True, nogil=True)
 def bucket_pairs(keys, owners, weights, limits):
-    """Every pair of entries sharing a key (keys sorted) whose bucket holds 2 to limits[i]
-    entries, as (owner, owner) rows with the key's weight."""
+    """Every pair among the first limits[i] entries of each bucket (keys sorted; the first
+    entry's limit counts), as (owner, owner) rows with the key's weight."""
     n = keys.size
     starts = np.empty(n, np.int64)  # the buckets worth pairing: [starts[t], ends[t])
     ends = np.empty(n, np.int64)
@@ -26,10 +26,11 @@ def bucket_pairs(keys, owners, weights, limits):
         j = i + 1
         while j < n and keys[j] == keys[i]:
             j += 1
-        if 2 <= j - i <= limits[i]:
-            starts[n_buckets], ends[n_buckets] = i, j
+        end = min(j, i + limits[i])  # the bucket's first limits[i] entries pair, the rest do not
+        if end - i >= 2:
+            starts[n_buckets], ends[n_buckets] = i, end
             n_buckets += 1
-            total += (j - i) * (j - i - 1) // 2
+            total += (end - i) * (end - i - 1) // 2
         i = j
     pairs = np.empty((total, 2), np.int64)
     pair_weights = np.empty(total, np.int64)
