@@ -3,12 +3,14 @@
 - `retyped`: a results table typed by two desks ("Revs" / "Sales", "12 mths" / "Year", "12.2 mln" /
   "12,231,000"): figures compared as numbers within rounding, labels through synonyms
   (LABEL_SYNONYMS, learned from the Reuters pool by `learn_label_synonyms`).
-- `rewrite`: a rewrite or update under the containment threshold: within 12 hours, nothing keeps
-  them apart (match/occasion.py), at most a quarter of the figures in shared places revised, the
-  names and figures of one (case and typos aside) in the other, and each text's opening facts in
-  the other (a follow-up opens on a fact the other lacks).
+- `results`: one issuer's results for one period issued again (operating beside reported
+  figures, a revised line): the same ticker and headline period, half the table's figures kept.
+- `rewrite`: a rewrite or update under the containment threshold: within REWRITE_HOURS, nothing
+  keeps them apart (match/occasion.py), at most a quarter of the figures in shared places
+  revised, the names and figures of one (case and typos aside) in the other, and each text's
+  opening facts in the other (a follow-up opens on a fact the other lacks).
 
-Both need the two articles' publication dates (a rescue across days would fold recurring
+All need the two articles' publication dates (a rescue across days would fold recurring
 reports). Thresholds are module constants, measured on the judged pairs of the Reuters and BBC
 pools (benchmarks/judged_pairs.py). Stdlib only, pure functions.
 """
@@ -24,7 +26,8 @@ from .occasion import Verdict, _present, _show, hours_apart, issuer, judge_edge
 REWRITE_CONTAINMENT = 0.4  # rewrites are rescued from here up ...
 REWRITE_NAMES = 0.7  # ... when this share of the smaller text's names and figures are in the other ...
 REWRITE_REVISED = 0.25  # ... and at most this share of the figures in shared places differ
-REWRITE_HOURS = 20.0  # a desk's own version comes within its day's cycle (an evening story and its next-morning version)
+# a desk's own version comes within its day's cycle (an evening story and its next-morning version)
+REWRITE_HOURS = 20.0
 REWRITE_LEAD = 0.3  # a rewrite keeps some of its opening; a follow-up writes a new one ...
 REWRITE_LEAD_KEPT = 0.6  # ... whose facts (content words, figures) the other text lacks
 TABLE_FIGURES = 4  # figures two tables must share to be compared
