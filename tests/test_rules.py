@@ -115,6 +115,14 @@ def test_a_correction_is_the_same_story_even_with_other_figures():
     assert sr.judge_edge(original, corrected) is None
 
 
+def test_the_same_notice_in_the_same_words_weeks_apart_is_another_report():
+    verdict = sr.occasion(reserves(2, "1.5", "6-3/16"), reserves(23, "1.5", "6-3/16"))
+    assert verdict.apart and verdict.rule == "recurring-report" and "--03-02 vs --03-23" in verdict.evidence
+    assert sr.occasion(reserves(2, "1.5", "6-3/16"), reserves(5, "1.5", "6-3/16")) is None  # a re-send days later
+    kept = reserves(2, "1.5", "6-3/16")._replace(dateline_day=None)  # undated in its body: nothing says which day
+    assert sr.occasion(kept, reserves(23, "1.5", "6-3/16")) is None
+
+
 def test_the_same_relative_day_word_under_datelines_of_other_days():
     text = "PARIS, March {d} - The central bank left its rate at 7-3/4 pct in today's money market tender."
     a = facts("CENTRAL BANK LEAVES RATE UNCHANGED", text.format(d=2), "2026-03-02T08:52:00Z")
@@ -201,6 +209,64 @@ def test_a_results_table_re_typed_by_another_desk():
     assert sr.retyped(a, other) is None  # another issuer
 
 
+def test_a_results_notice_s_first_row_on_the_dateline_s_line_is_a_row():
+    on_dateline = "WESTPORT, Conn., March 17 - Oper shr 24 cts vs 19 cts\nOper net 1,096,332 vs 794,711\n" \
+                  "Revs 803,085 vs 442,420"
+    own_line = "WESTPORT, Conn., March 18 - Qtr ends Jan 31\nOper shr 24 cts vs 19 cts\n" \
+               "Oper net 1,096,332 vs 794,711\nRevs 803,085 vs 442,420"
+    assert [label for label, _ in mf.table_rows(on_dateline)] == ["oper shr", "oper net", "revs"]
+    # the figure key that lets the two meet as candidates starts with the per-share row in both
+    assert mf.figure_key(mf.table_rows(on_dateline)) == mf.figure_key(mf.table_rows(own_line)) is not None
+
+
+NOTES = ("\nNOTE: 1986 net includes gain of 1.5 mln dlrs from the sale of two warehouses.\n"
+         "1987 year includes a charge of 300,000 dlrs for the closing of the Dallas plant.\n"
+         "Share figures adjusted for a two-for-one split paid in June 1986.\n"
+         "Full name of the company is Riverbend Tool and Die Corp.")
+
+
+def test_a_results_table_followed_by_its_notes_is_still_a_results_notice():
+    a = facts("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_A + NOTES, "2026-03-02T10:00:00Z")
+    b = facts("RIVERBEND TOOL <RBT> 4TH QTR", RESULTS_B, "2026-03-02T12:30:00Z")
+    verdict = sr.retyped(a, b)
+    assert verdict is not None and verdict.rule == "retyped"
+    prose = facts("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_A.replace("\nYear", NOTES + NOTES + "\nYear"),
+                  "2026-03-02T10:00:00Z")
+    assert sr.retyped(prose, b) is None  # a table cut by prose lines is no results notice
+
+
+def test_one_issuer_is_the_name_both_headlines_give_when_neither_gives_a_ticker():
+    a = facts("GREYSTONE APPAREL GROUP 3RD QTR LOSS", RESULTS_A, "2026-03-02T09:24:00Z")
+    b = facts("<GREYSTONE APPAREL GROUP INC> 3RD QTR LOSS", RESULTS_B.replace("AUSTIN", "Austin"),
+              "2026-03-02T11:09:00Z")
+    assert not b.title_names  # the body of b never names its issuer
+    verdict = sr.retyped(a, b)
+    assert verdict is not None and verdict.rule == "retyped"
+    assert sr.retyped(a, facts("BLUEWATER MARINE 3RD QTR LOSS", RESULTS_B, "2026-03-02T11:09:00Z")) is None
+
+
+OPER = ("CHANDLER, Ariz., June 29 - Oper shr three cts vs one ct\nOper net 210,000 vs 67,000\n"
+        "Revs 10,252,000 vs 8,929,000\nAvg shrs 7,933,000 vs 8,553,000\nSix mths\nOper shr five cts vs two cts\n"
+        "Oper net 420,000 vs 133,000\nRevs 20.3 mln vs 17.1 mln\nAvg shrs 7,952,000 vs 8,551,000")
+REPORTED = ("CHANDLER, Ariz., June 29 - Shr four cts vs one ct\nNet 335,000 vs 67,000\nRev 10.1 mln vs 8.7 mln\n"
+            "Avg shares 7,933,000 vs 8,553,000\nSix Months\nShr seven cts vs two cts\nNet 570,000 vs 133,000\n"
+            "Rev 19.9 mln vs 16.8 mln\nAvg shares 7,952,000 vs 8,551,000")
+
+
+def test_one_issuer_s_results_of_one_period_issued_again_are_one_story():
+    a = facts("DESERTLINE INC <DSRT.O> 2ND QTR MAY 31 OPER NET", OPER, "1987-06-29T10:52:00Z")
+    b = facts("DESERTLINE INC <DSRT.O> 2ND QTR MAY 31 NET", REPORTED, "1987-06-29T11:19:00Z")
+    miss = PairScores(0.2, 0.36, 0.67, 0.34)
+    assert sr.retyped(a, b) is None  # other lines, other figures: not the same table re-typed
+    verdict = judge.why(a, b, miss)
+    assert not verdict.apart and verdict.rule == "results" and "DSRT 2nd qtr" in verdict.evidence
+    year = facts("DESERTLINE INC <DSRT.O> YEAR NET", REPORTED, "1987-06-29T11:19:00Z")
+    other = facts("SANDHILL CORP <SNDH.O> 2ND QTR MAY 31 NET", REPORTED, "1987-06-29T11:19:00Z")
+    late = b._replace(published="1987-07-02T11:19:00Z")
+    for x in (year, other, late):  # another period, another issuer, three days on
+        assert judge.why(a, x, miss).apart
+
+
 def test_label_synonyms_are_learned_from_tables_that_agree_row_by_row():
     pairs = []
     for k in range(3):
@@ -231,6 +297,13 @@ def test_a_rewrite_under_the_containment_threshold_is_rescued_case_aside():
     assert sr.rewrite(a, late, containment=0.5, lead_overlap=0.6) is None  # a next-day item is no rewrite
 
 
+def test_an_evening_story_and_its_next_morning_version_are_one_story():
+    a = facts("POWER COMPANY FACES DEFAULT", REWRITE_A, "2026-03-02T17:55:00Z")
+    b = facts("Power company faces default", REWRITE_B, "2026-03-03T06:04:00Z")  # 12 hours later
+    verdict = sr.rewrite(a, b, containment=0.5, lead_overlap=0.6)
+    assert verdict is not None and verdict.rule == "rewrite"
+
+
 def test_a_follow_up_with_a_new_opening_fact_is_not_rescued():
     a = facts("UNION REJECTS CONTRACT", "TRAIL, March 2 - Striking miners rejected a three-year contract offer, "
               "a union official said.\n\nThe vote was 1,229 against and 1,028 in favour.", "2026-03-02T08:30:00Z")
@@ -244,8 +317,16 @@ def test_candidate_keys():
     assert mf.figure_key(mf.table_rows(RESULTS_A)) == mf.figure_key(mf.table_rows(RESULTS_B)) is not None
     a = mf.traits("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_A, "2026-03-02T10:00:00Z")
     b = mf.traits("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_B, "2026-03-02T12:30:00Z")
-    assert set(a.keys) == set(b.keys) and len(a.keys) == 2  # the masked headline's, and the table figures'
+    assert set(a.keys) == set(b.keys) and len(a.keys) == 3  # the masked headline's, the table figures', its first name's
     assert mf.traits("RIVERBEND TOOL <RBT> 4TH QTR NET", RESULTS_A, None).keys == ()  # undated: no keys
+
+
+def test_re_titled_versions_of_one_announcement_share_a_candidate_key():
+    text = "DALLAS, April 9 - Harborview Corp said it will issue a special dividend right."
+    a = mf.traits("HARBORVIEW <HBV> TO OFFER SPECIAL DIVIDEND", text, "1987-04-09T12:37:00Z")
+    b = mf.traits("HARBORVIEW <HBV> TO ISSUE AMERICAN REALTY RIGHTS", text, "1987-04-09T14:08:00Z")
+    c = mf.traits("LAKESIDE <LKS> TO OFFER SPECIAL DIVIDEND", text, "1987-04-09T14:08:00Z")
+    assert set(a.keys) & set(b.keys) and not set(a.keys) & set(c.keys)
 
 
 # ------------------------------------------------------------------------------------ traits and judging

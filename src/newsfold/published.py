@@ -301,12 +301,17 @@ def _top(text: str) -> tuple[bool, tuple[Dateline, str] | None]:
         lowered = window.lower()
         stamp = "updated" in lowered or "published" in lowered or "posted" in lowered
     start = seen = 0
-    while seen < DATELINE_PARAGRAPHS and start < len(text):
+    size = len(text)
+    while seen < DATELINE_PARAGRAPHS and start < size:
         end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        head = text[start:min(end, start + 160)]
+        if end < 0:
+            end = size
+        if end == start:  # an empty line (paragraphs are parted by them): nothing to copy
+            start += 1
+            continue
+        head = text[start:end] if end - start <= 160 else text[start:start + 160]
         length, start = end - start, end + 1
-        if not head or head.isspace():
+        if head.isspace():
             continue
         seen += 1
         if ("-" in head or "\u2013" in head or "\u2014" in head) and _MONTH_HINT.search(head[:80].lower()):

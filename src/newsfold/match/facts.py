@@ -109,6 +109,9 @@ class Facts(NamedTuple):
     opens_table: bool = False  # the body opens with its table ("Shr 26 cts vs 18 cts"), as a results notice does
     lines: int = 0  # non-empty lines of the body
     title_tickers: frozenset[str] = frozenset()
+    table_lines: int = 0  # non-empty lines of the body up to its last table row (a results notice's notes follow it)
+    head_names: tuple[str, ...] = ()  # the headline's words of 3 letters or more, no figure, no generic word
+    period: tuple[str, ...] = ()  # the reporting period a results headline names ("4th qtr", "year", "nine mths")
 
 
 # ---------------------------------------------------------------------------------------- traits
@@ -136,7 +139,7 @@ def traits(title: str, text: str, published: str | None) -> Traits:
         rows = table_rows(text) if "vs" in text.lower() else ()
         tables = len(rows)
         template = title_template(title)
-        keys = tuple(k for k in (title_key(template), figure_key(rows)) if k is not None)
+        keys = tuple(k for k in (title_key(template), figure_key(rows)) if k is not None) + name_keys(title)
     return Traits(items, lines, tables, keys)
 
 
@@ -163,9 +166,15 @@ def is_item(paragraph: str) -> bool:
 
 
 def table_rows(text: str) -> tuple[tuple[str, tuple[Figure, ...]], ...]:
-    """(label, figures) of a text's table rows: "Net 12.2 mln vs 9,148,000" → ('net', (…, …))."""
+    """(label, figures) of a text's table rows: "Net 12.2 mln vs 9,148,000" → ('net', (…, …)). A
+    results notice's first row follows its dateline on the dateline's line ("WESTPORT, Conn.,
+    March 17 - Oper shr 24 cts vs 19 cts"): the rows are read after the dateline.
+
+    >>> [label for label, _ in table_rows("WESTPORT, March 17 - Shr 24 cts vs 19 cts\\nNet 1,096,332 vs 794,711")]
+    ['shr', 'net']
+    """
     out = []
-    for line in text.split("\n"):
+    for line in text[opening(text):].split("\n"):
         m = _TABLE_ROW.match(line)
         if m and " vs " in f" {line.lower()} ":
             out.append((m.group(1).strip().lower(), figures(line[m.end(1):])))
@@ -184,6 +193,19 @@ def _key(*parts: str) -> int:
 def title_key(template: str) -> int | None:
     """A candidate key from the headline with its figures masked: same-titled rewrites of one day."""
     return _key("title", template) if template else None
+
+
+# the headline's first names that are candidate keys (with two, the separate items of one interview
+# met the full story that holds them all, and it joined them)
+NAME_KEYS = 1
+
+
+def name_keys(title: str) -> tuple[int, ...]:
+    """Candidate keys from the first NAME_KEYS names of the headline (`head_names`): two desks'
+    versions of one announcement re-title it ("SOUTHMARK <SM> TO OFFER SPECIAL DIVIDEND" /
+    "SOUTHMARK <SM> TO ISSUE AMERICAN REALTY RIGHTS") and reword it below the shingles' reach,
+    but name its issuer or place first."""
+    return tuple(_key("name", name) for name in head_names(title)[:NAME_KEYS])
 
 
 def figure_key(rows) -> int | None:
@@ -295,4 +317,31 @@ def facts(title: str, text: str, published: str | None = None) -> Facts:
                  tuple(rel), dateline_day(text), items, table, session(title), _title_names(title, text),
                  tuple(dict.fromkeys(w for w in words(lead) if len(w) > 3 and w not in _LEAD_STOP)),
                  figures(lead), _opens_table(text), sum(1 for line in text.split("\n") if line.strip()),
-                 tickers(title))
+                 tickers(title), _table_lines(text), head_names(title), period(title))
+
+
+def _table_lines(text: str) -> int:
+    """Non-empty lines of a body up to its last table row (0 without one)."""
+    lines = [line for line in text[opening(text):].split("\n") if line.strip()]
+    last = max((k for k, line in enumerate(lines) if table_rows(line)), default=-1)
+    return last + 1
+
+
+_PERIOD = re.compile(r"\b(?:\d(?:st|nd|rd|th)|first|second|third|fourth|qtr|quarter|half|year|annual|"
+                     r"six|nine|twelve|mths|months|weeks?)\b")
+
+
+def period(title: str) -> tuple[str, ...]:
+    """The words of a headline that name a reporting period, in order: "INTER-TEL INC 2ND QTR MAY 31
+    OPER NET" → ('2nd', 'qtr'); empty for a headline that names none.
+
+    >>> period("WILLCOX AND GIBBS INC <WG> 4TH QTR NET"), period("ACME SETS DIVIDEND")
+    (('4th', 'qtr'), ())
+    """
+    return tuple(_PERIOD.findall(title.lower()))
+
+
+def head_names(title: str) -> tuple[str, ...]:
+    """The headline's words that may name its issuer: 3 letters or more, no digit, not generic
+    ("PETER MILLER APPAREL GROUP 3RD QTR LOSS" → peter, miller, apparel)."""
+    return tuple(w for w in head_words(title) if len(w) >= 3 and not any(c.isdigit() for c in w))

@@ -30,7 +30,8 @@ from ..model import PairScores
 from . import HIGH_CONTAINMENT, MIN_CONTAINMENT, MIN_LEAD, MIN_SCORE, same_story
 from .facts import Facts, Traits, facts, head_words, tickers
 from .occasion import Verdict, digest, hours_apart, issuer, judge_edge, occasion
-from .rescue import REWRITE_CONTAINMENT, REWRITE_HOURS, REWRITE_LEAD, TABLE_HOURS, TABLE_LINES, retyped, rewrite
+from .rescue import (REWRITE_CONTAINMENT, REWRITE_HOURS, REWRITE_LEAD, TABLE_HOURS, TABLE_LINES, results, retyped,
+                     rewrite)
 
 SAME_TEXT = "same text"
 Edge = tuple[int, int, PairScores]
@@ -83,8 +84,14 @@ def why(a: Facts, b: Facts, scores: PairScores) -> Verdict:
             if verdict is not None:
                 return verdict
         return Verdict(SAME_TEXT, False, conditions(scores))
-    if dated(a.published) and dated(b.published) and judge_edge(a, b) is None:
-        rescued = retyped(a, b) or rewrite(a, b, scores.containment, scores.lead_overlap)
+    if dated(a.published) and dated(b.published):
+        rescued = None
+        if judge_edge(a, b) is None:
+            rescued = retyped(a, b) or rewrite(a, b, scores.containment, scores.lead_overlap)
+        if rescued is None:
+            # one issuer's results of one period issued again with revised lines look like a
+            # successive notice to the vetoes: the headlines' ticker and period say what it is
+            rescued = results(a, b)
         if rescued is not None:
             return rescued
     return Verdict("other text", True, conditions(scores))

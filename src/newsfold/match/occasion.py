@@ -10,7 +10,8 @@ tell the same story. Each takes the `Facts` of two articles (match/facts.py) and
   recurring one when published on other days, a successive one when most of their shared figures
   changed within the day; an update keeps most of its figures and revises a few, and a correction
   says so ("corrects", "CORRECTED"). Without figures, the same relative day word in the same
-  words ("in today's tender") under datelines of other days names another day.
+  words ("in today's tender") under datelines of other days names another day; and two texts
+  each dated in its dateline, RECURRING_DAYS or more apart, are two reports whatever they say.
 - `issuer`: one template, another issuer: the headlines' tickers differ, or each headline names
   someone the other text never mentions, or the opening sentence's subject of one text is absent
   from the other.
@@ -33,6 +34,9 @@ SUCCESSIVE_SHARE = 0.15  # within a day, a re-issued notice changing this share 
 SAME_FORM = 0.65  # ... when this share of its figure places (anchor word, rank) are the other's
 RECURRING_SHARE = 0.1  # on another day, this share of changed figures in shared places makes another report
 MIN_SLOTS = 1  # shared figure places needed to call figures different at all
+# a text dated in its own dateline and another dated a week or more later are two reports, whatever
+# their figures (a monthly tender announced in the same words); a re-sent story keeps its dateline
+RECURRING_DAYS = 7
 
 
 class Verdict(NamedTuple):
@@ -67,6 +71,8 @@ def occasion(a: Facts, b: Facts) -> Verdict | None:
     when = f"published {a.published} vs {b.published}" if hours is not None else "publication dates unknown"
     if hours is not None and hours < SAME_DAY_HOURS and a.session and b.session and a.session != b.session:
         return Verdict("successive-notice", True, f"{when}, market reports of other sessions of the day")
+    weeks_apart = bool(hours is not None and hours >= RECURRING_DAYS * 24 and a.dateline_day and b.dateline_day
+                       and a.dateline_day != b.dateline_day)
     shared, agree, differ = figure_slots(a.figures, b.figures)
     title_differ = [(x, y) for x, y in zip(a.title_figures, b.title_figures) if not same_figure(x, y)]
     if a.title_template == b.title_template and title_differ and hours is not None:
@@ -85,7 +91,8 @@ def occasion(a: Facts, b: Facts) -> Verdict | None:
         if hours < SAME_DAY_HOURS and share >= SUCCESSIVE_SHARE and same_form and a.title_template == b.title_template:
             return Verdict("successive-notice", True,
                            f"{when}, same headline and form, new figures: {shown} ({len(differ)} of {shared})")
-        return Verdict("update", False, f"{when}, keeps {agree} of {shared} figures, revises {shown}")
+        if not weeks_apart:
+            return Verdict("update", False, f"{when}, keeps {agree} of {shared} figures, revises {shown}")
     # no figures to tell: the same relative day word in the same words under datelines of other days
     if a.dateline_day and b.dateline_day and a.dateline_day != b.dateline_day and hours is not None \
             and hours >= SAME_DAY_HOURS:
@@ -94,6 +101,9 @@ def occasion(a: Facts, b: Facts) -> Verdict | None:
             context, offset = sorted(same)[0]
             return Verdict("recurring-report", True,
                            f"'{context}' in both, under datelines {a.dateline_day} vs {b.dateline_day}: other days")
+    if weeks_apart:
+        return Verdict("recurring-report", True, f"{when}, under datelines {a.dateline_day} vs {b.dateline_day}: "
+                                                 f"reports {RECURRING_DAYS} days or more apart")
     return None
 
 

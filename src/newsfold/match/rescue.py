@@ -3,12 +3,14 @@
 - `retyped`: a results table typed by two desks ("Revs" / "Sales", "12 mths" / "Year", "12.2 mln" /
   "12,231,000"): figures compared as numbers within rounding, labels through synonyms
   (LABEL_SYNONYMS, learned from the Reuters pool by `learn_label_synonyms`).
-- `rewrite`: a rewrite or update under the containment threshold: within 12 hours, nothing keeps
-  them apart (match/occasion.py), at most a quarter of the figures in shared places revised, the
-  names and figures of one (case and typos aside) in the other, and each text's opening facts in
-  the other (a follow-up opens on a fact the other lacks).
+- `results`: one issuer's results for one period issued again (operating beside reported
+  figures, a revised line): the same ticker and headline period, half the table's figures kept.
+- `rewrite`: a rewrite or update under the containment threshold: within REWRITE_HOURS, nothing
+  keeps them apart (match/occasion.py), at most a quarter of the figures in shared places
+  revised, the names and figures of one (case and typos aside) in the other, and each text's
+  opening facts in the other (a follow-up opens on a fact the other lacks).
 
-Both need the two articles' publication dates (a rescue across days would fold recurring
+All need the two articles' publication dates (a rescue across days would fold recurring
 reports). Thresholds are module constants, measured on the judged pairs of the Reuters and BBC
 pools (benchmarks/judged_pairs.py). Stdlib only, pure functions.
 """
@@ -24,7 +26,8 @@ from .occasion import Verdict, _present, _show, hours_apart, issuer, judge_edge
 REWRITE_CONTAINMENT = 0.4  # rewrites are rescued from here up ...
 REWRITE_NAMES = 0.7  # ... when this share of the smaller text's names and figures are in the other ...
 REWRITE_REVISED = 0.25  # ... and at most this share of the figures in shared places differ
-REWRITE_HOURS = 12.0  # a desk's own version comes within hours; a next-day item is a follow-up or a re-send
+# a desk's own version comes within its day's cycle (an evening story and its next-morning version)
+REWRITE_HOURS = 20.0
 REWRITE_LEAD = 0.3  # a rewrite keeps some of its opening; a follow-up writes a new one ...
 REWRITE_LEAD_KEPT = 0.6  # ... whose facts (content words, figures) the other text lacks
 TABLE_FIGURES = 4  # figures two tables must share to be compared
@@ -32,6 +35,7 @@ TABLE_AGREEMENT = 0.8  # share of the smaller table's figures found equal in the
 TABLE_WHOLE = 0.6  # ... and of all the smaller text's figures
 TABLE_LINES = 0.5  # a results notice is mostly its table: this share of its lines are table rows
 TABLE_HOURS = 48.0  # two desks' tables of one results notice come within two days
+RESULTS_AGREEMENT = 0.5  # one issuer's results of one period issued again keep half their table figures
 # labels two desks give one row of a results table: learned (learn_label_synonyms, pairs of tables
 # sharing a figure key, at least 2 pairs a label pair) from the Reuters pool by benchmarks/judged_pairs.py
 LABEL_SYNONYMS = {"sales": "revs"}
@@ -71,9 +75,9 @@ def retyped(a: Facts, b: Facts, synonyms: Mapping[str, str] | None = None) -> Ve
     (labels through `synonyms`), and nothing else says other occasion or issuer."""
     if len(a.table) < 2 or len(b.table) < 2 or not (a.opens_table and b.opens_table):
         return None
-    if len(a.table) < TABLE_LINES * a.lines or len(b.table) < TABLE_LINES * b.lines:
-        return None  # a table inside a longer text is not a results notice
-    if not (a.tickers & b.tickers or set(a.title_names) & set(b.title_names)):
+    if len(a.table) < TABLE_LINES * a.table_lines or len(b.table) < TABLE_LINES * b.table_lines:
+        return None  # a table among prose lines is not a results notice (the notes after it aside)
+    if not (a.tickers & b.tickers or set(a.head_names) & set(b.head_names)):
         return None  # one issuer's report: both headlines name it
     synonyms = LABEL_SYNONYMS if synonyms is None else synonyms
     fa = [f for _, fs in a.table for f in fs]
@@ -107,6 +111,32 @@ def retyped(a: Facts, b: Facts, synonyms: Mapping[str, str] | None = None) -> Ve
     renamed = sorted({f"{x}/{label[x]}" for x in label if label[x] != x})
     return Verdict("retyped", False, f"{found} of {n} table figures equal within rounding"
                    + (f"; labels {', '.join(renamed)}" if renamed else ""))
+
+
+def results(a: Facts, b: Facts) -> Verdict | None:
+    """One issuer's results for one period, issued again: operating beside reported figures, net
+    before and after preferred dividends, a revised line, a note rewritten ("Oper net 2,877,000 vs
+    1,363,000" / "Oper net 2,877,000 vs 1,838,000"). Both are results notices (they open with
+    their tables, which are most of their lines), both headlines give the same ticker and name
+    the same period ("2ND QTR"), they come within TABLE_HOURS, and at least RESULTS_AGREEMENT of
+    the smaller table's figures are in the other. Two issuers' tables share no ticker; another
+    period (the quarter, the year) is named so in the headline."""
+    if not (a.title_tickers and a.title_tickers == b.title_tickers and a.period and a.period == b.period):
+        return None
+    for x in (a, b):
+        if len(x.table) < 2 or not x.opens_table or len(x.table) < TABLE_LINES * x.table_lines:
+            return None
+    hours = hours_apart(a.published, b.published)
+    if hours is None or hours > TABLE_HOURS:
+        return None
+    fa = [f for _, fs in a.table for f in fs]
+    fb = [f for _, fs in b.table for f in fs]
+    small, large = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
+    n, found = found_share(small, large)
+    if n < TABLE_FIGURES or found < RESULTS_AGREEMENT * n:
+        return None
+    return Verdict("results", False, f"{'/'.join(sorted(a.title_tickers))} {' '.join(a.period)} results published "
+                   f"{a.published} vs {b.published}, {found} of {n} table figures equal")
 
 
 def rewrite(a: Facts, b: Facts, containment: float, lead_overlap: float = 1.0) -> Verdict | None:
