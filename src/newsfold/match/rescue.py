@@ -80,10 +80,7 @@ def retyped(a: Facts, b: Facts, synonyms: Mapping[str, str] | None = None) -> Ve
     if not (a.tickers & b.tickers or set(a.head_names) & set(b.head_names)):
         return None  # one issuer's report: both headlines name it
     synonyms = LABEL_SYNONYMS if synonyms is None else synonyms
-    fa = [f for _, fs in a.table for f in fs]
-    fb = [f for _, fs in b.table for f in fs]
-    small, large = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
-    n, found = found_share(small, large)
+    n, found = table_figures_found(a, b)
     if n < TABLE_FIGURES or found < TABLE_AGREEMENT * n:
         return None
     # the tables are the notices: most figures of the whole texts agree, not just a shared table
@@ -113,6 +110,13 @@ def retyped(a: Facts, b: Facts, synonyms: Mapping[str, str] | None = None) -> Ve
                    + (f"; labels {', '.join(renamed)}" if renamed else ""))
 
 
+def table_figures_found(a: Facts, b: Facts) -> tuple[int, int]:
+    """(figures in the smaller of the two tables, how many of them the other table holds)."""
+    fa = [f for _, fs in a.table for f in fs]
+    fb = [f for _, fs in b.table for f in fs]
+    return found_share(*((fa, fb) if len(fa) <= len(fb) else (fb, fa)))
+
+
 def results(a: Facts, b: Facts) -> Verdict | None:
     """One issuer's results for one period, issued again: operating beside reported figures, net
     before and after preferred dividends, a revised line, a note rewritten ("Oper net 2,877,000 vs
@@ -129,10 +133,7 @@ def results(a: Facts, b: Facts) -> Verdict | None:
     hours = hours_apart(a.published, b.published)
     if hours is None or hours > TABLE_HOURS:
         return None
-    fa = [f for _, fs in a.table for f in fs]
-    fb = [f for _, fs in b.table for f in fs]
-    small, large = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
-    n, found = found_share(small, large)
+    n, found = table_figures_found(a, b)
     if n < TABLE_FIGURES or found < RESULTS_AGREEMENT * n:
         return None
     return Verdict("results", False, f"{'/'.join(sorted(a.title_tickers))} {' '.join(a.period)} results published "
