@@ -8,18 +8,15 @@ not yet decided (`pending`) are placed at the end of every run, so a run killed 
 finished by the next one. A capture already stored (same name, same content hash) is skipped:
 the same ingest twice changes nothing.
 
-What only this engine tunes lives here: worker priority and task sizes ahead, the garbage
-collector and malloc settings, the set caches and spill file (`set_cache.py`), WAL checkpoints
-off the writer's thread, and the lock that keeps two ingests from writing one store at once.
+What only this engine tunes lives here: worker priority and task sizes ahead, the set caches and
+spill file (`set_cache.py`), WAL checkpoints off the writer's thread, the lock that keeps two
+ingests from writing one store at once; the collector's and malloc's settings are in `tuning.py`.
 """
 from __future__ import annotations
 
-import ctypes
 import fcntl
-import gc
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +30,6 @@ from ..cluster import Nodes, Placement, digest_halves, plan_placement, story_id
 from ..fingerprint import fingerprint_packed
 from ..model import Capture, IngestReport, Problem
 from ..match.facts import Traits
-from ..bounded import guard_worker
 from ..pipeline import (Batch, BatchPrints, ChunkResult, Matched, kernels_compiled, load_kernels,
                         lost_chunk, process_chunk)
 from ..published import time_code
@@ -42,6 +38,7 @@ from ..store import Checkpointer, Transaction, file_path, reads, writes
 from ..store import bands as stored_bands
 from ..store.schema import BODY_HASH_INDEX, create_bulk_indexes, drop_bulk_indexes
 from .local_match import LocalMatcher, StoredBatch
+from .tuning import gc_tuned_for_ingest, init_worker
 from .workers import ordered_map
 
 # worker results allowed to wait: a whole next batch, so the workers compute it while the writer
@@ -49,7 +46,6 @@ from .workers import ordered_map
 AHEAD_BATCHES = 2
 # the single writer is the bottleneck of a big ingest: workers yield it the CPU
 WORKER_NICE = 10
-GC_YOUNG = 10_000  # allocations between collections of the youngest generation (see _gc_tuned_for_ingest)
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, worker start-up costs more than it saves
 RECOVER_ARTICLES = 131_072  # a recovery commits the keys of this many articles at a time
 CAPTURES_PER_BATCH = 8  # × batch_articles: the captures a write batch holds at most
@@ -70,7 +66,7 @@ def ingest(conn, paths: list[str], text_field: str | None = None, workers: int |
         if not kernels_compiled():  # a first ingest after an install: say why it is slow
             tqdm.write("newsfold: compiling the ingest's loops for this machine, once (15-30 s)", file=sys.stderr)
         load_kernels()  # before the workers are forked: they inherit the compiled code
-        with _gc_tuned_for_ingest():
+        with gc_tuned_for_ingest():
             _ingest_into(conn, paths, text_field, workers, report, bar, on_problem)
             if search_index:
                 writes.index_for_search(conn)
@@ -97,56 +93,6 @@ def ingest_lock(conn):
             tqdm.write(f"newsfold: another ingest is writing to {path}; waiting for it to finish", file=sys.stderr)
             fcntl.lockf(fh, fcntl.LOCK_EX)
         yield
-
-
-_gc_lock = threading.Lock()
-_gc_users = 0  # ingests running in this process (in threads, on different stores)
-_gc_threshold: tuple[int, ...] = ()
-_gc_was_frozen = False  # the host program froze objects of its own: they stay frozen after
-
-
-@contextmanager
-def _gc_tuned_for_ingest():
-    """The garbage collector's settings for an ingest, restored after it. What is alive now
-    (modules, numba's compiled code: 100k objects) is frozen out of collections, before workers
-    are forked, so their collections neither walk it nor copy its pages; and the youngest
-    generation is collected every GC_YOUNG allocations, not 700: an ingest allocates rows by the
-    million, and few of them form cycles. Ingests running at once in one process share one
-    setting: the first sets it, the last restores it."""
-    global _gc_users, _gc_threshold, _gc_was_frozen
-    with _gc_lock:
-        if _gc_users == 0:
-            _gc_threshold, _gc_was_frozen = gc.get_threshold(), gc.get_freeze_count() > 0
-            gc.freeze()
-            gc.set_threshold(GC_YOUNG, *_gc_threshold[1:])
-        _gc_users += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_users -= 1
-            if _gc_users == 0:
-                gc.set_threshold(*_gc_threshold)
-                if not _gc_was_frozen:
-                    gc.unfreeze()
-
-
-def _init_worker() -> None:
-    _keep_heap()
-    guard_worker()
-
-
-def _keep_heap() -> None:
-    """In a worker: glibc's malloc keeps freed memory up to 64 MB for reuse, where by default a
-    block over ~128 KB is mapped afresh for each use and unmapped after (a JSONL block read, a
-    chunk's arrays), and the kernel zeroes new pages on every chunk. No-op where the C library
-    has no mallopt."""
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: its largest value; setting it fixes it there
-        libc.mallopt(-1, 64 << 20)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):
-        pass
 
 
 def _inputs(paths: Iterable[str], text_field: str | None, report: IngestReport,
@@ -206,7 +152,7 @@ def _ingest_into(conn, paths: list[str], text_field: str | None, workers: int, r
             drop_bulk_indexes(conn)  # built at the end, in one sort each
     tasks = _tasks(_inputs(paths, text_field, report, spans=workers > 1), settings.chunk_rows, settings.file_rows)
     ahead = AHEAD_BATCHES * settings.batch_articles // settings.chunk_rows
-    results = ordered_map(process_chunk, tasks, workers, ahead=ahead, nice=WORKER_NICE, init=_init_worker,
+    results = ordered_map(process_chunk, tasks, workers, ahead=ahead, nice=WORKER_NICE, init=init_worker,
                           on_lost=lost_chunk)
     # fsyncs off the writer's path, to the end of the ingest
     checkpoints = Checkpointer(conn)
