@@ -7,6 +7,7 @@ partition (a list), and the engine hands piece j to receiver j: Dask's task shuf
 """
 from __future__ import annotations
 
+import zlib
 from typing import NamedTuple
 
 import numpy as np
@@ -81,7 +82,7 @@ def extract_part(part: FileGroup | LineRange) -> tuple[WritePart, tuple[BatchPri
 class PartArticles(NamedTuple):
     """A partition's stored articles (ids ascending, one run of ids): band keys, sketches, word
     counts, body hash halves, article keys, titles and verification-set blobs; and what the story
-    rules and placement read: their rows (title, text, publication time, traits), publication and
+    rules and placement read: their rows (title, text compressed, publication time, traits), publication and
     capture time codes (published.time_code), and which are digests."""
 
     ids: np.ndarray
@@ -111,7 +112,7 @@ def part_articles(matched: tuple[BatchPrints | None, np.ndarray, list], taken: n
                             np.zeros(0, np.int64), [], [], [], np.zeros(0, np.int64), np.zeros(0, np.int64),
                             np.zeros(0, bool))
     at = taken.tolist()
-    mine = [rows[i] for i in at]
+    mine = [_text_packed(rows[i]) for i in at]
     ingested = 2 * int(now) + 1
     return PartArticles(ids, prints.keys[taken], prints.sketches[taken], prints.n_words[taken].astype(np.int64),
                         digest_halves([prints.body_hashes[i] for i in at]),
@@ -121,6 +122,17 @@ def part_articles(matched: tuple[BatchPrints | None, np.ndarray, list], taken: n
                         np.fromiter((time_code(r[CAPTURED]) if r[CAPTURED] else ingested for r in mine),
                                     np.int64, len(mine)),
                         np.array([bool(r[TRAITS]) and Traits.decode(r[TRAITS]).digest for r in mine], bool))
+
+
+def _text_packed(row: ArticleRow) -> tuple:
+    """A row as a partition keeps it until verification: its text compressed (a story rule reads
+    the text of few articles, and the text is half of what a worker holds an article)."""
+    return row[:TEXT] + (zlib.compress(row[TEXT].encode("utf-8", "surrogatepass"), 1),) + row[TEXT + 1:]
+
+
+def text_of(row: tuple) -> str:
+    """The text of a row `_text_packed` made."""
+    return zlib.decompress(row[TEXT]).decode("utf-8", "surrogatepass")
 
 
 def part_fact_keys(arts: PartArticles) -> list[tuple[int, int, float]]:
@@ -243,7 +255,7 @@ def verify_part(arts: PartArticles, candidates: tuple, partners: list) -> tuple[
         return {i: known_of(row(i)) for i in ids}
 
     def texts(ids: list[int]) -> dict[int, tuple[str, str]]:
-        return {i: (row(i)[TITLE], row(i)[TEXT]) for i in ids}
+        return {i: (row(i)[TITLE], text_of(row(i))) for i in ids}
 
     dated = [aid for aid, r in zip(arts.ids.tolist(), arts.rows) if dated_row(r)]
     dated += [aid for aid, r in other_rows.items() if dated_row(r)]
