@@ -101,8 +101,8 @@ def bucket_weights(keys: np.ndarray, owners: np.ndarray,
     buckets a pair shares (an engine that partitions buckets by key). `earlier`: per key, how
     many members the bucket had before these (they take that much of its limit)."""
     k, o = keys.astype(np.int64, copy=False), owners.astype(np.int64, copy=False)
-    room = bucket_limit(k).astype(np.int64) if earlier is None else bucket_limit(k) - earlier
-    pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), room.astype(np.int64))
+    room = bucket_limit(k) - (0 if earlier is None else earlier)  # what earlier members left of each limit
+    pairs, weights = _kernels().bucket_pairs(k, o, key_weights(k).astype(np.int64), room.astype(np.int64, copy=False))
     return summed_weights(pairs, weights)
 
 
