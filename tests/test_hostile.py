@@ -3,6 +3,7 @@ without a traceback, with one clear line per bad file (or bad record), in bounde
 the good captures in it still become stories."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -114,3 +115,20 @@ def test_a_jsonl_file_cut_short_under_the_workers_is_a_problem_not_a_crash(tmp_p
     other.replace(path)
     read.rows._span_file = None  # a worker that had not read it yet
     assert list(pipeline._each(spans[:1])) == [Problem(str(path), "the file was replaced while it was being read", 1)]
+
+
+def test_odd_datelines_are_dated_or_left_undated_never_a_crash(tmp_path):
+    """A dateline is matched by a pattern that takes misspelt months ("Sepember"): the ingest
+    reads its month from its first letters, and lines that only look like datelines stay undated."""
+    rows = [("LONDON, Sepember 5 - Shares fell sharply as traders sold the banks.", "--09-05"),
+            ("HOUSTON, Marchx 3 - Oil prices rose on supply worries, traders said.", None),
+            ("X" * 62 + ", March 3 - A place name too long for a dateline.", None),
+            ("NEW YORK, 3 june 1987 (Reuter) -- Stocks closed higher on the day.", "1987-06-03")]
+    feed = tmp_path / "wire.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"w{i}", "title": f"Story {i}", "text": text}) + "\n"
+                            for i, (text, _) in enumerate(rows)))
+    done = run_cli("ingest", feed, "--db", tmp_path / "s.db", "--quiet")
+    assert "Traceback" not in done.stderr
+    run_cli("export", "--db", tmp_path / "s.db", "--out", tmp_path / "out.jsonl")
+    exported = {r["capture"]: r["published"] for r in read_jsonl(tmp_path / "out.jsonl")}
+    assert exported == {f"w{i}": published for i, (_, published) in enumerate(rows)}

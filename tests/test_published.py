@@ -1,8 +1,10 @@
 """published.py: an article's publication date from what its capture states, never invented."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsfold.published import (complete_year, dateline, html_date, opening_dateline, parse_date, published_of,
-                                stamp_date)
+from newsfold.published import (_top, complete_year, dateline, html_date, opening_dateline, opening_tops, parse_date,
+                                published_of, stamp_date)
 
 
 @pytest.mark.parametrize("written, iso", [
@@ -116,3 +118,43 @@ def test_html_metadata_is_read_but_free_text_is_not_guessed():
     bare = "<html><body><article><h1>Rates</h1><p>In 1999 rates rose, and again in 2004.</p></article></body></html>"
     assert html_date(bare) is None
     assert html_date("") is None
+
+
+# pieces of the first lines of wire stories and pages, datelines among them, for the compiled scan
+_PLACES = ["OSLO", "TAUPO, New Zealand", "WINSTON-SALEM, N.C.", "lima", "st. louis", "O'HARE (IL)", "A&B/C", "Über",
+           "Mexico city", "X" * 61]
+_MONTH_NAMES = ["Feb", "March", "MAR.", "Sept", "sep.", "September", "Sepember", "Septe", "june", "JULY", "Dec.",
+                "Marching", "aprIL"]
+_ENDS = [" -", "-", " --", ", 1987 -", " 2026 -", " (Reuters) -", ", (reuter) -", " 1987 Reuters -", " \u2013",
+         " x -", "", " 19871 -"]
+_SPACES = ["", " ", "  ", "\t", "\x0b", "\x1c", "\u00a0"]
+_OTHER_LINES = ["", " ", "By Jane Doe | 1 June 2025", "Updated 14:32 GMT, 3 March 2026", "posted in markets",
+                "y" * 199, "z" * 240, "The vote on March 23 - a Tuesday - was close", "\u2018Quoted\u2019 caption - mar"]
+
+
+@st.composite
+def _tops(draw):
+    lines = []
+    for _ in range(draw(st.integers(1, 5))):
+        if draw(st.booleans()):
+            place, month, day = draw(st.sampled_from(_PLACES)), draw(st.sampled_from(_MONTH_NAMES)), \
+                draw(st.sampled_from(["5", "26", "05", "0", "31", "32", "123"]))
+            date = f"{month}{draw(st.sampled_from(_SPACES))}{day}" if draw(st.booleans()) else \
+                f"{day}{draw(st.sampled_from(_SPACES))}{month}"
+            lines.append(f"{draw(st.sampled_from(_SPACES))}{place}{draw(st.sampled_from([',', '.', ' ,', ';']))}"
+                         f"{draw(st.sampled_from(_SPACES))}{date}{draw(st.sampled_from(_ENDS))} Showers continued")
+        else:
+            lines.append(draw(st.sampled_from(_OTHER_LINES)))
+    return draw(st.sampled_from(["\n", "\n\n", "\n \n", "\r\n"])).join(lines) + draw(st.sampled_from(["", " x" * 700]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_tops(), min_size=1, max_size=12))
+def test_the_compiled_scan_of_many_tops_finds_what_the_line_by_line_search_finds(texts):
+    # an ingest dates a chunk's articles at once (opening_tops); show and compare date one (_top)
+    assert opening_tops(texts) == [_top(t) for t in texts]
+
+
+def test_a_misspelt_month_the_dateline_pattern_takes_is_read_by_its_first_letters():
+    found = published_of(None, None, "LONDON, Sepember 5 - Shares fell", ["1987-09-07"])
+    assert (found.value, found.source) == ("1987-09-05", "dateline")

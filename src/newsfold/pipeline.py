@@ -33,7 +33,7 @@ from .match.judge import Judged, Known, dated, judge_pairs
 from .match.prefilter import Sketches, prefilter_rows
 from .match.verify import checked_pairs, pack_all_sets
 from .model import Article, Capture, PairScores, Problem, one_line
-from .published import captured_of, html_date, published_of, time_code
+from .published import captured_of, html_date, opening_tops, published_of, time_code
 from .read import InputError, RawRow, RowBlock, RowSpan, resolve
 
 # An article as the store takes it: (position, key, title, caption, credit, text, url, date, published,
@@ -98,6 +98,7 @@ def load_kernels() -> None:
     worker processes forked afterwards share them instead of each loading them again, and a
     first ingest compiles them all at once, saying so (see `kernels_compiled`)."""
     segment_text("Load the kernels\n\nof extraction, and the \u2018non-ASCII\u2019 path", "", {"title": "Kernels"})
+    opening_tops(["LONDON, March 3 - Load the kernels of dating"])
     words = "load the kernels of matching and the \u2018non-ASCII\u2019 path, Once"
     texts = [words, words, words + " more", words + " more"]
     prints = BatchPrints.of(fingerprint_packed(texts))
@@ -114,7 +115,7 @@ def load_kernels() -> None:
 def kernels_compiled() -> bool:
     """Whether the compiled loops an ingest runs are in numba's cache on disk already (False: the
     first ingest after an install compiles them, which takes a while, once)."""
-    from . import cluster
+    from . import cluster, published_scan
     from .extract import linescan
     from .fingerprint import kernels as fingerprint_kernels
     from .index import kernels as index_kernels
@@ -122,7 +123,7 @@ def kernels_compiled() -> bool:
 
     loops = (fingerprint_kernels.fingerprint_texts, linescan.scan_lines, match_kernels.pair_overlaps,
              match_kernels.prefilter_pairs, index_kernels.band_spans, index_kernels.span_pairs,
-             index_kernels.merge_into, cluster._star_members)
+             index_kernels.merge_into, cluster._star_members, published_scan.scan_tops)
     try:
         return all(os.path.exists(loop._cache._cache_file._index_path) for loop in loops)
     except AttributeError:  # another numba's internals: say nothing rather than guess
@@ -166,7 +167,7 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) 
     worker's task). Whatever goes wrong with one capture is that capture's problem; the reader's
     problems pass through in their place."""
     captures: list[Extracted] = []
-    rows: list[ArticleRow] = []
+    found: list[tuple[Capture, tuple[Article, ...], str]] = []  # each capture with articles, its content hash
     with timed():
         for item in _each(items):
             cap = resolve(item)
@@ -184,34 +185,45 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) 
                 page = zlib.compress(cap.content.encode("utf-8", "surrogatepass")) if cap.page else None
                 captures.append(Extracted(cap.name, cap.kind, content_hash, size, len(arts), page=page,
                                           alias=cap.alias))
-                captured = captured_of(cap.meta.get("captured"))
-                texts = [a.text for a in arts]  # joined from the paragraphs at each reading: once
-                for a, text, published in zip(arts, texts, article_dates(cap, arts, texts, captured)):
-                    rows.append((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
-                                 a.credit, text, a.url, a.date, published, captured,
-                                 traits(a.title, text, published if dated(published) else None).encode()))
-    return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed([r[TEXT] for r in rows])))
+                found.append((cap, arts, content_hash))
+    texts = [a.text for _, arts, _ in found for a in arts]  # joined from the paragraphs at each reading: once
+    tops = iter(opening_tops(texts))  # the chunk's texts' tops, scanned at once
+    rows: list[ArticleRow] = []
+    at = 0
+    for cap, arts, content_hash in found:
+        captured = captured_of(cap.meta.get("captured"))
+        mine = texts[at:at + len(arts)]
+        at += len(arts)
+        for a, text, published in zip(arts, mine, article_dates(cap, arts, mine, captured, tops)):
+            rows.append((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
+                         a.credit, text, a.url, a.date, published, captured,
+                         traits(a.title, text, published if dated(published) else None).encode()))
+    return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed(texts)))
 
 
-def article_dates(cap: Capture, arts: tuple[Article, ...], texts: list[str], captured: str | None) -> list[str | None]:
+def article_dates(cap: Capture, arts: tuple[Article, ...], texts: list[str], captured: str | None,
+                  tops: Iterator[tuple] | None = None) -> list[str | None]:
     """Each article's publication date (published.published_of), ISO 8601, or its month and day
     alone ('--02-26') when a dateline is all it states and the capture has no date to take the
     year from: the container's date, its capture time, the page's metadata, or a date stamp of
-    another of its articles. Never the ingest time."""
+    another of its articles. Never the ingest time. `tops`: the texts' `opening_tops`, in order,
+    when the caller scanned them already."""
     page = html_date(cap.content) if cap.kind == "html" else None
     row_date = cap.meta.get("date")
     stated = [d for d in (row_date, captured, page) if d]
     if len(arts) == 1 and (cap.kind != "text" or "title" in cap.meta):  # a row or a page: one article
-        found = published_of(arts[0].date or row_date, page, texts[0], stated)
+        found = published_of(arts[0].date or row_date, page, texts[0], stated,
+                             top=next(tops) if tops is not None else None)
         return [found.value or found.month_day]
+    mine = [next(tops) for _ in texts] if tops is not None else [None] * len(texts)
     # a text file's byline and date stamp lie between an article's headline and its body
     headers = _headers(cap.content, arts) if cap.kind == "text" else [""] * len(arts)
-    found = [published_of(a.date or row_date, page, text, stated, header)
-             for a, text, header in zip(arts, texts, headers)]
+    found = [published_of(a.date or row_date, page, text, stated, header, top)
+             for a, text, header, top in zip(arts, texts, headers, mine)]
     if len(arts) > 1 and any(p.value is None and p.month_day for p in found):
         stated += [p.value for p in found if p.source in ("row", "html", "stamp")]
-        found = [published_of(a.date or row_date, page, text, stated, header) if p.value is None else p
-                 for a, text, header, p in zip(arts, texts, headers, found)]
+        found = [published_of(a.date or row_date, page, text, stated, header, top) if p.value is None else p
+                 for a, text, header, top, p in zip(arts, texts, headers, mine, found)]
     return [p.value or p.month_day for p in found]
 
 

@@ -11,7 +11,8 @@ when the capture has none.
 When it was captured (`captured_of`): the container's own capture time (a WARC record's WARC-Date,
 a row's capture-time field), else the ingest time, which the store fills in.
 
-Pure functions of plain values: stdlib only, htmldate imported by `html_date` alone.
+Pure functions of plain values: the stdlib and numpy, htmldate imported by `html_date` alone, and
+for an ingest's chunks `opening_tops`, which runs `_top`'s steps compiled (published_scan.py).
 
 >>> published_of("26-FEB-1987 15:01:01.79", None, "SALVADOR, Feb 26 - Showers continued", []).value
 '1987-02-26T15:01:01Z'
@@ -28,6 +29,8 @@ import email.utils
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
+
+import numpy as np
 
 MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
@@ -194,7 +197,7 @@ def dateline(text: str) -> Dateline | None:
     # a place is a few words (some wires type whole stories in lower case: "Mexico city, april 1 -")
     if len(place.replace(",", " ").split()) > 6:
         return None
-    month = MONTHS[(m.group("mon") or m.group("mon2")).lower()]
+    month = MONTHS[(m.group("mon") or m.group("mon2"))[:3].lower()]  # "Sepember" too: the regex takes it
     day = int(m.group("d") or m.group("d2"))
     if not 1 <= day <= 31:
         return None
@@ -323,11 +326,40 @@ def _top(text: str) -> tuple[bool, tuple[Dateline, str] | None]:
     return stamp, None
 
 
+def opening_tops(texts: list[str]) -> list[tuple[bool, tuple[Dateline, str] | None]]:
+    """`_top` of each text: the tops that are ASCII scanned at once by a compiled loop
+    (published_scan.py: the same steps, the dateline regex included), the others by `_top`."""
+    from . import published_scan as scan  # numba: loaded where an ingest dates articles, not by every import
+
+    tops = [t[: scan.TOP_CHARS] for t in texts]
+    ascii_tops = [top if top.isascii() else "" for top in tops]
+    lengths = np.fromiter(map(len, ascii_tops), np.int64, len(texts))
+    ends = np.cumsum(lengths)
+    whole = np.fromiter((len(t) <= scan.TOP_CHARS for t in texts), np.bool_, len(texts))
+    found = scan.scan_tops(np.frombuffer("".join(ascii_tops).encode("ascii"), np.uint8), ends - lengths, ends,
+                           whole, STAMP_WINDOW, DATELINE_PARAGRAPHS, PROSE_CHARS, 160, 80).tolist()
+    out = []
+    for text, top, (settled, stamp, dated, line, end, place, place_end, month, day, year) in zip(texts, ascii_tops,
+                                                                                                  found):
+        if not settled or (not top and text):
+            out.append(_top(text))
+        elif dated:
+            out.append((stamp == 1, (Dateline(text[place:place_end], month, day, year or None, end - line),
+                                     text[line:end].strip())))
+        else:
+            out.append((stamp == 1, None))
+    return out
+
+
+_NO_DATE = Published(None, None, "no date stated")
+
+
 def published_of(row_date: object, html_meta_date: object, text: str, capture_dates: Iterable[str] = (),
-                 header: str = "") -> Published:
+                 header: str = "", top: tuple[bool, tuple[Dateline, str] | None] | None = None) -> Published:
     """An article's publication date from the most trusted source that states one (module doc).
     `header`: the capture's lines around the headline (byline, date stamp), which extraction
-    keeps out of the body; the body's own top is searched for a stamp too."""
+    keeps out of the body; the body's own top is searched for a stamp too. `top`: the text's
+    `_top`, when `opening_tops` found it already."""
     value = parse_date(row_date)
     if value:
         return Published(value, "row", f"row date {row_date}")
@@ -335,13 +367,13 @@ def published_of(row_date: object, html_meta_date: object, text: str, capture_da
     if value:
         return Published(value, "html", f"page metadata {html_meta_date}")
     text = text or ""
-    may_stamp, found = _top(text)
+    may_stamp, found = top if top is not None else _top(text)
     stamp = stamp_date(header) if header else None
     stamp = stamp or (stamp_date(text) if may_stamp else None)
     if stamp:
         return Published(stamp[0], "stamp", f"date stamp '{stamp[1]}'")
     if found is None:
-        return Published(None, None, "no date stated")
+        return _NO_DATE
     line, written = found
     month_day = f"--{line.month:02d}-{line.day:02d}"
     if line.year:
@@ -349,7 +381,7 @@ def published_of(row_date: object, html_meta_date: object, text: str, capture_da
             return Published(dt.date(line.year, line.month, line.day).isoformat(), "dateline", f"dateline '{written}'")
         except ValueError:
             return Published(None, None, "dateline with an impossible date")
-    done = complete_year(line.month, line.day, capture_dates)
+    done = complete_year(line.month, line.day, capture_dates) if capture_dates else None
     if done is None:
         return Published(None, None, f"dateline '{written}' has no year and the capture no other date", month_day)
     try:
