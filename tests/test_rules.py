@@ -5,11 +5,15 @@ Every input here is written for the test (no corpus text): short wire-style noti
 """
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsfold.match import facts as mf
 from newsfold.match import figures as fg
 from newsfold.match import judge, occasion, rescue
+from newsfold.match.items_scan import item_line_counts
 from newsfold.model import PairScores
 
 sr = SimpleNamespace(**{name: getattr(module, name) for module in (fg, mf, occasion, rescue)
@@ -396,3 +400,64 @@ def test_why_explains_every_pair():
     verdict = judge.why(a, a, VERIFIED)
     assert not verdict.apart and "containment 0.90 ≥ 0.6" in verdict.evidence
     assert judge.why(a, a, PairScores(0.1, 0.2, 0.3, 0.1)).apart
+
+
+COCOA = ("SALVADOR, Feb 26 - Showers continued throughout the week in the Bahia cocoa zone, alleviating the drought "
+         "since early January and improving prospects for the coming temporao, although normal humidity levels have "
+         "not been restored, Comissaria Smith said in its weekly review. The dry period means the temporao will be "
+         "late this year. Arrivals for the week ended February 22 were 155,221 bags of 60 kilos making a cumulative "
+         "total for the season of 5.93 mln against 5.81 at the same stage last year.")
+CRUDE = ("HOUSTON, March 3 - Acme Petroleum Corp said it raised the contract price it will pay for all grades of "
+         "crude oil by 50 cts a barrel, effective today. The increase brings the price paid for West Texas "
+         "Intermediate to 17.50 dlrs a barrel. The company said the move reflects higher spot market prices and "
+         "firm demand from refiners in the Gulf Coast region, where stocks fell for a third straight week.")
+
+
+def test_edges_no_rule_can_touch_are_judged_without_reading_their_articles():
+    """Two undated versions under one headline are one story whatever the rules say: an ingest
+    neither reads what is known of them nor judges them otherwise than with that reading."""
+    from newsfold import pipeline
+    from newsfold.config import SETTINGS
+    from newsfold.fingerprint import fingerprint_packed
+    from newsfold.index import BandIndex
+    from newsfold.match.prefilter import Sketches
+
+    versions = [("BAHIA COCOA REVIEW", COCOA), ("BAHIA COCOA REVIEW", COCOA + " Sales were light."),
+                ("ACME RAISES CRUDE POSTINGS", CRUDE), ("ACME PETROLEUM RAISES CRUDE PRICES", CRUDE + " Others may follow.")]
+    rows = [(0, 0, title, "", "", text, "", "", None, None, mf.traits(title, text, None).encode())
+            for title, text in versions]
+    prints = pipeline.BatchPrints.of(fingerprint_packed([text for _, text in versions]))
+
+    def ingest(plain):
+        asked = []
+        sources = pipeline.MatchSources(
+            BandIndex(), Sketches(SETTINGS.bins), lambda ids: {}, lambda ids: {i: prints.sets[i - 1] for i in ids.tolist()},
+            lambda hashes: [], known=lambda ids: asked.extend(ids) or {i: (None, "", versions[i - 1][0]) for i in ids},
+            texts=lambda ids: {i: versions[i - 1] for i in ids}, plain=plain)
+        # the first versions stored, then their later versions: ids 1 and 3, then 2 and 4
+        matched = [pipeline.match_batch(pipeline.Batch(np.array(ids), np.array(ids) - 1, prints, rows), sources)
+                   for ids in ([1, 3], [2, 4])]
+        return asked, [(m.edges, m.notes, m.apart) for m in matched]
+
+    asked_plain, judged_plain = ingest(judge.PlainKeys())
+    asked_all, judged_all = ingest(None)
+    assert judged_plain == judged_all and [e[:2] for e in judged_all[1][0]] == [(1, 2), (3, 4)]
+    assert asked_all == [1, 3] and asked_plain == [3]  # the other headline is read: an issuer veto may apply
+
+
+_ITEM_PLACES = ["BERNE", "NEW YORK", "A", "O'HARE", "ST. LOUIS", "X" * 30, "X" * 31, "TOKYO, Japan", "LONDON, " + "a" * 21,
+                "Berne", "  BERNE", "\tBERNE", "BERNE, "]
+_ITEM_DASHES = [" - ", " -- ", " -  ", " --- ", " -", " -x", " - - ", " -\t"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(_ITEM_PLACES), st.sampled_from(_ITEM_DASHES),
+                                   st.sampled_from(["Swiss consumer prices rose", "", " ", "x"])), min_size=1, max_size=6),
+                min_size=1, max_size=8),
+       st.sampled_from(["\n", "\n\n", "\n \n", "\r\n"]))
+def test_an_ingest_counts_a_chunks_digest_items_as_the_pattern_does(texts, newline):
+    # process_chunk counts the item lines of all its texts at once; traits, one text's, by regex
+    texts = [newline.join(place + dash + rest for place, dash, rest in lines) for lines in texts] + [DIGEST]
+    assert item_line_counts(texts) == [len(mf._ITEM_LINE.findall(t)) for t in texts]
+    assert [mf.traits("NEWS", t, None, n) for t, n in zip(texts, item_line_counts(texts))] == \
+        [mf.traits("NEWS", t, None) for t in texts]

@@ -29,7 +29,8 @@ from .index import BandIndex
 from .index.runs import sorted_run
 from .match.candidates import candidate_pairs, decode_pairs, exact_copy_pairs, pair_codes, weighted_pairs
 from .match.facts import Traits, traits
-from .match.judge import Judged, Known, dated, judge_pairs
+from .match.items_scan import item_line_counts
+from .match.judge import Judged, Known, PlainKeys, dated, judge_pairs, plain_key
 from .match.prefilter import Sketches, prefilter_rows
 from .match.verify import checked_pairs, pack_all_sets
 from .model import Article, Capture, PairScores, Problem, one_line
@@ -99,6 +100,7 @@ def load_kernels() -> None:
     first ingest compiles them all at once, saying so (see `kernels_compiled`)."""
     segment_text("Load the kernels\n\nof extraction, and the \u2018non-ASCII\u2019 path", "", {"title": "Kernels"})
     opening_tops(["LONDON, March 3 - Load the kernels of dating"])
+    item_line_counts(["Load the kernels\nBERNE - of digest items"])
     words = "load the kernels of matching and the \u2018non-ASCII\u2019 path, Once"
     texts = [words, words, words + " more", words + " more"]
     prints = BatchPrints.of(fingerprint_packed(texts))
@@ -119,11 +121,12 @@ def kernels_compiled() -> bool:
     from .extract import linescan
     from .fingerprint import kernels as fingerprint_kernels
     from .index import kernels as index_kernels
+    from .match import items_scan
     from .match import kernels as match_kernels
 
     loops = (fingerprint_kernels.fingerprint_texts, linescan.scan_lines, match_kernels.pair_overlaps,
              match_kernels.prefilter_pairs, index_kernels.band_spans, index_kernels.span_pairs,
-             index_kernels.merge_into, cluster._star_members, published_scan.scan_tops)
+             index_kernels.merge_into, cluster._star_members, published_scan.scan_tops, items_scan.count_item_lines)
     try:
         return all(os.path.exists(loop._cache._cache_file._index_path) for loop in loops)
     except AttributeError:  # another numba's internals: say nothing rather than guess
@@ -187,7 +190,8 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) 
                                           alias=cap.alias))
                 found.append((cap, arts, content_hash))
     texts = [a.text for _, arts, _ in found for a in arts]  # joined from the paragraphs at each reading: once
-    tops = iter(opening_tops(texts))  # the chunk's texts' tops, scanned at once
+    tops = iter(opening_tops(texts))  # the chunk's texts' tops and lines, scanned at once
+    item_lines = iter(item_line_counts(texts))
     rows: list[ArticleRow] = []
     at = 0
     for cap, arts, content_hash in found:
@@ -197,7 +201,7 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) 
         for a, text, published in zip(arts, mine, article_dates(cap, arts, mine, captured, tops)):
             rows.append((a.position, article_key(cap.name, content_hash, a.position), a.title, a.caption,
                          a.credit, text, a.url, a.date, published, captured,
-                         traits(a.title, text, published if dated(published) else None).encode()))
+                         traits(a.title, text, published if dated(published) else None, next(item_lines)).encode()))
     return ChunkResult(captures, rows, BatchPrints.of(fingerprint_packed(texts)))
 
 
@@ -272,6 +276,7 @@ class MatchSources(NamedTuple):
     known: Callable[[list[int]], dict[int, tuple[str | None, str, str]]] = _none
     texts: Callable[[list[int]], dict[int, tuple[str, str]]] = _none
     keyed: Callable[[list[int], float, float], list[tuple[int, int, float]]] = lambda keys, lo, hi: []
+    plain: PlainKeys | None = None  # the run's articles' plain keys: edges the rules cannot touch, unread
 
 
 class Matched(NamedTuple):
@@ -302,6 +307,9 @@ def match_batch(batch: Batch, sources: MatchSources) -> Matched:
     sources.sketches.add(ids, prints.sketches[where], prints.n_words[where])
     times = publication_times([batch.rows[i][PUBLISHED] for i in where.tolist()]) if batch.rows else \
         np.zeros(ids.size)
+    if sources.plain is not None and batch.rows:
+        sources.plain.add(ids, np.fromiter((plain_key(batch.rows[i][PUBLISHED], batch.rows[i][TRAITS], batch.rows[i][TITLE])
+                                            for i in where.tolist()), np.uint64, ids.size))
     fact_keys = article_fact_keys(ids, times, [batch.rows[i][TRAITS] for i in where.tolist()] if batch.rows else [])
     keyed = keyed_pairs(fact_keys, _keyed_others(fact_keys, sources))
     at = dict(zip(ids.tolist(), where.tolist()))
@@ -317,7 +325,7 @@ def match_batch(batch: Batch, sources: MatchSources) -> Matched:
         out.update(sources.texts([i for i in wanted if i not in at]))
         return out
     judged = verify_candidates(pairs, sources.sketches, sources.stored_sketches, sources.set_blobs, keyed,
-                               ids[times > 0], known, texts)
+                               ids[times > 0], known, texts, sources.plain)
     return Matched(judged.edges, judged.notes, judged.apart, fact_keys)
 
 
@@ -331,13 +339,16 @@ def verify_candidates(codes: np.ndarray, sketches: Sketches,
                       set_blobs: Callable[[np.ndarray], dict[int, bytes]],
                       keyed: np.ndarray | None = None, dated_ids: np.ndarray | None = None,
                       known: Callable[[list[int]], dict[int, Known]] | None = None,
-                      texts: Callable[[list[int]], dict[int, tuple[str, str]]] | None = None) -> Judged:
+                      texts: Callable[[list[int]], dict[int, tuple[str, str]]] | None = None,
+                      plain: PlainKeys | None = None) -> Judged:
     """The edges among candidate pairs (sorted codes), for every engine: those the prefilter lets
     through (on `sketches`, or `other_sketches` for articles they do not hold) and the fact keys'
     pairs `keyed` (a re-typed table shares few words: no prefilter), checked on their sets, then
     judged by the story rules (match.judge.judge_pairs): vetoes on verified edges, rescues of the
     near misses whose larger id is among `dated_ids`. `known(ids)`: what the rules' prechecks
-    read of articles; `texts(ids)`: their (title, text). Without `known`, no rule applies."""
+    read of articles; `texts(ids)`: their (title, text). Without `known`, no rule applies. `plain`:
+    the articles' plain keys (match.judge.plain_key), for not reading what is known of the two ends
+    of an edge that share one (judge_pairs leaves an edge it knows nothing of as it is)."""
     codes = codes[_worth_checking(codes, sketches, other_sketches)]
     if keyed is not None and keyed.size:
         codes = np.sort(np.concatenate([codes, keyed[~np.isin(keyed, codes)]]))
@@ -345,7 +356,12 @@ def verify_candidates(codes: np.ndarray, sketches: Sketches,
     edges, near = checked_pairs(codes, set_blobs(np.unique(decode_pairs(codes))), misses)
     if known is None:
         return Judged(edges, [None] * len(edges), [])
-    wanted = {i for a, b, s in edges if s.jaccard < 1.0 for i in (a, b)} | {i for a, b, _ in near for i in (a, b)}
+    judged = [(a, b) for a, b, s in edges if s.jaccard < 1.0]
+    if plain is not None and judged:
+        ends = np.array(judged, np.int64)
+        key_a, key_b = plain.of(ends[:, 0]), plain.of(ends[:, 1])
+        judged = ends[(key_a == 0) | (key_a != key_b)].tolist()
+    wanted = {i for pair in judged for i in pair} | {i for a, b, _ in near for i in (a, b)}
     return judge_pairs(edges, near, known(sorted(wanted)), texts)
 
 

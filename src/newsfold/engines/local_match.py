@@ -14,6 +14,7 @@ from ..cluster import Nodes, digest_halves
 from ..config import SETTINGS
 from ..fingerprint import fingerprint_packed
 from ..match.facts import Traits
+from ..match.judge import PlainKeys
 from ..match.prefilter import Sketches
 from ..match.verify import pack_all_sets
 from ..model import PairScores
@@ -122,6 +123,7 @@ class LocalMatcher:
         # the last batches, newest first, for verifying against recent articles without a store read
         self.recent: deque[Batch] = deque()
         self.sketches = Sketches(SETTINGS.bins)  # what the prefilter needs of this run's articles
+        self.plain = PlainKeys()  # and the story rules' prechecks
         self.run = None if self.store_had_articles else RunArticles()
         self.partners = PartnerCache(PARTNER_CACHE)
         path = file_path(conn)
@@ -131,6 +133,7 @@ class LocalMatcher:
         """Let go of the index, the caches and the sketches (hundreds of MB at scale), and delete
         the spilled sets: matching is over."""
         self.index, self.recent, self.sketches, self.first_copy, self.run = None, deque(), None, {}, None
+        self.plain = None
         self.partners = PartnerCache(0)
         self.spill.close()
 
@@ -143,7 +146,7 @@ class LocalMatcher:
         matched = match_batch(batch, MatchSources(
             self.index, self.sketches, self._stored_sketches, self._set_blobs, self._earlier_copies,
             lambda ids: db.known(self.conn, ids), lambda ids: db.titled_texts(self.conn, ids),
-            lambda keys, lo, hi: db.keyed(self.conn, keys, lo, hi)))
+            lambda keys, lo, hi: db.keyed(self.conn, keys, lo, hi), self.plain))
         for aid, i in zip(batch.ids.tolist(), batch.where.tolist()):
             self.first_copy.setdefault(batch.prints.body_hashes[i], aid)
         if self.run is not None:

@@ -116,15 +116,17 @@ class Facts(NamedTuple):
 
 # ---------------------------------------------------------------------------------------- traits
 
-def traits(title: str, text: str, published: str | None) -> Traits:
+def traits(title: str, text: str, published: str | None, item_lines: int = -1) -> Traits:
     """The traits of one article: its digest items only where lines enough are shaped like them, its
-    table rows and keys only with a publication date (a µs or two for most articles).
+    table rows and keys only with a publication date (a µs or two for most articles). `item_lines`:
+    how many lines `_ITEM_LINE` finds in the text, when an ingest counted them for its chunk
+    (items_scan.py); -1: not counted.
 
     >>> traits("ACME TO BUY BETA UNIT", "NEW YORK, March 2 - Acme Corp said it will buy Beta.", None)
     Traits(items=-1, lines=-1, tables=-1, keys=())
     """
     items = lines = -1
-    candidates = _ITEM_LINE.findall(text)
+    candidates = _ITEM_LINE.findall(text) if item_lines < 0 or item_lines >= DIGEST_ITEMS - 1 else []
     if len(candidates) >= DIGEST_ITEMS - 1:  # the first line may be one too
         first = _ITEM_FIRST.match(text)
         if first:

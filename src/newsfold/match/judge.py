@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
+
 from ..model import PairScores
 from . import HIGH_CONTAINMENT, MIN_CONTAINMENT, MIN_LEAD, MIN_SCORE, same_story
 from .facts import Facts, Traits, facts, head_words, tickers
@@ -121,6 +123,47 @@ def _veto_possible(x: Known, y: Known) -> bool:
         return True
     tx, ty = tickers(x.title), tickers(y.title)
     return bool(tx and ty and not tx & ty)
+
+
+def plain_key(published: str | None, traits_line: str, title: str) -> int:
+    """An article's key for the prechecks: two articles with the same nonzero key are a verified
+    edge no rule can touch (neither is dated nor has counted items: no digest, issuer or occasion
+    veto, `_veto_possible` with the same headline), so an engine need not read what is known of
+    them. A hash of the headline for such an article (Python's: keys are compared within one
+    process), 0 for any other."""
+    if traits_line or dated(published):
+        return 0
+    return (hash(title) & 0xFFFFFFFFFFFFFFFF) | 1
+
+
+class PlainKeys:
+    """The `plain_key` of every article a run has matched (ids from `base` on, 0: none known)."""
+
+    def __init__(self) -> None:
+        self.base = -1
+        self.key = np.zeros(0, np.uint64)
+
+    def add(self, ids: np.ndarray, keys: np.ndarray) -> None:
+        """Remember articles' keys; ids ascending, none before the first ever added."""
+        if not ids.size:
+            return
+        if self.base < 0:
+            self.base = int(ids[0])
+        at = ids - self.base
+        if at[-1] >= self.key.size:  # room for as many again: a copy per doubling
+            key = np.zeros(max(int(at[-1]) + 1, 2 * self.key.size, 1024), np.uint64)
+            key[: self.key.size] = self.key
+            self.key = key
+        self.key[at] = keys
+
+    def of(self, ids: np.ndarray) -> np.ndarray:
+        """Each id's key, 0 for one this run has not matched."""
+        out = np.zeros(ids.size, np.uint64)
+        if self.base >= 0:
+            at = ids - self.base
+            seen = (at >= 0) & (at < self.key.size)
+            out[seen] = self.key[at[seen]]
+        return out
 
 
 def _rescue_possible(x: Known, y: Known, scores: PairScores) -> bool:
