@@ -83,7 +83,7 @@ def _is_word(b):
 
 @njit(cache=True, nogil=True)
 def _is_place(b):
-    """A character of a dateline's place: [\w .,'()&/-]."""
+    """A character of a dateline's place: [\\w .,'()&/-]."""
     return _is_word(b) or b == 32 or b == 46 or b == 44 or b == 39 or b == 40 or b == 41 or b == 38 or b == 47 or b == 45
 
 
