@@ -1,0 +1,54 @@
+"""Page dumps: the headline of a page's article is its headline, not a label or a date near it."""
+from newsfold import extract_text
+
+_MENU = "\n".join(["Skip to content", "Home", "World", "Business", "Science", "Health Check", "Sport", "Weather",
+                   "Sign in", ""])
+
+_BODY = """Researchers at the University of Uppsala followed more than four thousand adults for ten years, recording \
+how much green tea each of them drank and measuring their blood pressure every spring.
+
+Those who drank at least one cup a day had slightly lower readings on average, but the difference shrank to almost \
+nothing once the team accounted for exercise, weight and how much salt the participants ate.
+
+"People who drink green tea every day tend to do many other healthy things as well," said Dr Mara Lindqvist, who \
+led the study. "The tea itself seems to play a very small part, if any."
+
+The authors say a trial in which people are assigned to drink tea or not would be needed to settle the question, \
+and that such a trial would have to run for several years to show any effect on heart disease.
+
+Doctors who were not involved in the work said the findings matched earlier, smaller studies from Japan and China.
+"""
+
+_FOOTER = "\n".join(["", "Most read", "Storm closes ports along the coast", "Markets rally on rate hopes",
+                     "About us", "Contact", "Privacy policy", "© 2025 The Example Herald"])
+
+
+def test_a_section_label_printed_over_the_headline_that_repeats_it_is_not_the_headline():
+    headline = "Health Check: Does a Cup of Green Tea a Day Really Lower Blood Pressure?"
+    # the headline printed twice (a heading, then the share text), as some page templates do
+    page = _MENU + "\nYou are at:\nHome\nHealth Check\n" + headline + "\n\n" + headline + "\n\n" + _BODY + _FOOTER
+    arts = extract_text(page)
+    assert len(arts) == 1
+    assert arts[0].title == headline
+    assert arts[0].paragraphs[0].startswith("Researchers at the University of Uppsala")
+
+
+def test_a_headline_written_as_a_sentence_above_its_date_is_the_headline():
+    page = (_MENU + "\nGreen tea and blood pressure: the cup helps less than the habits.\n"
+            "Updated Mar 12, 2025, 9:41 AM\n\n" + _BODY + _FOOTER)
+    arts = extract_text(page)
+    assert len(arts) == 1
+    assert arts[0].title == "Green tea and blood pressure: the cup helps less than the habits."
+    assert arts[0].paragraphs[0].startswith("Researchers at the University of Uppsala")
+
+
+def test_a_label_is_never_offered_as_the_headline_it_opens():
+    from newsfold.extract.blocks import to_blocks
+    from newsfold.extract.headline import headline_candidates
+
+    headline = "Health Check: Does a Cup of Green Tea a Day Really Lower Blood Pressure?"
+    blocks = to_blocks(_MENU + "\nHealth Check\n" + headline + "\n\n" + _BODY)
+    first = next(i for i, b in enumerate(blocks) if b.text.startswith("Researchers"))
+    offered = [blocks[j].text for j in headline_candidates(blocks, first)]
+    assert headline in offered
+    assert offered.count("Health Check") == 1  # the menu's label, not the kicker right above the headline
