@@ -52,3 +52,17 @@ def test_a_label_is_never_offered_as_the_headline_it_opens():
     offered = [blocks[j].text for j in headline_candidates(blocks, first)]
     assert headline in offered
     assert offered.count("Health Check") == 1  # the menu's label, not the kicker right above the headline
+
+
+def test_a_gallery_between_the_headline_and_the_text_does_not_make_an_article_of_its_own():
+    captions = "\n\n".join(
+        f"{c} on Tuesday, March 11, 2025, in Vadstena, Sweden, as the lake froze for the first time in a decade, "
+        f"and families spent the afternoon on the ice. (Erik Holm/The Lake Courier via AP)"
+        for c in (["Skaters cross the harbour", "A boy pulls a sled past moored boats",
+                               "Fishermen drill holes near the pier", "Ice covers the old ferry landing"]))
+    page = (_MENU + "\nLake Freezes Over for the First Time in a Decade\n\n"
+            "Residents of the small town took to the ice while scientists warned the cold spell would not last.\n\n"
+            + captions + "\n\nBy Jonas Berg\n\n" + _BODY + _FOOTER)
+    arts = extract_text(page)
+    assert [a.title for a in arts] == ["Lake Freezes Over for the First Time in a Decade"]
+    assert any(p.startswith("Researchers at the University of Uppsala") for p in arts[0].paragraphs)

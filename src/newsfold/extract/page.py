@@ -68,10 +68,22 @@ def page_articles(text: str, capture: str, meta: dict, model=W) -> list[Article]
         else:
             spans = article_spans(blocks, p, lo, hi, model.SPAN_PRIOR, model.SPAN_MIN)
             keep = model.KEEP
+        opener = lo if lo in starts else None
+        last_head = last_span = None
         for span in spans:
-            art = build_article(blocks, p, span, keep, lo if lo in starts else None, capture, len(out), meta, model)
+            head = opener if opener is not None else _headline_of(blocks, p, span, keep, model)
+            if head is not None and head == last_head and last_span.score < span.score:
+                # the same headline above a weaker run and the run under it: the first lies
+                # between the headline and the text (a standfirst, a gallery's captions), and the
+                # two are one article
+                span = Span(last_span.start, span.end, last_span.score + span.score)
+                out.pop()
+            art = build_article(blocks, p, span, keep, opener, capture, len(out), meta, model)
             if art is not None:
                 out.append(art)
+                last_head, last_span = head, span
+            else:
+                last_head = last_span = None
     if not out:
         # no run strong enough anywhere: the capture's most article-like run, with the prior
         # scaled to the capture's likeliest block (a table of figures, a list: text all the same)
@@ -350,6 +362,13 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
     credit = credit or L.credit_of(caption)
     return Article(capture=capture, position=position, title=title, paragraphs=tuple(paragraphs), caption=caption,
                    credit=credit, url=url or meta.get("url", ""), date=date or meta.get("date", ""))
+
+
+def _headline_of(blocks: list[Block], p: list[float], span: Span, keep: float, model=W) -> int | None:
+    """The block build_article takes for the headline of the article in `span`."""
+    rows = announced_rows(blocks)
+    body = [i for i in range(span.start, span.end) if i in rows or _is_body(blocks, p, i, keep)]
+    return choose_headline(blocks, p, body, model) if body else None
 
 
 def _is_body(blocks: list[Block], p: list[float], i: int, keep: float) -> bool:
