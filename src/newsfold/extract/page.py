@@ -69,21 +69,24 @@ def page_articles(text: str, capture: str, meta: dict, model=W) -> list[Article]
             spans = article_spans(blocks, p, lo, hi, model.SPAN_PRIOR, model.SPAN_MIN)
             keep = model.KEEP
         opener = lo if lo in starts else None
-        last_head = last_span = None
+        last = None  # (head, span) of the article built last in this section
         for span in spans:
-            head = opener if opener is not None else _headline_of(blocks, p, span, keep, model)
-            if head is not None and head == last_head and last_span.score < span.score:
+            art, head = _build_article(blocks, p, span, keep, opener, capture, len(out), meta, model)
+            if art is None:
+                last = None
+                continue
+            if last is not None and head is not None and head == last[0] and last[1].score < span.score:
                 # the same headline above a weaker run and the run under it: the first lies
                 # between the headline and the text (a standfirst, a gallery's captions), and the
                 # two are one article
-                span = Span(last_span.start, span.end, last_span.score + span.score)
+                span = Span(last[1].start, span.end, last[1].score + span.score)
+                art, head = _build_article(blocks, p, span, keep, opener, capture, len(out) - 1, meta, model)
                 out.pop()
-            art = build_article(blocks, p, span, keep, opener, capture, len(out), meta, model)
-            if art is not None:
-                out.append(art)
-                last_head, last_span = head, span
-            else:
-                last_head = last_span = None
+                if art is None:
+                    last = None
+                    continue
+            out.append(art)
+            last = (head, span)
     if not out:
         # no run strong enough anywhere: the capture's most article-like run, with the prior
         # scaled to the capture's likeliest block (a table of figures, a list: text all the same)
@@ -293,12 +296,18 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
                   capture: str, position: int, meta: dict, model=W) -> Article | None:
     """The article whose text lies in `span` (the blocks of it with a content probability of at
     least `keep`), under the headline `opener` if the dump gave one."""
+    return _build_article(blocks, p, span, keep, opener, capture, position, meta, model)[0]
+
+
+def _build_article(blocks: list[Block], p: list[float], span: Span, keep: float, opener: int | None,
+                   capture: str, position: int, meta: dict, model=W) -> tuple[Article | None, int | None]:
+    """build_article's article, and the block of its headline."""
     texts = [b.text for b in blocks]
     rows = announced_rows(blocks)
     kept = [(i in rows or _is_body(blocks, p, i, keep)) and i != opener for i in range(span.start, span.end)]
     body = [i for i, k in zip(range(span.start, span.end), kept) if k]
     if not body:
-        return None
+        return None, None
     # a crosshead between two paragraphs of the text is part of it
     body = sorted(body + [i for i in range(span.start + 1, span.end - 1)
                           if not kept[i - span.start] and kept[i - span.start - 1] and kept[i - span.start + 1]
@@ -308,14 +317,14 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
         head = opener
         body = [i for i in body if i > head]
         if not body:
-            return None
+            return None, None
         first = body[0]
     else:
         head = choose_headline(blocks, p, body, model)
         if head == first:  # the headline opened the text
             body = body[1:]
             if not body:
-                return None
+                return None, None
             first = body[0]
     title = ""
     if head is not None:
@@ -358,17 +367,10 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
             paragraphs.append(t)
         prev = i
     if not paragraphs:
-        return None
+        return None, head
     credit = credit or L.credit_of(caption)
     return Article(capture=capture, position=position, title=title, paragraphs=tuple(paragraphs), caption=caption,
-                   credit=credit, url=url or meta.get("url", ""), date=date or meta.get("date", ""))
-
-
-def _headline_of(blocks: list[Block], p: list[float], span: Span, keep: float, model=W) -> int | None:
-    """The block build_article takes for the headline of the article in `span`."""
-    rows = announced_rows(blocks)
-    body = [i for i in range(span.start, span.end) if i in rows or _is_body(blocks, p, i, keep)]
-    return choose_headline(blocks, p, body, model) if body else None
+                   credit=credit, url=url or meta.get("url", ""), date=date or meta.get("date", "")), head
 
 
 def _is_body(blocks: list[Block], p: list[float], i: int, keep: float) -> bool:
