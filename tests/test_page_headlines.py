@@ -66,3 +66,33 @@ def test_a_gallery_between_the_headline_and_the_text_does_not_make_an_article_of
     arts = extract_text(page)
     assert [a.title for a in arts] == ["Lake Freezes Over for the First Time in a Decade"]
     assert any(p.startswith("Researchers at the University of Uppsala") for p in arts[0].paragraphs)
+
+
+
+_TOWNS = ["Vadstena", "Motala", "Linköping", "Jönköping", "Örebro", "Västerås", "Uppsala", "Gävle", "Falun",
+          "Borlänge", "Karlstad", "Skövde"]
+
+
+def _report(topic: str) -> str:
+    """A long article's paragraphs, one a line (a browser's select-all prints no blank lines)."""
+    return "".join(f"In {town}, {topic} drew {100 + 37 * k} replies from residents, and the council said it would "
+                   f"publish a full report on the findings before the summer recess, with figures for every district.\n"
+                   for k, town in enumerate(_TOWNS))
+
+
+def test_a_scroll_of_two_long_pages_is_cut_at_the_second_page_s_head():
+    # two pages scrolled into one capture: the first page's author box and link list, then the
+    # second page's menu and head (date, headline, byline, credit), no headline printed twice
+    first = ("Green Tea Survey Draws Thousands of Replies\nBy Jonas Berg\n" + _report("the green tea survey")
+             + "About the Author\nJonas Berg\n@jonasberg\nJonas covers health for the Herald.\nMore from Health\n"
+               "New clinic opens\nFlu season starts early\n")
+    second = ("Skip to main content\nMenu\nNews\nSport\nCulture\nMar. 14, 2025 6:10 AM CET\n"
+              "Harbour Bridge Reopens After Six Weeks of Repairs\nBy Lena Ortiz and Tomas Weber\nAssociated Press\n"
+              "Photo: Nils Berg, The Coast Herald\n"
+              "PORT ELLEN (AP) — The harbour bridge reopened to traffic on Monday after six weeks of repairs.\n"
+              + _report("the bridge closure"))
+    arts = extract_text(first + second)
+    assert [a.title for a in arts] == ["Green Tea Survey Draws Thousands of Replies",
+                                       "Harbour Bridge Reopens After Six Weeks of Repairs"]
+    assert not any("bridge" in p for p in arts[0].paragraphs)
+    assert arts[1].paragraphs[0].startswith("PORT ELLEN (AP)")

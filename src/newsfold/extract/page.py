@@ -28,6 +28,7 @@ from .headline import choose_headline
 
 REPEAT_WINDOW = 10  # how far (in blocks) a headline's repeat may follow it
 HEAD_LINES = 6  # how many lines an article's head (headline, bylines, dates, share bar) takes above its text
+HEAD_STRETCH = 10  # blocks of no text above an article's head that cut a run there (a scroll's page ends)
 HEADED = 0.2  # a run with an article's head above it is an article at this share of the least score
 RELATIVE_PRIOR = 0.25  # in a capture with no strong run, the prior is this share of its likeliest block's probability
 PROSE_LIFT = 0.1  # a sentence of prose adds at least this much to a run, per unit of length weight
@@ -66,7 +67,8 @@ def page_articles(text: str, capture: str, meta: dict, model=W) -> list[Article]
                 spans = [Span(spans[0].start, spans[-1].end, sum(x.score for x in spans))]
             keep = OPENED_KEEP
         else:
-            spans = article_spans(blocks, p, lo, hi, model.SPAN_PRIOR, model.SPAN_MIN)
+            spans = [part for span in article_spans(blocks, p, lo, hi, model.SPAN_PRIOR, model.SPAN_MIN)
+                     for part in _cut_at_heads(blocks, p, span, model.SPAN_PRIOR, model.KEEP)]
             keep = model.KEEP
         opener = lo if lo in starts else None
         last = None  # (head, span) of the article built last in this section
@@ -212,6 +214,38 @@ def article_spans(blocks: list[Block], p: list[float], lo: int, hi: int, prior: 
         found.append(best)
         todo += [(a, best.start), (best.end, b)]
     return sorted(found)
+
+
+def _cut_at_heads(blocks: list[Block], p: list[float], span: Span, prior: float, keep: float) -> list[Span]:
+    """`span` cut where an article's head (a headline with a date or byline beside it) opens text
+    after a long stretch of no text (a footer, a related list, the next page's menu): a scroll's
+    pages that the run bridged."""
+    cuts = []
+    for i in range(span.start + HEAD_STRETCH, span.end):
+        if not (p[i] >= prior and L.is_prose(blocks[i].text)) or p[i - 1] >= prior:
+            continue
+        k = _article_head(blocks, i)
+        if k is None or k - HEAD_STRETCH <= (cuts[-1] if cuts else span.start):
+            continue
+        if all(p[j] < prior and not _is_body(blocks, p, j, keep) for j in range(k - HEAD_STRETCH, k)):
+            cuts.append(k)
+    if not cuts:
+        return [span]
+    bounds = [span.start, *cuts, span.end]
+    size = span.end - span.start
+    return [Span(a, b, span.score * (b - a) / size) for a, b in zip(bounds, bounds[1:])]
+
+
+def _article_head(blocks: list[Block], start: int) -> int | None:
+    """The headline of an article's head within HEAD_LINES above `start`: a headline-shaped line
+    with a date or byline right under or above it."""
+    for k in range(start - 1, max(0, start - HEAD_LINES) - 1, -1):
+        if not L.is_headline_shape(blocks[k].text):
+            continue
+        near = [blocks[m].text for m in (k - 1, k + 1) if 0 <= m < len(blocks)]
+        if any(content.is_dateline(t) or L.is_byline(t) for t in near):
+            return k
+    return None
 
 
 def _headed(blocks: list[Block], start: int) -> bool:
