@@ -96,3 +96,19 @@ def test_a_scroll_of_two_long_pages_is_cut_at_the_second_page_s_head():
                                        "Harbour Bridge Reopens After Six Weeks of Repairs"]
     assert not any("bridge" in p for p in arts[0].paragraphs)
     assert arts[1].paragraphs[0].startswith("PORT ELLEN (AP)")
+
+
+def test_a_scroll_is_cut_at_a_head_with_a_standfirst_between_the_headline_and_the_byline():
+    first = ("Green Tea Survey Draws Thousands of Replies\nBy Jonas Berg\n" + _report("the green tea survey")
+             + "About the Author\nJonas Berg\n@jonasberg\nJonas covers health for the Herald.\nMore from Health\n"
+               "New clinic opens\nFlu season starts early\n")
+    second = ("Skip to main content\nMenu\nNews\nSport\nCulture\nOpinion\nTravel\nObituaries\n"
+              "Harbour Bridge Reopens After Six Weeks of Repairs\n"
+              "The town paid more than two million euros, and commuters paid with their mornings.\n"
+              "By Lena Ortiz\nOpinion Columnist\n"
+              "PORT ELLEN — The harbour bridge reopened to traffic on Monday after six weeks of repairs.\n"
+              + _report("the bridge closure"))
+    arts = extract_text(first + second)
+    assert [a.title for a in arts] == ["Green Tea Survey Draws Thousands of Replies",
+                                       "Harbour Bridge Reopens After Six Weeks of Repairs"]
+    assert not any("bridge" in p for p in arts[0].paragraphs)

@@ -238,11 +238,11 @@ def _cut_at_heads(blocks: list[Block], p: list[float], span: Span, prior: float,
 
 def _article_head(blocks: list[Block], start: int) -> int | None:
     """The headline of an article's head within HEAD_LINES above `start`: a headline-shaped line
-    with a date or byline right under or above it."""
+    with a date or byline right above it or one of the two lines under it (a standfirst between)."""
     for k in range(start - 1, max(0, start - HEAD_LINES) - 1, -1):
         if not L.is_headline_shape(blocks[k].text):
             continue
-        near = [blocks[m].text for m in (k - 1, k + 1) if 0 <= m < len(blocks)]
+        near = [blocks[m].text for m in (k - 1, k + 1, k + 2) if 0 <= m < len(blocks)]
         if any(content.is_dateline(t) or L.is_byline(t) for t in near):
             return k
     return None
