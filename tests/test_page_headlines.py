@@ -112,3 +112,31 @@ def test_a_scroll_is_cut_at_a_head_with_a_standfirst_between_the_headline_and_th
     assert [a.title for a in arts] == ["Green Tea Survey Draws Thousands of Replies",
                                        "Harbour Bridge Reopens After Six Weeks of Repairs"]
     assert not any("bridge" in p for p in arts[0].paragraphs)
+
+
+_SLOGAN = "お客様の暮らしを守ります。住まいの相談なら湖畔不動産事務所へ［東京・中央区］"
+
+
+def test_an_east_asian_sentence_at_the_top_of_the_page_is_not_the_headline():
+    # a site's slogan (two sentences, with the ideographic full stop) above the menu
+    page = (_SLOGAN + "\n"
+            "ホーム\n事務所案内\nサービス\nお問い合わせ\n\n"
+            "賃貸契約の更新料は払うべき？\n2025年3月12日\n\n"
+            "賃貸住宅の契約を更新するときに、更新料を請求されることがあります。更新料の支払いは法律で決められたものではなく、"
+            "契約書に書かれているかどうかで判断されます。\n\n"
+            "契約書に更新料の定めがあり、その金額が高すぎない場合には、支払う必要があると考えられています。"
+            "最高裁判所も、一定の条件のもとで更新料の条項を有効と判断しました。\n\n"
+            "一方で、契約書に定めがない場合には、更新料を支払う義務はありません。不明な点があれば、契約書を確認したうえで"
+            "専門家に相談することをおすすめします。\n\n"
+            "当事務所では、賃貸契約に関するご相談を無料で受け付けています。お気軽にお電話ください。\n\n"
+            "プライバシーポリシー\n© 2025 湖畔不動産事務所\n")
+    arts = extract_text(page)
+    assert [a.title for a in arts] == ["賃貸契約の更新料は払うべき？"]
+
+    from newsfold.extract.blocks import to_blocks
+    from newsfold.extract.headline import headline_candidates
+
+    blocks = to_blocks(page)
+    first = next(i for i, b in enumerate(blocks) if b.text.startswith("賃貸住宅の契約"))
+    offered = [blocks[j].text for j in headline_candidates(blocks, first)]
+    assert "賃貸契約の更新料は払うべき？" in offered and _SLOGAN not in offered

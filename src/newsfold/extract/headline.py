@@ -37,6 +37,9 @@ def headline_candidates(blocks: list[Block], first: int) -> list[int]:
         if t.endswith(".") and not t.endswith("...") and n > SENTENCE_HEADLINE and not _dated_sentence(blocks, j, n) \
                 or t.endswith(("...", "…")) or content.is_artifact(t):
             continue
+        # East Asian text with a full stop in it is a sentence (a headline has none)
+        if "。" in t and n > SENTENCE_HEADLINE:
+            continue
         # a section's label printed again as the start of the headline under it (`Fact Check` over
         # `Fact Check: Is ...`)
         if any(len(blocks[k].text) > len(t) and blocks[k].text.startswith(t) for k in range(j + 1, min(len(blocks), j + 3))):
