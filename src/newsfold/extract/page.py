@@ -71,24 +71,24 @@ def page_articles(text: str, capture: str, meta: dict, model=W) -> list[Article]
                      for part in _cut_at_heads(blocks, p, span, model.SPAN_PRIOR, model.KEEP)]
             keep = model.KEEP
         opener = lo if lo in starts else None
-        last = None  # (head, span) of the article built last in this section
+        last = None  # the run of the article built last in this section
         for span in spans:
             art, head = _build_article(blocks, p, span, keep, opener, capture, len(out), meta, model)
             if art is None:
                 last = None
                 continue
-            if last is not None and head is not None and head == last[0] and last[1].score < span.score:
-                # the same headline above a weaker run and the run under it: the first lies
-                # between the headline and the text (a standfirst, a gallery's captions), and the
-                # two are one article
-                span = Span(last[1].start, span.end, last[1].score + span.score)
+            if last is not None and head is not None and head < last.start and last.score < span.score:
+                # the run's headline lies above the weaker run before it: that run lies between
+                # the headline and the text (a standfirst, a gallery's captions), and the two are
+                # one article
+                span = Span(last.start, span.end, last.score + span.score)
                 art, head = _build_article(blocks, p, span, keep, opener, capture, len(out) - 1, meta, model)
                 out.pop()
                 if art is None:
                     last = None
                     continue
             out.append(art)
-            last = (head, span)
+            last = span
     if not out:
         # no run strong enough anywhere: the capture's most article-like run, with the prior
         # scaled to the capture's likeliest block (a table of figures, a list: text all the same)
