@@ -116,11 +116,22 @@ def fit_ranking(X: np.ndarray, y: np.ndarray, groups: list[int], l2: float = 1.0
     Xs = (X - mu) / sd
     g_idx = np.asarray(groups)
     bounds = np.flatnonzero(np.r_[True, g_idx[1:] != g_idx[:-1], True])
+    spans = list(zip(bounds[:-1], bounds[1:]))
+
+    def loss(beta):
+        out = 0.5 * l2 * beta @ beta
+        for a, b in spans:
+            z = Xs[a:b] @ beta
+            m = z.max()
+            out -= np.log(np.exp(z[y[a:b] > 0] - m).sum()) - np.log(np.exp(z - m).sum())
+        return out
+
     beta = np.zeros(X.shape[1])
+    current = loss(beta)
     for _ in range(100):
         grad = l2 * beta
         hess = l2 * np.eye(len(beta))
-        for a, b in zip(bounds[:-1], bounds[1:]):
+        for a, b in spans:
             x, ok = Xs[a:b], y[a:b] > 0
             z = x @ beta
             pr = np.exp(z - z.max())
@@ -132,8 +143,14 @@ def fit_ranking(X: np.ndarray, y: np.ndarray, groups: list[int], l2: float = 1.0
             d = x - ex
             hess += (d * pr[:, None]).T @ d
         step = np.linalg.solve(hess, grad)
-        beta -= step
-        if np.abs(step).max() < 1e-9:
+        # the Fisher information is no bound on the curvature of a group with several right
+        # candidates: a full step may overshoot, so it is halved until the loss goes down
+        t = 1.0
+        while t > 1e-6 and loss(beta - t * step) > current:
+            t /= 2
+        beta -= t * step
+        current = loss(beta)
+        if np.abs(t * step).max() < 1e-9:
             break
     coef = beta / sd
     return {"coef": [round(float(c), 6) for c in coef], "bias": 0.0}

@@ -14,7 +14,10 @@ from . import weights as W
 from .blocks import Block
 
 SENTENCE_HEADLINE = 3  # a line ending with a full stop is a headline candidate up to this many words
+DATED_SENTENCE = 16  # a line ending with a full stop, with a date under it, is a candidate up to this many words
 HEADLINE_WINDOW = 60  # how far above an article's first paragraph its headline may be (a share panel may lie between)
+
+STEM = 5  # words are compared by their first letters: `hibernating` and `hibernation` say the same
 
 _WORD = re.compile(r"\w+")
 
@@ -31,8 +34,15 @@ def headline_candidates(blocks: list[Block], first: int) -> list[int]:
             continue
         if content.is_dateline(t) or L.is_byline(t) or L.is_credit_line(t):
             continue
-        if t.endswith(".") and not t.endswith("...") and n > SENTENCE_HEADLINE or t.endswith(("...", "…")) \
-                or content.is_artifact(t):
+        if t.endswith(".") and not t.endswith("...") and n > SENTENCE_HEADLINE and not _dated_sentence(blocks, j, n) \
+                or t.endswith(("...", "…")) or content.is_artifact(t):
+            continue
+        # East Asian text with a full stop in it is a sentence (a headline has none)
+        if "。" in t and n > SENTENCE_HEADLINE:
+            continue
+        # a section's label printed again as the start of the headline under it (`Fact Check` over
+        # `Fact Check: Is ...`)
+        if any(len(blocks[k].text) > len(t) and blocks[k].text.startswith(t) for k in range(j + 1, min(len(blocks), j + 3))):
             continue
         # a line of a paragraph hard-wrapped at a fixed width
         if j > 0 and blocks[j].gap == 0 and L.is_wrapped(blocks[j - 1].text, t) \
@@ -43,15 +53,26 @@ def headline_candidates(blocks: list[Block], first: int) -> list[int]:
     return out
 
 
+def _dated_sentence(blocks: list[Block], j: int, n: int) -> bool:
+    """A short line ending with a full stop right above a date or byline: a headline written as
+    a sentence (`... They just might be.`), not a paragraph, which no date follows."""
+    return n <= DATED_SENTENCE and j + 1 < len(blocks) and (content.is_dateline(blocks[j + 1].text)
+                                                           or L.is_byline(blocks[j + 1].text))
+
+
 def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: list[int]) -> list[list[float]]:
     """The headline model's features of each candidate (HEADLINE_NAMES)."""
     first = body[0]
-    lead: set[str] = set()
+    # the words of the lead and of the whole text, each counted once a block: a candidate that is
+    # a block of the text itself (a headline that opens it) is compared with the others only
+    lead_blocks = set(body[:6])
+    lead_n: Counter = Counter()
     for i in body[:6]:
-        lead.update(_content_words(blocks[i].text))
-    whole: set[str] = set(lead)
+        lead_n.update(_content_words(blocks[i].text))
+    whole_n: Counter = Counter(lead_n)
     for i in body[6:]:
-        whole.update(_content_words(blocks[i].text))
+        whole_n.update(_content_words(blocks[i].text))
+    body_set = set(body)
     counts: dict[str, int] = {}
     reach: dict[str, list[int]] = {}  # the first and the last block of each text
     for k, b in enumerate(blocks):
@@ -65,6 +86,8 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     dated = [k for k in range(max(0, first - HEADLINE_WINDOW), first)
              if content.is_dateline(blocks[k].text) or L.is_byline(blocks[k].text)]
     cwords = {j: _content_words(blocks[j].text) for j in cands}
+    in_lead = {j: {w for w in cwords[j] if lead_n[w] > (j in lead_blocks)} for j in cands}
+    in_whole = {j: {w for w in cwords[j] if whole_n[w] > (j in body_set)} for j in cands}
     decent = [j for j in cands if size[j] >= 4 and L.is_headline_shape(blocks[j].text) and j < first]
     decent_set = set(decent)
     # a headline-shaped line right under another one that speaks of the same thing is its standfirst
@@ -73,7 +96,11 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
     above_date = max((j for j in cands if dated and j < dated[-1]), default=None)
     while above_date is not None and under[above_date] is not None:
         above_date = under[above_date]
-    shared = {j: _share(cwords[j], lead) for j in cands}
+    shared = {j: len(in_lead[j]) / len(cwords[j]) if cwords[j] else 0.0 for j in cands}
+    # how many of its words the lead says too: a label of one word the lead happens to use
+    # shares all its words, a headline shares several
+    shared_n = {j: len(in_lead[j]) for j in cands}
+    most_shared_n = max(shared_n.values(), default=0)
     # printed inside a longer line somewhere in the page (one search of the whole page's text)
     lowered = [b.text.lower() for b in blocks]
     page_text = "\n".join(lowered)
@@ -118,8 +145,8 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
             float(t.endswith(("?", "!"))),
             float(any(content.is_dateline(a) or L.is_byline(a) for a in after)),
             float(counts.get(t, 0) > 1),
-            sum(1 for w in words if w in lead) / len(words) if words else 0.0,
-            sum(1 for w in words if w in whole) / len(words) if words else 0.0,
+            shared[j],
+            len(in_whole[j]) / len(words) if words else 0.0,
             float(b.bullet),
             float(b.gap >= 2),
             float(t.isupper()),
@@ -146,23 +173,21 @@ def headline_rows(blocks: list[Block], p: list[float], cands: list[int], body: l
             float(j + 1 < len(blocks) and blocks[j + 1].text == t),
             float(j > 0 and j + 1 < len(blocks) and units[j - 1] <= 3 and units.get(j + 1, 0) <= 3),
             float(under[j] is not None),
+            math.log1p(shared_n[j]),
+            float(most_shared_n > 0 and shared_n[j] == most_shared_n),
         ])
     return rows
 
 
-def _share(words: set[str], among: set[str]) -> float:
-    return sum(1 for w in words if w in among) / len(words) if words else 0.0
-
-
 def _content_words(t: str) -> set[str]:
-    """The words of `t` that say what it is about: of four letters or more, and in East Asian
-    text (written without spaces) each pair of characters."""
+    """The words of `t` that say what it is about: of four letters or more, each by its first STEM
+    letters, and in East Asian text (written without spaces) each pair of characters."""
     out = set()
     for w in _WORD.findall(t):
         if content._WIDE.search(w):
             out.update(w[i:i + 2] for i in range(len(w) - 1))
         elif len(w) >= 4 or not w.isascii():
-            out.add(w.lower())
+            out.add(w.lower()[:STEM])
     return out
 
 
@@ -171,7 +196,7 @@ HEADLINE_NAMES = ["distance", "lines_between", "opens_text", "content_next", "un
                   "gap", "upper", "content", "site_suffix", "after_menu", "longer_below", "outdented", "caps",
                   "above_date", "copy_above", "shares_with_above", "credit_near", "nearest_decent",
                   "second_decent", "most_shared", "decent_below", "echoed", "long", "dek_below", "opens_header", "credit",
-                  "far_copy", "copy_below", "among_labels", "under_headline"]
+                  "far_copy", "copy_below", "among_labels", "under_headline", "shared_count", "most_shared_count"]
 
 
 def choose_headline(blocks: list[Block], p: list[float], body: list[int], model=W) -> int | None:

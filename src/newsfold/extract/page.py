@@ -28,6 +28,7 @@ from .headline import choose_headline
 
 REPEAT_WINDOW = 10  # how far (in blocks) a headline's repeat may follow it
 HEAD_LINES = 6  # how many lines an article's head (headline, bylines, dates, share bar) takes above its text
+HEAD_STRETCH = 10  # blocks of no text above an article's head that cut a run there (a scroll's page ends)
 HEADED = 0.2  # a run with an article's head above it is an article at this share of the least score
 RELATIVE_PRIOR = 0.25  # in a capture with no strong run, the prior is this share of its likeliest block's probability
 PROSE_LIFT = 0.1  # a sentence of prose adds at least this much to a run, per unit of length weight
@@ -66,12 +67,28 @@ def page_articles(text: str, capture: str, meta: dict, model=W) -> list[Article]
                 spans = [Span(spans[0].start, spans[-1].end, sum(x.score for x in spans))]
             keep = OPENED_KEEP
         else:
-            spans = article_spans(blocks, p, lo, hi, model.SPAN_PRIOR, model.SPAN_MIN)
+            spans = [part for span in article_spans(blocks, p, lo, hi, model.SPAN_PRIOR, model.SPAN_MIN)
+                     for part in _cut_at_heads(blocks, p, span, model.SPAN_PRIOR, model.KEEP)]
             keep = model.KEEP
+        opener = lo if lo in starts else None
+        last = None  # the run of the article built last in this section
         for span in spans:
-            art = build_article(blocks, p, span, keep, lo if lo in starts else None, capture, len(out), meta, model)
-            if art is not None:
-                out.append(art)
+            art, head = _build_article(blocks, p, span, keep, opener, capture, len(out), meta, model)
+            if art is None:
+                last = None
+                continue
+            if last is not None and head is not None and head < last.start and last.score < span.score:
+                # the run's headline lies above the weaker run before it: that run lies between
+                # the headline and the text (a standfirst, a gallery's captions), and the two are
+                # one article
+                span = Span(last.start, span.end, last.score + span.score)
+                art, head = _build_article(blocks, p, span, keep, opener, capture, len(out) - 1, meta, model)
+                out.pop()
+                if art is None:
+                    last = None
+                    continue
+            out.append(art)
+            last = span
     if not out:
         # no run strong enough anywhere: the capture's most article-like run, with the prior
         # scaled to the capture's likeliest block (a table of figures, a list: text all the same)
@@ -199,6 +216,38 @@ def article_spans(blocks: list[Block], p: list[float], lo: int, hi: int, prior: 
     return sorted(found)
 
 
+def _cut_at_heads(blocks: list[Block], p: list[float], span: Span, prior: float, keep: float) -> list[Span]:
+    """`span` cut where an article's head (a headline with a date or byline beside it) opens text
+    after a long stretch of no text (a footer, a related list, the next page's menu): a scroll's
+    pages that the run bridged."""
+    cuts = []
+    for i in range(span.start + HEAD_STRETCH, span.end):
+        if not (p[i] >= prior and L.is_prose(blocks[i].text)) or p[i - 1] >= prior:
+            continue
+        k = _article_head(blocks, i)
+        if k is None or k - HEAD_STRETCH <= (cuts[-1] if cuts else span.start):
+            continue
+        if all(p[j] < prior and not _is_body(blocks, p, j, keep) for j in range(k - HEAD_STRETCH, k)):
+            cuts.append(k)
+    if not cuts:
+        return [span]
+    bounds = [span.start, *cuts, span.end]
+    size = span.end - span.start
+    return [Span(a, b, span.score * (b - a) / size) for a, b in zip(bounds, bounds[1:])]
+
+
+def _article_head(blocks: list[Block], start: int) -> int | None:
+    """The headline of an article's head within HEAD_LINES above `start`: a headline-shaped line
+    with a date or byline right above it or one of the two lines under it (a standfirst between)."""
+    for k in range(start - 1, max(0, start - HEAD_LINES) - 1, -1):
+        if not L.is_headline_shape(blocks[k].text):
+            continue
+        near = [blocks[m].text for m in (k - 1, k + 1, k + 2) if 0 <= m < len(blocks)]
+        if any(content.is_dateline(t) or L.is_byline(t) for t in near):
+            return k
+    return None
+
+
 def _headed(blocks: list[Block], start: int) -> bool:
     """An article's head right above the run: a headline, then bylines or dates (and furniture)."""
     j = start - 1
@@ -281,12 +330,18 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
                   capture: str, position: int, meta: dict, model=W) -> Article | None:
     """The article whose text lies in `span` (the blocks of it with a content probability of at
     least `keep`), under the headline `opener` if the dump gave one."""
+    return _build_article(blocks, p, span, keep, opener, capture, position, meta, model)[0]
+
+
+def _build_article(blocks: list[Block], p: list[float], span: Span, keep: float, opener: int | None,
+                   capture: str, position: int, meta: dict, model=W) -> tuple[Article | None, int | None]:
+    """build_article's article, and the block of its headline."""
     texts = [b.text for b in blocks]
     rows = announced_rows(blocks)
     kept = [(i in rows or _is_body(blocks, p, i, keep)) and i != opener for i in range(span.start, span.end)]
     body = [i for i, k in zip(range(span.start, span.end), kept) if k]
     if not body:
-        return None
+        return None, None
     # a crosshead between two paragraphs of the text is part of it
     body = sorted(body + [i for i in range(span.start + 1, span.end - 1)
                           if not kept[i - span.start] and kept[i - span.start - 1] and kept[i - span.start + 1]
@@ -296,14 +351,14 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
         head = opener
         body = [i for i in body if i > head]
         if not body:
-            return None
+            return None, None
         first = body[0]
     else:
         head = choose_headline(blocks, p, body, model)
         if head == first:  # the headline opened the text
             body = body[1:]
             if not body:
-                return None
+                return None, None
             first = body[0]
     title = ""
     if head is not None:
@@ -346,10 +401,10 @@ def build_article(blocks: list[Block], p: list[float], span: Span, keep: float, 
             paragraphs.append(t)
         prev = i
     if not paragraphs:
-        return None
+        return None, head
     credit = credit or L.credit_of(caption)
     return Article(capture=capture, position=position, title=title, paragraphs=tuple(paragraphs), caption=caption,
-                   credit=credit, url=url or meta.get("url", ""), date=date or meta.get("date", ""))
+                   credit=credit, url=url or meta.get("url", ""), date=date or meta.get("date", "")), head
 
 
 def _is_body(blocks: list[Block], p: list[float], i: int, keep: float) -> bool:
