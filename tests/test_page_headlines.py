@@ -80,18 +80,21 @@ def _report(topic: str) -> str:
                    for k, town in enumerate(_TOWNS))
 
 
+# a scroll's first page: its article, an author box, a related list; the next page follows it
+_GREEN_TEA_PAGE = ("Green Tea Survey Draws Thousands of Replies\nBy Jonas Berg\n" + _report("the green tea survey")
+                   + "About the Author\nJonas Berg\n@jonasberg\nJonas covers health for the Herald.\n"
+                     "More from Health\nNew clinic opens\nFlu season starts early\n")
+
+
 def test_a_scroll_of_two_long_pages_is_cut_at_the_second_page_s_head():
     # two pages scrolled into one capture: the first page's author box and link list, then the
     # second page's menu and head (date, headline, byline, credit), no headline printed twice
-    first = ("Green Tea Survey Draws Thousands of Replies\nBy Jonas Berg\n" + _report("the green tea survey")
-             + "About the Author\nJonas Berg\n@jonasberg\nJonas covers health for the Herald.\nMore from Health\n"
-               "New clinic opens\nFlu season starts early\n")
     second = ("Skip to main content\nMenu\nNews\nSport\nCulture\nMar. 14, 2025 6:10 AM CET\n"
               "Harbour Bridge Reopens After Six Weeks of Repairs\nBy Lena Ortiz and Tomas Weber\nAssociated Press\n"
               "Photo: Nils Berg, The Coast Herald\n"
               "PORT ELLEN (AP) — The harbour bridge reopened to traffic on Monday after six weeks of repairs.\n"
               + _report("the bridge closure"))
-    arts = extract_text(first + second)
+    arts = extract_text(_GREEN_TEA_PAGE + second)
     assert [a.title for a in arts] == ["Green Tea Survey Draws Thousands of Replies",
                                        "Harbour Bridge Reopens After Six Weeks of Repairs"]
     assert not any("bridge" in p for p in arts[0].paragraphs)
@@ -99,16 +102,13 @@ def test_a_scroll_of_two_long_pages_is_cut_at_the_second_page_s_head():
 
 
 def test_a_scroll_is_cut_at_a_head_with_a_standfirst_between_the_headline_and_the_byline():
-    first = ("Green Tea Survey Draws Thousands of Replies\nBy Jonas Berg\n" + _report("the green tea survey")
-             + "About the Author\nJonas Berg\n@jonasberg\nJonas covers health for the Herald.\nMore from Health\n"
-               "New clinic opens\nFlu season starts early\n")
     second = ("Skip to main content\nMenu\nNews\nSport\nCulture\nOpinion\nTravel\nObituaries\n"
               "Harbour Bridge Reopens After Six Weeks of Repairs\n"
               "The town paid more than two million euros, and commuters paid with their mornings.\n"
               "By Lena Ortiz\nOpinion Columnist\n"
               "PORT ELLEN — The harbour bridge reopened to traffic on Monday after six weeks of repairs.\n"
               + _report("the bridge closure"))
-    arts = extract_text(first + second)
+    arts = extract_text(_GREEN_TEA_PAGE + second)
     assert [a.title for a in arts] == ["Green Tea Survey Draws Thousands of Replies",
                                        "Harbour Bridge Reopens After Six Weeks of Repairs"]
     assert not any("bridge" in p for p in arts[0].paragraphs)
