@@ -253,6 +253,28 @@ def test_the_line_scan_finds_the_lines_split_lines_finds(text):
         assert not (out and L.is_furniture(t, n)), t
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(scan_piece.filter(lambda p: "\n" not in p), min_size=80, max_size=400).map(" ".join),
+                min_size=1, max_size=3).map("\n\n".join))
+def test_the_line_scan_counts_lines_longer_than_its_counters_hold(text):
+    # a line's counts are summed 255 bytes at a time: runs of spaces, separators and
+    # non-ASCII letters that go on across those steps are counted once each
+    scanned = linescan.scan(text)
+    if scanned is None:
+        return
+    assert scanned.texts == [x.text for x in split_lines(text)]
+    assert scanned.spaces == [t.count(" ") for t in scanned.texts]
+    for t, n, out in zip(scanned.texts, scanned.spaces, scanned.screened):
+        assert not (out and L.is_furniture(t, n)), t
+
+
+def test_a_long_menu_is_left_to_the_rules():
+    menu = " | ".join(["News", "Sport", "Weather", "caf\u00e9", "UK"] * 40)  # 1,100 bytes, 199 separators
+    scanned = linescan.scan(f"Body of the article, as it was written.\n\n{menu}\n\nMore of it.")
+    assert scanned.spaces[1] == menu.count(" ") and L.is_furniture(menu, menu.count(" "))
+    assert scanned.screened[:2] == [1, 0]
+
+
 def test_a_widget_is_judged_on_its_folded_line():
     # "I  \u2013" folds to "I \u2013", 3 characters: a widget (the scan once counted the second space)
     for text in ["I  \u2013", "Body of the article.\n\nI  \u2013\n\nMore of it.", "Our coo\u212aie policy"]:

@@ -144,10 +144,70 @@ def _is_letter(b):
     return 65 <= b <= 90 or 97 <= b <= 122
 
 
+# What the line counts look back at: a byte's class (a space, another ASCII character that is no
+# word character, an ASCII word character \w, a byte of a non-ASCII character)
+_SPACE, _OTHER, _WORD, _HIGH = 0, 1, 2, 3
+
+
+def _byte_classes() -> np.ndarray:
+    classes = np.full(256, _OTHER, np.uint64)
+    classes[32] = _SPACE
+    classes[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] = _WORD
+    classes[128:] = _HIGH
+    return classes
+
+
+def _pair_counts(classes: np.ndarray) -> np.ndarray:
+    """Per (class of the byte before, byte): what the byte adds to each of `_line_counts`' eight
+    counts, one byte lane of a uint64 each: a space that ends a run of spaces (a space before a
+    non-space), a space after a space, a word's first character (an ASCII word character after
+    an ASCII character that is none), | > /, an ASCII letter other than k and m, a UTF-8
+    continuation byte."""
+    table = np.zeros(4 * 256, np.uint64)
+    for before in range(4):
+        for b in range(256):
+            cls, low = int(classes[b]), b | 32
+            counts = (before == _SPACE and cls != _SPACE, before == _SPACE and cls == _SPACE,
+                      cls == _WORD and before in (_SPACE, _OTHER), b == 124, b == 62, b == 47,
+                      97 <= low <= 122 and low not in (107, 109), b & 0xC0 == 0x80)
+            table[before << 8 | b] = sum(int(c) << (8 * lane) for lane, c in enumerate(counts))
+    return table
+
+
+BYTE_CLASSES = _byte_classes()
+PAIR_COUNTS = _pair_counts(BYTE_CLASSES)
+
+
 @njit(cache=True, nogil=True)
-def _is_word_byte(b):
-    """An ASCII word character (\\w)."""
-    return ((b | 32) >= 97) & ((b | 32) <= 122) | (b >= 48) & (b <= 57) | (b == 95)
+def _line_counts(data, a, e):
+    """(spaces once folded, spaces after a space, words at most, pipes, angles, slashes, ASCII
+    letters other than k and m, UTF-8 continuation bytes) of the line data[a:e], which neither
+    opens nor ends with a space. One table lookup a byte, summed in eight byte-wide lanes of a
+    uint64 (so at most 255 bytes between unpackings); indices unsigned, which spares each load a
+    check for a negative index. `words` counts the ASCII word characters that follow an ASCII
+    character that is none (or open the line): each opens a word, so there are never more of
+    them than words (a word may open with, or go on after, a non-ASCII letter)."""
+    runs = double = words = pipes = angles = slashes = letters = cont = np.uint64(0)
+    before = np.uint64(_OTHER)
+    q, end = np.uint64(a), np.uint64(e)
+    while q < end:
+        stop = min(end, q + np.uint64(255))
+        lanes = np.uint64(0)
+        while q < stop:
+            b = np.uint64(data[q])
+            lanes += PAIR_COUNTS[before << np.uint64(8) | b]
+            before = BYTE_CLASSES[b]
+            q += np.uint64(1)
+        runs += lanes & np.uint64(255)
+        double += (lanes >> np.uint64(8)) & np.uint64(255)
+        words += (lanes >> np.uint64(16)) & np.uint64(255)
+        pipes += (lanes >> np.uint64(24)) & np.uint64(255)
+        angles += (lanes >> np.uint64(32)) & np.uint64(255)
+        slashes += (lanes >> np.uint64(40)) & np.uint64(255)
+        letters += (lanes >> np.uint64(48)) & np.uint64(255)
+        cont += lanes >> np.uint64(56)
+    return (np.int64(runs), np.int64(double), np.int64(words), np.int64(pipes), np.int64(angles),
+            np.int64(slashes), np.int64(letters), np.int64(cont))
 
 
 @njit(cache=True, nogil=True)
@@ -224,38 +284,15 @@ def scan_lines(data, gate_hashes, gate_rules, share_hashes):
             if k > 0 and gap != 1:
                 single_gaps = False
                 run_on = run_on or gap == 0
-            # branch-free counts over the line (vector instructions); the line ends in a non-space
-            # (over slices indexed from 0: an index that could be negative is checked at every step)
             line = data[a:e]
-            after = data[a + 1 : e]
-            runs = np.int32(0)  # spaces once folded: a space followed by another character
-            double = np.int32(0)
-            words = np.int32(_is_word_byte(line[0]))  # no more than the line's words (see below)
-            for q in range(after.size):
-                s0 = np.int32(line[q] == 32)
-                s1 = np.int32(after[q] == 32)
-                runs += s0 & (s1 ^ 1)
-                double += s0 & s1
-                words += np.int32(_is_word_byte(after[q])) & np.int32(line[q] < 0x80) & (np.int32(_is_word_byte(line[q])) ^ 1)
-            pipes = np.int32(0)
-            angles = np.int32(0)
-            slashes = np.int32(0)
-            tail_ba = np.int32(0)  # ›
-            tail_a2 = np.int32(0)  # •
-            tail_b7 = np.int32(0)  # ·
-            other_letter = np.int32(0)  # an ASCII letter other than k and m
-            line_cont = np.int32(0)
-            for q in range(line.size):
-                b = np.int32(line[q])
-                pipes += np.int32(b == 124)
-                angles += np.int32(b == 62)
-                slashes += np.int32(b == 47)
-                tail_ba += np.int32(b == 0xBA)
-                tail_a2 += np.int32(b == 0xA2)
-                tail_b7 += np.int32(b == 0xB7)
-                low = b | 32
-                other_letter += np.int32((low >= 97) & (low <= 122) & (low != 107) & (low != 109))
-                line_cont += np.int32((b & 0xC0) == 0x80)
+            runs, double, words, pipes, angles, slashes, other_letter, line_cont = _line_counts(data, a, e)
+            tail_ba = tail_a2 = tail_b7 = 0  # ›, •, · (their last bytes)
+            if high:
+                for q in range(line.size):
+                    b = line[q]
+                    tail_ba += b == 0xBA
+                    tail_a2 += b == 0xA2
+                    tail_b7 += b == 0xB7
             lead = data[a]
             lead_letter = _is_letter(lead)
             widget = (e - a - line_cont - double <= 3  # characters, once runs of spaces are folded
