@@ -145,7 +145,9 @@ def _tops(draw):
                          f"{draw(st.sampled_from(_SPACES))}{date}{draw(st.sampled_from(_ENDS))} Showers continued")
         else:
             lines.append(draw(st.sampled_from(_OTHER_LINES)))
-    return draw(st.sampled_from(["\n", "\n\n", "\n \n", "\r\n"])).join(lines) + draw(st.sampled_from(["", " x" * 700]))
+    # tails: none, a long one, a long one with a non-ASCII letter after the top (a top of its own)
+    return draw(st.sampled_from(["\n", "\n\n", "\n \n", "\r\n"])).join(lines) + \
+        draw(st.sampled_from(["", " x" * 700, " x" * 700 + " caf\u00e9"]))
 
 
 @settings(max_examples=300, deadline=None)

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import config
+from .ascii_texts import ascii_texts
 from .bounded import WATCHDOG_FACTOR, extract_capture, timed
 from .cluster import article_key, star_arrays
 from .config import SETTINGS
@@ -190,8 +191,9 @@ def process_chunk(items: list[Capture | RawRow | RowBlock | RowSpan | Problem]) 
                                           alias=cap.alias))
                 found.append((cap, arts, content_hash))
     texts = [a.text for _, arts, _ in found for a in arts]  # joined from the paragraphs at each reading: once
-    tops = iter(opening_tops(texts))  # the chunk's texts' tops and lines, scanned at once
-    item_lines = iter(item_line_counts(texts))
+    chunk = ascii_texts(texts)  # the chunk's texts as one buffer: scanned at once for datelines and digest items
+    tops = iter(opening_tops(texts, chunk))
+    item_lines = iter(item_line_counts(texts, chunk))
     rows: list[ArticleRow] = []
     at = 0
     for cap, arts, content_hash in found:

@@ -32,6 +32,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .ascii_texts import AsciiTexts, ascii_texts
+
 MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
@@ -326,24 +328,32 @@ def _top(text: str) -> tuple[bool, tuple[Dateline, str] | None]:
     return stamp, None
 
 
-def opening_tops(texts: list[str]) -> list[tuple[bool, tuple[Dateline, str] | None]]:
+def opening_tops(texts: list[str], chunk: AsciiTexts | None = None) -> list[tuple[bool, tuple[Dateline, str] | None]]:
     """`_top` of each text: the tops that are ASCII scanned at once by a compiled loop
-    (published_scan.py: the same steps, the dateline regex included), the others by `_top`."""
+    (published_scan.py: the same steps, the dateline regex included), the others by `_top`.
+    `chunk`: the texts' `ascii_texts`, when the caller built it already."""
     from . import published_scan as scan  # numba: loaded where an ingest dates articles, not by every import
 
-    tops = [t[: scan.TOP_CHARS] for t in texts]
-    ascii_tops = [top if top.isascii() else "" for top in tops]
-    lengths = np.fromiter(map(len, ascii_tops), np.int64, len(texts))
-    ends = np.cumsum(lengths)
-    whole = np.fromiter((len(t) <= scan.TOP_CHARS for t in texts), np.bool_, len(texts))
-    found = scan.scan_tops(np.frombuffer("".join(ascii_tops).encode("ascii"), np.uint8), ends - lengths, ends,
-                           whole, STAMP_WINDOW, DATELINE_PARAGRAPHS, PROSE_CHARS, 160, 80).tolist()
+    chunk = chunk if chunk is not None else ascii_texts(texts)
+    limits = (STAMP_WINDOW, DATELINE_PARAGRAPHS, PROSE_CHARS, 160, 80)
+    lengths = chunk.ends - chunk.starts
+    found = scan.scan_tops(chunk.data, chunk.starts, np.minimum(chunk.ends, chunk.starts + scan.TOP_CHARS),
+                           lengths <= scan.TOP_CHARS, *limits).tolist()
+    # a text with other characters further on may still open with an ASCII top
+    others = [i for i, ascii in enumerate(chunk.ascii.tolist()) if not ascii]
+    if others:
+        tops = ascii_texts([texts[i][: scan.TOP_CHARS] for i in others])
+        whole = np.array([len(texts[i]) <= scan.TOP_CHARS for i in others], np.bool_)
+        for i, ascii, row in zip(others, tops.ascii.tolist(),
+                                 scan.scan_tops(tops.data, tops.starts, tops.ends, whole, *limits).tolist()):
+            found[i] = row if ascii else None
     out = []
-    for text, top, (settled, stamp, dated, line, end, place, place_end, month, day, year) in zip(texts, ascii_tops,
-                                                                                                  found):
-        if not settled or (not top and text):
+    for text, row in zip(texts, found):
+        if row is None or not row[0]:  # not settled: the lines it needs run past the top
             out.append(_top(text))
-        elif dated:
+            continue
+        _, stamp, dated, line, end, place, place_end, month, day, year = row
+        if dated:
             out.append((stamp == 1, (Dateline(text[place:place_end], month, day, year or None, end - line),
                                      text[line:end].strip())))
         else:

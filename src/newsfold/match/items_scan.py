@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..ascii_texts import AsciiTexts, ascii_texts
+
 
 @njit(cache=True, nogil=True)
 def _is_space(b):
@@ -83,13 +85,11 @@ def count_item_lines(data, line_ends, owners, ends, n_texts):
     return out
 
 
-def item_line_counts(texts: list[str]) -> list[int]:
-    """`len(facts._ITEM_LINE.findall(text))` of each text, -1 for one that is not ASCII."""
-    counted = [t if t.isascii() else "" for t in texts]
-    lengths = np.fromiter(map(len, counted), np.int64, len(texts))
-    ends = np.cumsum(lengths)
-    data = np.frombuffer("".join(counted).encode("ascii"), np.uint8)
-    line_ends = np.flatnonzero(data == 10)
-    owners = np.searchsorted(ends, line_ends, side="right")
-    counts = count_item_lines(data, line_ends, owners, ends, len(texts))
-    return [c if x or not t else -1 for c, x, t in zip(counts.tolist(), counted, texts)]
+def item_line_counts(texts: list[str], chunk: AsciiTexts | None = None) -> list[int]:
+    """`len(facts._ITEM_LINE.findall(text))` of each text, -1 for one that is not ASCII. `chunk`:
+    the texts' `ascii_texts`, when the caller built it already."""
+    chunk = chunk if chunk is not None else ascii_texts(texts)
+    line_ends = np.flatnonzero(chunk.data == 10)
+    owners = np.searchsorted(chunk.ends, line_ends, side="right")
+    counts = count_item_lines(chunk.data, line_ends, owners, chunk.ends, len(texts))
+    return [c if x or not t else -1 for c, x, t in zip(counts.tolist(), chunk.ascii.tolist(), texts)]
