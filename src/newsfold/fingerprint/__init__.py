@@ -68,7 +68,8 @@ def fingerprint_packed(texts: list[str], minhash: bool = True) -> PackedPrints:
     """The fingerprints of a batch of texts, computed by one compiled pass per text. Without
     `minhash`: the body hashes, word counts and sets alone (signatures and band keys of no rows)."""
     tok, tok_off, sig, keys, sh, sh_off, lead, lead_off, ent, ent_off = _kernel_prints(texts, minhash)
-    hashes = [xxhash.xxh3_128_hexdigest(tok[tok_off[i] : tok_off[i + 1]].tobytes()) for i in range(len(texts))]
+    bounds = tok_off.tolist()  # each text's tokens hashed where they lie (a numpy slice is a buffer)
+    hashes = [xxhash.xxh3_128_hexdigest(tok[a:b]) for a, b in zip(bounds, bounds[1:])]
     return PackedPrints(hashes, np.diff(tok_off), sig, keys,
                         {"shingles": (sh, sh_off), "lead": (lead, lead_off), "entities": (ent, ent_off)})
 
