@@ -249,6 +249,8 @@ def test_the_line_scan_finds_the_lines_split_lines_finds(text):
     assert scanned.spaces == [x.text.count(" ") for x in lines]
     assert bool(scanned.flags & linescan.RUN_ON) == (0 in scanned.gaps[1:])
     assert scanned.unscreened() == [[i, n] for i, (n, out) in enumerate(zip(scanned.spaces, scanned.screened)) if not out]
+    for i, t in enumerate(scanned.texts):  # a bound is_byline may skip its word count on
+        assert scanned.words_at_least(i) <= len(L.words(t)), t
     for t, n, out in zip(scanned.texts, scanned.spaces, scanned.screened):  # judged on the line as folded
         assert not (out and L.is_furniture(t, n)), t
 
@@ -264,8 +266,9 @@ def test_the_line_scan_counts_lines_longer_than_its_counters_hold(text):
         return
     assert scanned.texts == [x.text for x in split_lines(text)]
     assert scanned.spaces == [t.count(" ") for t in scanned.texts]
-    for t, n, out in zip(scanned.texts, scanned.spaces, scanned.screened):
+    for i, (t, n, out) in enumerate(zip(scanned.texts, scanned.spaces, scanned.screened)):
         assert not (out and L.is_furniture(t, n)), t
+        assert scanned.words_at_least(i) <= len(L.words(t)), t
 
 
 def test_a_long_menu_is_left_to_the_rules():

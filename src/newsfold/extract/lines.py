@@ -333,9 +333,11 @@ def is_bullet(line: str) -> bool:
     return bool(_BULLET.match(line))
 
 
-def is_byline(line: str) -> bool:
-    """`By Maria Santos | 1 June 2025`, `Published 3 May 2024`, a date alone."""
-    if has_words(line, 17) or line.rstrip().endswith((".", "?", "!")) and has_words(line, 9):
+def is_byline(line: str, words_at_least: int = 0) -> bool:
+    """`By Maria Santos | 1 June 2025`, `Published 3 May 2024`, a date alone. `words_at_least`: a
+    lower bound on the line's words, when the caller counted them already (the line scan)."""
+    if words_at_least >= 17 or has_words(line, 17) or line.rstrip().endswith((".", "?", "!")) and (
+            words_at_least >= 9 or has_words(line, 9)):
         return False
     if _BYLINE.match(line) or _STAMP.match(line):
         return True

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 # columns of the scan's facts, one row per non-blank line
-START, END, GAP, SPACES, SCREENED, FOLD = range(6)
+START, END, GAP, SPACES, SCREENED, FOLD, WORDS = range(7)
 ODD_SPACE, CLEAN, SINGLE_GAPS, RUN_ON = 1, 2, 4, 8  # the scan's flags about the whole text
 _FNV_SEED, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)
 
@@ -218,7 +218,9 @@ def scan_lines(data, gate_hashes, gate_rules, share_hashes):
 
     facts: one int64 row per line: its first and end character (code points of the text), the
     blank lines before it (99 more before the first), its spaces once folded, whether it is
-    screened, whether it needs folding. flags: ODD_SPACE (white space other than spaces and line
+    screened, whether it needs folding, and how many words it has at least (an ASCII word
+    character after an ASCII character that is none opens one: `lines.has_words` may be told
+    so). flags: ODD_SPACE (white space other than spaces and line
     ends: no facts, the caller splits the text the general way), CLEAN (no line needed stripping
     or folding: the lines are the text's non-empty pieces between line ends), SINGLE_GAPS (one
     blank line before every line but the first), RUN_ON (a line but the first with no blank line
@@ -237,7 +239,7 @@ def scan_lines(data, gate_hashes, gate_rules, share_hashes):
     A line the scan cannot tell about (a first word that runs into non-ASCII characters) is not
     screened: the rules judge it."""
     n = data.size
-    facts = np.empty((0, 6), np.int64)
+    facts = np.empty((0, 7), np.int64)
     todo = np.empty((0, 2), np.int64)
     odd = 0
     high = 0
@@ -257,7 +259,7 @@ def scan_lines(data, gate_hashes, gate_rules, share_hashes):
         ends[m] = i
         m += data[i] == 10
     ends[m] = n
-    facts = np.empty((m + 1, 6), np.int64)
+    facts = np.empty((m + 1, 7), np.int64)
     todo = np.empty((m + 1, 2), np.int64)
     n_todo = 0
     k = 0
@@ -319,6 +321,7 @@ def scan_lines(data, gate_hashes, gate_rules, share_hashes):
             facts[k, SPACES] = runs
             facts[k, SCREENED] = screened
             facts[k, FOLD] = double > 0
+            facts[k, WORDS] = words
             if not screened:
                 todo[n_todo, 0], todo[n_todo, 1] = k, runs
                 n_todo += 1
@@ -366,6 +369,15 @@ class ScannedText:
     def screened(self) -> list[int]:
         """1 for a line that cannot be furniture."""
         return self.facts[:, SCREENED].tolist()
+
+    def words_at_least(self, i: int) -> int:
+        """A lower bound on the words of line i (as `lines.has_words` counts them)."""
+        return int(self.facts[i, WORDS])
+
+    @property
+    def run_on(self) -> bool:
+        """A line but the first follows the one before it with no blank line."""
+        return bool(self.flags & RUN_ON)
 
     def unscreened(self) -> list[list[int]]:
         """[index, spaces] of the lines the rules must judge."""

@@ -7,6 +7,7 @@ common case of such a row with the compiled line scan (`linescan.py`).
 """
 from __future__ import annotations
 
+import functools
 import re
 from itertools import repeat
 from operator import eq
@@ -142,15 +143,22 @@ def _looks_like_caption(t: str) -> bool:
     return bool(credit) and credit[0].isupper() and len(credit.split()) <= 5 and not L.starts_with_dateline(t)
 
 
+@functools.cache
+def _linescan():
+    """numba's compiled scan, imported by what extracts (not by every import of newsfold), once: an
+    import statement in the function that reads each row cost ~0.5 µs a call."""
+    from . import linescan
+
+    return linescan
+
+
 def segment_text(text: str, capture: str, meta: dict | None = None) -> list[Article]:
     """All articles of a plain-text capture, in order."""
     meta = meta or {}
     text = L.repair(text)
     if not meta.get("title"):
         return page_articles(text, capture, meta)
-    from . import linescan  # numba's compiled scan: loaded by what extracts, not by every import of newsfold
-
-    scanned = linescan.scan(text)
+    scanned = _linescan().scan(text)
     if scanned is None:  # white space other than spaces and line ends: split the general way
         lines = split_lines(text)
         residue = residue_mask(lines) if lines else []
@@ -177,15 +185,13 @@ def _plain_titled(scanned: linescan.ScannedText, capture: str, meta: dict) -> Ar
     headline, or the line before it again; none follows the one before without a blank line (a
     hard-wrapped paragraph goes on); and the first is no byline, caption, credit or metadata."""
     texts, title = scanned.texts, meta["title"]
-    from .linescan import RUN_ON
-
-    if not texts or scanned.flags & RUN_ON or title in texts or any(map(eq, texts, texts[1:])):
+    if not texts or scanned.run_on or title in texts or any(map(eq, texts, texts[1:])):
         return None
     for i, n in scanned.unscreened():
         if L.is_furniture(texts[i], n) or n <= 6 and L.is_list_header(texts[i]):
             return None
     first = texts[0]
-    if (L.meta_field(first) or L.is_byline(first) or first in texts[1:4] or _looks_like_caption(first)
+    if (L.meta_field(first) or L.is_byline(first, scanned.words_at_least(0)) or first in texts[1:4] or _looks_like_caption(first)
             or L.is_credit_line(first)):
         return None
     return Article(capture=capture, position=0, title=title, paragraphs=tuple(texts), caption="", credit="",
