@@ -372,7 +372,7 @@ class ScannedText:
 
     def words_at_least(self, i: int) -> int:
         """A lower bound on the words of line i (as `lines.has_words` counts them)."""
-        return int(self.facts[i, WORDS])
+        return self.facts.item(i, WORDS)
 
     @property
     def run_on(self) -> bool:
