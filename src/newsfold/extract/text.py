@@ -145,8 +145,8 @@ def _looks_like_caption(t: str) -> bool:
 
 @functools.cache
 def _linescan():
-    """numba's compiled scan, imported by what extracts (not by every import of newsfold), once: an
-    import statement in the function that reads each row cost ~0.5 µs a call."""
+    """numba's compiled scan, imported by what extracts (not by every import of newsfold), and
+    once: an import statement runs the import machinery each time, and this is read per row."""
     from . import linescan
 
     return linescan
@@ -191,8 +191,8 @@ def _plain_titled(scanned: linescan.ScannedText, capture: str, meta: dict) -> Ar
         if L.is_furniture(texts[i], n) or n <= 6 and L.is_list_header(texts[i]):
             return None
     first = texts[0]
-    if (L.meta_field(first) or L.is_byline(first, scanned.words_at_least(0)) or first in texts[1:4] or _looks_like_caption(first)
-            or L.is_credit_line(first)):
+    if (L.meta_field(first) or L.is_byline(first, scanned.words_at_least(0)) or first in texts[1:4]
+            or _looks_like_caption(first) or L.is_credit_line(first)):
         return None
     return Article(capture=capture, position=0, title=title, paragraphs=tuple(texts), caption="", credit="",
                    url=meta.get("url", ""), date=meta.get("date", ""))
