@@ -58,6 +58,8 @@ def test_incremental_ingest_joins_existing_stories(tmp_path, examples_copy):
     inc = read_jsonl_text(run_cli("export", "--db", inc_db).stdout)
     batch = read_jsonl_text(run_cli("export", "--db", batch_db).stdout)
     assert partition(inc) == partition(batch)
+    # and names them alike: a story's id comes from its canonical body, however it was placed
+    assert sorted(r["story"] for r in inc) == sorted(r["story"] for r in batch)
     iraq = [r for r in inc if r["title"].startswith("Iraq Forms")]
     assert len(iraq) == 3 and len({r["story"] for r in iraq}) == 1
     assert iraq[0]["story"] in before  # the story id of the first capture is kept

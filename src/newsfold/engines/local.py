@@ -26,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import config, index
-from ..cluster import Nodes, Placement, digest_halves, plan_placement, story_id
+from ..cluster import STORY_ID_HEX, Nodes, Placement, digest_halves, plan_placement
 from ..fingerprint import fingerprint_packed
 from ..model import Capture, IngestReport, Problem
 from ..match.facts import Traits
@@ -300,7 +300,7 @@ def _place_pending(conn, report: IngestReport) -> None:
     """Place every pending article: each with no edge alone, and the components new edges touch
     planned again as a whole (read back from the store)."""
     with Transaction(conn):
-        report.new_stories += writes.make_singleton_stories(conn, story_id)
+        report.new_stories += writes.make_singleton_stories(conn, STORY_ID_HEX)
         affected, pending = reads.pending_components(conn)
         writes.mark_all_placed(conn)  # all placed by the end of this transaction
         if not affected:

@@ -2,7 +2,7 @@
 merge evidence. The caller holds a transaction (store.Transaction) around each call."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -80,10 +80,12 @@ def insert_fact_keys(conn, rows: Iterable[tuple[int, int, float]]) -> None:
     conn.executemany("INSERT OR IGNORE INTO fact_keys (key, article_id, at) VALUES (?,?,?)", rows)
 
 
-def make_singleton_stories(conn, story_id: Callable[[str], str]) -> int:
-    """Each undecided article with no verified edge becomes a story of its own, all in SQL;
-    `story_id`: a story's id from its canonical body hash (cluster.story_id)."""
-    conn.create_function("story_id", 1, story_id, deterministic=True)
+def make_singleton_stories(conn, id_chars: int) -> int:
+    """Each undecided article with no verified edge becomes a story of its own, all in SQL. A
+    story's id is the first `id_chars` characters of its canonical body hash (cluster.story_id),
+    taken by SQLite's substr: a Python function called from SQL turned a Ctrl-C that landed in
+    it into "user-defined function raised exception", a store error instead of a stop."""
+    story_id = f"substr(a.body_hash, 1, {int(id_chars)})"
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS alone (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM alone")
     conn.execute("INSERT INTO alone SELECT p.article_id FROM pending p"
@@ -93,11 +95,11 @@ def make_singleton_stories(conn, story_id: Callable[[str], str]) -> int:
     n = conn.execute(
         "INSERT OR REPLACE INTO stories (id, canonical_id, size, title, first_published, last_published,"
         " first_captured, last_captured)"
-        f" SELECT story_id(a.body_hash), a.id, 1, a.title, {full_date}, {full_date}, a.captured, a.captured"
+        f" SELECT {story_id}, a.id, 1, a.title, {full_date}, {full_date}, a.captured, a.captured"
         " FROM alone JOIN articles a ON a.id = alone.id"
         " ORDER BY 1").rowcount  # in key order: appends to the stories b-tree, not random inserts
     conn.execute("INSERT OR REPLACE INTO placements (article_id, story_id)"
-                 " SELECT a.id, story_id(a.body_hash) FROM alone JOIN articles a ON a.id = alone.id")
+                 f" SELECT a.id, {story_id} FROM alone JOIN articles a ON a.id = alone.id")
     return n
 
 
