@@ -77,3 +77,35 @@ def test_watch_reads_what_lands_once_whole_and_nothing_twice_across_restarts(tmp
 def test_watch_refuses_a_folder_that_is_not_there(tmp_path):
     out = run_cli("watch", tmp_path / "nope", "--db", tmp_path / "w.db", check=False)
     assert out.returncode == 2 and out.stderr.strip().endswith("nope: not a folder")
+
+
+def _captures(db) -> int:
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+    except sqlite3.Error:  # not made yet
+        return 0
+
+
+def test_ctrl_c_during_an_ingest_stops_once_the_file_in_hand_is_stored(tmp_path, shared):
+    # a Ctrl-C lands in the middle of reading a feed: the feed is read to its end, every row of
+    # it committed once, and the watcher then stops and says so
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    db = tmp_path / "w.db"
+    feed = shared / "corpus" / "reuters21578.jsonl"
+    rows = sum(1 for line in feed.open(encoding="utf-8") if line.strip())
+    watcher = Served("watch", inbox, "--db", db, "--settle", "0.2")
+    try:
+        watcher.read_line("watching")
+        shutil.copy(feed, inbox / "feed.jsonl.part")
+        (inbox / "feed.jsonl.part").rename(inbox / "feed.jsonl")
+        deadline = time.monotonic() + 60
+        while not 0 < _captures(db) < rows and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert 0 < _captures(db) < rows  # interrupted mid-feed
+    finally:
+        said = watcher.stop()
+    assert f"captures: {rows:,} new" in said or f"captures: {rows} new" in said
+    assert said.rstrip().endswith(f"stopped; {rows} captures are committed in {db}.")
+    assert _captures(db) == rows

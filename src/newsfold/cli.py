@@ -6,6 +6,7 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
 
 import click
 
@@ -35,10 +36,6 @@ def _open(db: str, create: bool = False, write: bool = False) -> Store:
         return Store(db, create=create, readonly=not (create or write))
     except StoreError as err:
         _fail(str(err))
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def _argument(text: str) -> str:
@@ -368,16 +365,28 @@ def watch(folders, db, text_field, settle):
         if not os.path.isdir(folder):
             click.echo(f"newsfold: {safe(folder)}: not a folder", err=True)
             sys.exit(2)
-    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: as Ctrl-C
+    # Ctrl-C (or a service manager's SIGTERM) stops the watch once the files in hand are read: a
+    # KeyboardInterrupt could land anywhere in an ingest, in a finalizer that swallows it too. A
+    # second one stops at once (the ingest's transaction rolls back: nothing half-stored).
+    stop = threading.Event()
+
+    def stop_watching(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    signal.signal(signal.SIGINT, stop_watching)
+    signal.signal(signal.SIGTERM, stop_watching)
     with _open(db, create=True) as store:
         try:
-            watch_folders(store, folders, text_field=text_field, settle=settle,
+            watch_folders(store, folders, text_field=text_field, settle=settle, stop=stop,
                           on_report=lambda r: click.echo(f"newsfold: {r.summary()}", err=True),
                           on_watching=lambda: click.echo(f"newsfold: watching {', '.join(map(safe, folders))}"
                                                          " (Ctrl-C stops)", err=True))
         except KeyboardInterrupt:
-            click.echo(f"newsfold: stopped; {store.captures()} captures are committed in {db}.", err=True)
-            sys.exit(130)
+            pass
+        click.echo(f"newsfold: stopped; {store.captures()} captures are committed in {db}.", err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":
