@@ -367,7 +367,7 @@ def watch(folders, db, text_field, settle):
             sys.exit(2)
     # Ctrl-C (or a service manager's SIGTERM) stops the watch once the files in hand are read: a
     # KeyboardInterrupt could land anywhere in an ingest, in a finalizer that swallows it too. A
-    # second one stops at once (the ingest's transaction rolls back: nothing half-stored).
+    # second one stops at once (the batch being written rolls back; a restart reads the rest).
     stop = threading.Event()
 
     def stop_watching(signum, frame):
