@@ -86,6 +86,16 @@ _GREEN_TEA_PAGE = ("Green Tea Survey Draws Thousands of Replies\nBy Jonas Berg\n
                      "More from Health\nNew clinic opens\nFlu season starts early\n")
 
 
+def _cut_after_the_first_page(second: str):
+    """The scroll of _GREEN_TEA_PAGE then `second`: two articles, each page's own, the first page
+    keeping nothing of the second."""
+    arts = extract_text(_GREEN_TEA_PAGE + second)
+    assert [a.title for a in arts] == ["Green Tea Survey Draws Thousands of Replies",
+                                       "Harbour Bridge Reopens After Six Weeks of Repairs"]
+    assert not any("bridge" in p for p in arts[0].paragraphs)
+    return arts
+
+
 def test_a_scroll_of_two_long_pages_is_cut_at_the_second_page_s_head():
     # two pages scrolled into one capture: the first page's author box and link list, then the
     # second page's menu and head (date, headline, byline, credit), no headline printed twice
@@ -94,10 +104,7 @@ def test_a_scroll_of_two_long_pages_is_cut_at_the_second_page_s_head():
               "Photo: Nils Berg, The Coast Herald\n"
               "PORT ELLEN (AP) — The harbour bridge reopened to traffic on Monday after six weeks of repairs.\n"
               + _report("the bridge closure"))
-    arts = extract_text(_GREEN_TEA_PAGE + second)
-    assert [a.title for a in arts] == ["Green Tea Survey Draws Thousands of Replies",
-                                       "Harbour Bridge Reopens After Six Weeks of Repairs"]
-    assert not any("bridge" in p for p in arts[0].paragraphs)
+    arts = _cut_after_the_first_page(second)
     assert arts[1].paragraphs[0].startswith("PORT ELLEN (AP)")
 
 
@@ -108,10 +115,7 @@ def test_a_scroll_is_cut_at_a_head_with_a_standfirst_between_the_headline_and_th
               "By Lena Ortiz\nOpinion Columnist\n"
               "PORT ELLEN — The harbour bridge reopened to traffic on Monday after six weeks of repairs.\n"
               + _report("the bridge closure"))
-    arts = extract_text(_GREEN_TEA_PAGE + second)
-    assert [a.title for a in arts] == ["Green Tea Survey Draws Thousands of Replies",
-                                       "Harbour Bridge Reopens After Six Weeks of Repairs"]
-    assert not any("bridge" in p for p in arts[0].paragraphs)
+    _cut_after_the_first_page(second)
 
 
 _SLOGAN = "お客様の暮らしを守ります。住まいの相談なら湖畔不動産事務所へ［東京・中央区］"
